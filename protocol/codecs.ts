@@ -1,0 +1,17 @@
+import { msgpackCodec } from './codec.ts';
+import * as M from './messages.ts';
+
+/** One codec per subject family; services import these instead of building their own. */
+export const codecs = {
+  gameInbound: msgpackCodec(M.GameInbound),
+  reply: msgpackCodec(M.Reply),
+  activate: msgpackCodec(M.Activate),
+  activated: msgpackCodec(M.Activated),
+  hostLoad: msgpackCodec(M.HostLoad),
+  rankingQuery: msgpackCodec(M.RankingQuery),
+  egressRequest: msgpackCodec(M.EgressRequest),
+  egressReply: msgpackCodec(M.EgressReply),
+  teamActive: msgpackCodec(M.TeamActive),
+  result: msgpackCodec(M.ResultMessage),
+  notice: msgpackCodec(M.Notice),
+} as const;

@@ -1,0 +1,32 @@
+/**
+ * The one error class the whole project throws. Every failure carries a stable `code`
+ * (listed in docs/errors.md, kept in sync by a test) so edges can answer and count it.
+ */
+export class SurfingerError extends Error {
+  readonly code: string;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: string, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SurfingerError';
+    this.code = code;
+    this.details = options.details;
+  }
+}
+
+/** Wraps anything thrown into a SurfingerError so a boundary always sees a code. */
+export function asSurfingerError(err: unknown, code = 'SF_ERR_INTERNAL'): SurfingerError {
+  if (err instanceof SurfingerError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new SurfingerError(code, message, { cause: err });
+}
+
+/** Codes raised by protocol/ itself. */
+export const ProtocolErrorCodes = {
+  /** A payload was not msgpack, or not an object. */
+  DECODE: 'SF_ERR_PROTOCOL_DECODE',
+  /** A payload decoded but failed its schema. */
+  INVALID: 'SF_ERR_PROTOCOL_INVALID',
+  /** A payload names a message type or version this process does not speak. */
+  UNKNOWN_TYPE: 'SF_ERR_PROTOCOL_UNKNOWN_TYPE',
+} as const;

@@ -1,0 +1,264 @@
+import { z } from 'zod';
+
+/**
+ * Every payload that crosses NATS. Each carries a versioned `type` id; a process validates a
+ * payload with these schemas where it enters (see codec.ts) and rejects, never crashes, on a
+ * mismatch. Fields are plain data so msgpack round-trips them exactly.
+ */
+export const MessageTypes = {
+  gameCommand: 'surfinger.game.v1.command',
+  gameMessage: 'surfinger.game.v1.message',
+  gameClick: 'surfinger.game.v1.click',
+  reply: 'surfinger.reply.v1',
+  activate: 'surfinger.placement.v1.activate',
+  activated: 'surfinger.placement.v1.activated',
+  hostLoad: 'surfinger.placement.v1.load',
+  rankingQuery: 'surfinger.ranking.v1.query',
+  egressRequest: 'surfinger.egress.v1.request',
+  egressReply: 'surfinger.egress.v1.reply',
+  teamActive: 'surfinger.supervisor.v1.active',
+  roundResult: 'surfinger.result.v1.round',
+  gameResult: 'surfinger.result.v1.game',
+  notice: 'surfinger.admin.v1.notice',
+} as const;
+export type MessageType = (typeof MessageTypes)[keyof typeof MessageTypes];
+
+/** Slack ids are short uppercase alphanumerics; anything else is not an id we route on. */
+export const SlackId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a Slack id');
+export const Lang = z.enum(['ko', 'en']);
+export type Lang = z.infer<typeof Lang>;
+/** Block Kit is open-ended JSON; Slack validates it, we only carry it. */
+export const Blocks = z.array(z.record(z.string(), z.unknown())).max(50);
+export type Blocks = z.infer<typeof Blocks>;
+const Millis = z.number().int().nonnegative();
+/** Slack caps message text at 40,000 characters; a bigger payload is not a message. */
+const Text = z.string().max(40_000);
+
+// ---- game actor inbox: subjects.game(team, channel) -------------------------------------------
+
+export const GameCommand = z.object({
+  type: z.literal(MessageTypes.gameCommand),
+  team: SlackId,
+  channel: SlackId,
+  user: SlackId,
+  command: z.enum(['start', 'exit']),
+  /** What followed the slash command, e.g. `round 3 hard`. */
+  text: z.string().max(1_000),
+  lang: Lang,
+  receivedAt: Millis,
+});
+export type GameCommand = z.infer<typeof GameCommand>;
+
+export const GameMessage = z.object({
+  type: z.literal(MessageTypes.gameMessage),
+  team: SlackId,
+  channel: SlackId,
+  user: SlackId,
+  text: Text,
+  /** Slack's message ts; with team+channel it identifies the message. */
+  ts: z.string().max(32),
+  /** Slack's event id (or envelope id), used to drop redeliveries. */
+  eventId: z.string().max(128),
+  receivedAt: Millis,
+});
+export type GameMessage = z.infer<typeof GameMessage>;
+
+export const GameClick = z.object({
+  type: z.literal(MessageTypes.gameClick),
+  team: SlackId,
+  channel: SlackId,
+  user: SlackId,
+  actionId: z.string().max(255),
+  value: z.string().max(2_000),
+  messageTs: z.string().max(32),
+  receivedAt: Millis,
+});
+export type GameClick = z.infer<typeof GameClick>;
+
+export const GameInbound = z.discriminatedUnion('type', [GameCommand, GameMessage, GameClick]);
+export type GameInbound = z.infer<typeof GameInbound>;
+
+/**
+ * The answer to any request (game inbox, ranking query, activation failures). For slash commands
+ * ingress turns it into the HTTP response body Slack shows the user.
+ */
+export const Reply = z.object({
+  type: z.literal(MessageTypes.reply),
+  ok: z.boolean(),
+  /** SF_ERR_* when !ok. */
+  code: z.string().optional(),
+  responseType: z.enum(['ephemeral', 'in_channel', 'none']).default('none'),
+  text: Text.optional(),
+  blocks: Blocks.optional(),
+});
+export type Reply = z.input<typeof Reply>;
+
+// ---- placement --------------------------------------------------------------------------------
+
+export const Activate = z.object({
+  type: z.literal(MessageTypes.activate),
+  team: SlackId,
+  channel: SlackId,
+  reason: z.enum(['command', 'click', 'timer', 'restore', 'message']),
+  /** Hops so far; placement forwards at most once to a less-loaded host. */
+  hops: z.number().int().min(0).max(3).default(0),
+});
+export type Activate = z.input<typeof Activate>;
+
+export const Activated = z.object({
+  type: z.literal(MessageTypes.activated),
+  ok: z.boolean(),
+  hostId: z.string().max(128),
+  code: z.string().optional(),
+});
+export type Activated = z.infer<typeof Activated>;
+
+export const HostLoad = z.object({
+  type: z.literal(MessageTypes.hostLoad),
+  hostId: z.string().max(128),
+  games: z.number().int().nonnegative(),
+  running: z.number().int().nonnegative(),
+  heapUsed: z.number().nonnegative(),
+  draining: z.boolean(),
+  at: Millis,
+});
+export type HostLoad = z.infer<typeof HostLoad>;
+
+// ---- ranking ----------------------------------------------------------------------------------
+
+export const RankingQuery = z.object({
+  type: z.literal(MessageTypes.rankingQuery),
+  kind: z.enum(['rank', 'myscore', 'score', 'badge']),
+  team: SlackId,
+  channel: SlackId,
+  user: SlackId,
+  lang: Lang,
+  text: z.string().max(1_000).default(''),
+});
+export type RankingQuery = z.input<typeof RankingQuery>;
+
+// ---- egress -----------------------------------------------------------------------------------
+
+export const EgressRequest = z.object({
+  type: z.literal(MessageTypes.egressRequest),
+  team: SlackId,
+  channel: SlackId,
+  op: z.enum(['post', 'update', 'ephemeral', 'delete']),
+  text: Text,
+  blocks: Blocks.optional(),
+  /** Message to update or delete. */
+  ts: z.string().max(32).optional(),
+  /** Recipient of an ephemeral message. */
+  user: SlackId.optional(),
+  /** Same key = same post: a retried request never posts twice. */
+  idempotencyKey: z.string().min(1).max(200),
+});
+export type EgressRequest = z.infer<typeof EgressRequest>;
+
+export const EgressReply = z.object({
+  type: z.literal(MessageTypes.egressReply),
+  ok: z.boolean(),
+  ts: z.string().max(32).optional(),
+  code: z.string().optional(),
+  error: z.string().max(1_000).optional(),
+});
+export type EgressReply = z.infer<typeof EgressReply>;
+
+// ---- connection supervisor --------------------------------------------------------------------
+
+export const TeamActive = z.object({
+  type: z.literal(MessageTypes.teamActive),
+  team: SlackId,
+  reason: z.enum(['command', 'click', 'admin', 'schedule', 'game']),
+  at: Millis,
+});
+export type TeamActive = z.infer<typeof TeamActive>;
+
+// ---- results (JetStream, deduplicated by resultId) --------------------------------------------
+
+export const Mode = z.enum(['normal', 'round', 'kok']);
+export type Mode = z.infer<typeof Mode>;
+
+export const ResultEntry = z.object({
+  user: SlackId,
+  /** What the player typed (markers stripped), capped for storage. */
+  text: z.string().max(4_000),
+  /** Whole percent, 0–100, rounded down. */
+  accuracy: z.number().int().min(0).max(100),
+  /** Jamo (keystrokes) per minute. */
+  speed: z.number().nonnegative(),
+  /** Words per minute (5 chars = 1 word) for English prompts, else null. */
+  wpm: z.number().nonnegative().nullable(),
+  score: z.number().nonnegative(),
+  elapsedMs: z.number().int().nonnegative(),
+  /** Carried anti-paste markers: no score, not ranked. */
+  pasted: z.boolean(),
+  /** Implausibly fast: not ranked. */
+  flagged: z.boolean(),
+  /** 1-based place among ranked entries under the round's mission rule, null when unranked. */
+  rank: z.number().int().positive().nullable(),
+  eliminated: z.boolean(),
+});
+export type ResultEntry = z.infer<typeof ResultEntry>;
+
+export const RoundResult = z.object({
+  type: z.literal(MessageTypes.roundResult),
+  /** `${gameId}:${round}` — the JetStream dedup id (Nats-Msg-Id). */
+  resultId: z.string().max(200),
+  gameId: z.string().max(128),
+  team: SlackId,
+  channel: SlackId,
+  mode: Mode,
+  round: z.number().int().positive(),
+  lang: Lang,
+  promptId: z.string().max(64),
+  prompt: z.string().max(4_000),
+  level: z.number().int().min(1).max(5),
+  mission: z.string().max(64).nullable(),
+  startedAt: Millis,
+  deadline: Millis,
+  entries: z.array(ResultEntry).max(1_000),
+  /** Players expected to answer who did not (King of the Keyboard). */
+  missed: z.array(SlackId).max(1_000),
+  /** Users who won the round under its mission rule. */
+  winners: z.array(SlackId).max(1_000),
+});
+export type RoundResult = z.infer<typeof RoundResult>;
+
+export const GameResult = z.object({
+  type: z.literal(MessageTypes.gameResult),
+  /** `${gameId}:final`. */
+  resultId: z.string().max(200),
+  gameId: z.string().max(128),
+  team: SlackId,
+  channel: SlackId,
+  mode: Mode,
+  lang: Lang,
+  startedBy: SlackId,
+  startedAt: Millis,
+  finishedAt: Millis,
+  rounds: z.number().int().nonnegative(),
+  totals: z
+    .array(z.object({ user: SlackId, score: z.number().nonnegative(), rounds: z.number().int().nonnegative(), avgAccuracy: z.number().min(0).max(100) }))
+    .max(1_000),
+  /** King of the Keyboard title holder, or the top total; null when nobody played. */
+  champion: SlackId.nullable(),
+  exitedBy: SlackId.nullable(),
+});
+export type GameResult = z.infer<typeof GameResult>;
+
+export const ResultMessage = z.discriminatedUnion('type', [RoundResult, GameResult]);
+export type ResultMessage = z.infer<typeof ResultMessage>;
+
+// ---- admin ------------------------------------------------------------------------------------
+
+export const Notice = z.object({
+  type: z.literal(MessageTypes.notice),
+  noticeId: z.string().min(1).max(128),
+  text: z.string().min(1).max(3_000),
+  /** Empty = every installed team. */
+  teams: z.array(SlackId).max(10_000),
+  requestedBy: z.string().max(128),
+  at: Millis,
+});
+export type Notice = z.infer<typeof Notice>;

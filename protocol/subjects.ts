@@ -1,0 +1,89 @@
+import { V } from './version.ts';
+
+/**
+ * Every NATS subject, stream, bucket and queue group name in surfinger is built here and nowhere
+ * else (a test greps the tree for subject literals). A prefix lets tests share one nats-server
+ * without seeing each other: `createSubjects('t42')`.
+ *
+ * Slack ids (T…, C…, U…) are uppercase alphanumerics, so they are safe as subject tokens; anything
+ * else is rejected by `token()` rather than being allowed to inject `.`, `*` or `>`.
+ */
+const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function isSubjectToken(value: string): boolean {
+  return TOKEN.test(value);
+}
+
+function token(value: string, what: string): string {
+  if (!TOKEN.test(value)) throw new Error(`invalid ${what} for a subject token: ${JSON.stringify(value)}`);
+  return value;
+}
+
+export function createSubjects(prefix = 'sf') {
+  token(prefix, 'prefix');
+  const p = `${prefix}.${V}`;
+  const name = (what: string) => `${prefix}_${what}`;
+  return {
+    prefix,
+    /** Inbox of one channel-game actor (request/reply). No responders = not active. */
+    game: (team: string, channel: string) => `${p}.game.${token(team, 'team')}.${token(channel, 'channel')}`,
+    /** Wildcard over every game inbox, for monitoring and tests. */
+    allGames: () => `${p}.game.>`,
+    /** Activation requests, answered by one actor host of the `actorHosts` queue group. */
+    activate: () => `${p}.placement.activate`,
+    /** Activation aimed at one host (placement forwards to the least-loaded host). */
+    activateOn: (hostId: string) => `${p}.placement.activate.${token(hostId, 'hostId')}`,
+    /** Hosts publish their load here periodically. */
+    hostLoad: (hostId: string) => `${p}.placement.load.${token(hostId, 'hostId')}`,
+    allHostLoads: () => `${p}.placement.load.*`,
+    /** Slash commands that are not for a game actor (rank, score, …) go to the ranking service. */
+    rankingQuery: () => `${p}.ranking.query`,
+    /** Posts/updates to Slack, answered by the egress queue group (the only Web API caller). */
+    egress: (team: string, channel: string) => `${p}.egress.${token(team, 'team')}.${token(channel, 'channel')}`,
+    allEgress: () => `${p}.egress.>`,
+    /** "This team is playing": the connection supervisor opens its socket. */
+    teamActive: (team: string) => `${p}.supervisor.active.${token(team, 'team')}`,
+    allTeamActive: () => `${p}.supervisor.active.*`,
+    /** Round and game results (JetStream stream `streams.results`, deduplicated by result id). */
+    results: (team: string, channel: string) => `${p}.results.${token(team, 'team')}.${token(channel, 'channel')}`,
+    allResults: () => `${p}.results.>`,
+    /** Per-game event log (JetStream stream `streams.events`), replayable with `surfinger replay`. */
+    gameEvents: (gameId: string) => `${p}.events.${token(gameId, 'gameId')}`,
+    allGameEvents: () => `${p}.events.>`,
+    /** Admin / scheduler notices to push to teams. */
+    notice: () => `${p}.admin.notice`,
+    streams: {
+      results: name('results'),
+      events: name('events'),
+    },
+    buckets: {
+      /** Actor ownership / leases (single activation). */
+      leases: name('leases'),
+      /** Game snapshots. */
+      snapshots: name('snapshots'),
+      /** Team settings: language, opt-outs. */
+      teams: name('teams'),
+      /** Host and supervisor membership. */
+      members: name('members'),
+    },
+    queues: {
+      actorHosts: 'actor-hosts',
+      egress: 'egress',
+      ranking: 'ranking',
+      supervisors: 'supervisors',
+    },
+  } as const;
+}
+
+export type Subjects = ReturnType<typeof createSubjects>;
+
+/** Names under which services register with the NATS service API ($SRV.PING/INFO/STATS). */
+export const ServiceNames = {
+  ingress: 'surfinger-ingress',
+  actorHost: 'surfinger-actor-host',
+  supervisor: 'surfinger-connection-supervisor',
+  egress: 'surfinger-egress',
+  ranking: 'surfinger-ranking',
+  scheduler: 'surfinger-scheduler',
+} as const;
+export type ServiceName = (typeof ServiceNames)[keyof typeof ServiceNames];
