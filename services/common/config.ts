@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { SurfingerError } from '../../protocol/errors.ts';
+
+/**
+ * Environment variables every service understands. Each service's main.ts extends this schema
+ * with its own variables and parses `process.env` once; nothing else reads the environment.
+ */
+export const CommonEnv = z.object({
+  SF_NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  SF_NATS_USER: z.string().optional(),
+  SF_NATS_PASS: z.string().optional(),
+  SF_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /** Subject/stream/bucket prefix; lets several clusters (or tests) share one NATS. */
+  SF_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('sf'),
+  SF_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Port of the /metrics + /healthz server; 0 picks a free one. */
+  SF_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  SF_METRICS_HOST: z.string().default('127.0.0.1'),
+  /** Base URL of the Slack Web API; the local sandbox in development. */
+  SF_SLACK_API_URL: z.string().url().default('https://slack.com/api/'),
+});
+export type CommonEnv = z.infer<typeof CommonEnv>;
+
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  throw new SurfingerError('SF_ERR_CONFIG', `bad configuration: ${problems.join('; ')}`, { details: { problems } });
+}

@@ -1,0 +1,117 @@
+import { connect, headers as natsHeaders, type NatsConnection, type Msg, type Service, type ServiceMsg, ServiceErrorCodeHeader, ServiceErrorHeader } from 'nats';
+import { asSurfingerError, SurfingerError, type Codec } from '../../protocol/index.ts';
+import type { Logger } from './logger.ts';
+
+export interface NatsAuth {
+  user?: string;
+  pass?: string;
+}
+
+/** One connection per process; reconnects forever because a restart of nats-server is routine. */
+export async function connectNats(url: string, name: string, auth: NatsAuth = {}): Promise<NatsConnection> {
+  return connect({
+    servers: url.split(','),
+    name,
+    user: auth.user,
+    pass: auth.pass,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    pingInterval: 10_000,
+  });
+}
+
+/** Numeric status carried in the service API error header (nats micro uses HTTP-like numbers). */
+function statusFor(code: string): number {
+  return code.startsWith('SF_ERR_PROTOCOL') || code.endsWith('_INVALID') ? 400 : 500;
+}
+
+/**
+ * Registers a request/reply endpoint on a NATS service (so `$SRV.STATS` counts it) with the
+ * project's edge rules: the payload is decoded and validated first; bad input is logged at `warn`
+ * with its code and subject and answered with an error header; a throwing handler is our bug, logged
+ * at `error`, answered the same way, and never takes the process down.
+ */
+export function addEndpoint<In, Out>(
+  service: Service,
+  name: string,
+  opts: {
+    subject: string;
+    queue?: string;
+    input: Codec<In>;
+    output: Codec<Out>;
+    log: Logger;
+    handle: (value: In, msg: ServiceMsg) => Promise<Out> | Out;
+  },
+): void {
+  service.addEndpoint(name, {
+    subject: opts.subject,
+    ...(opts.queue === undefined ? {} : { queue: opts.queue }),
+    handler: (err, msg) => {
+      if (err) {
+        opts.log.error({ err, endpoint: name }, 'endpoint subscription failed');
+        return;
+      }
+      void respond(msg);
+    },
+  });
+
+  async function respond(msg: ServiceMsg): Promise<void> {
+    let value: In;
+    try {
+      value = opts.input.decode(msg.data);
+    } catch (err) {
+      const e = asSurfingerError(err);
+      opts.log.warn({ code: e.code, subject: msg.subject, reason: e.message }, 'rejected message');
+      if (msg.reply) msg.respondError(400, `${e.code}: ${e.message}`);
+      return;
+    }
+    try {
+      const out = await opts.handle(value, msg);
+      if (msg.reply) msg.respond(opts.output.encode(out));
+    } catch (err) {
+      const e = asSurfingerError(err);
+      const status = statusFor(e.code);
+      if (status >= 500) opts.log.error({ err: e, code: e.code, subject: msg.subject }, 'handler failed');
+      else opts.log.warn({ code: e.code, subject: msg.subject, reason: e.message }, 'request refused');
+      if (msg.reply) msg.respondError(status, `${e.code}: ${e.message}`);
+    }
+  }
+}
+
+/** Turns a service API error reply into a SurfingerError with the code the responder sent. */
+export function serviceError(msg: Msg): SurfingerError | null {
+  const description = msg.headers?.get(ServiceErrorHeader);
+  if (!description) return null;
+  const [code, ...rest] = description.split(': ');
+  return new SurfingerError(code && code.startsWith('SF_ERR_') ? code : 'SF_ERR_REMOTE', rest.join(': ') || description, {
+    details: { status: msg.headers?.get(ServiceErrorCodeHeader) },
+  });
+}
+
+/**
+ * Request/reply through codecs. Throws SurfingerError: the responder's code, or
+ * SF_ERR_NO_RESPONDERS / SF_ERR_TIMEOUT from NATS itself (callers branch on those).
+ */
+export async function request<In, Out>(
+  nc: NatsConnection,
+  subject: string,
+  input: Codec<In>,
+  value: In,
+  output: Codec<Out>,
+  timeoutMs = 2_000,
+): Promise<Out> {
+  let msg: Msg;
+  try {
+    msg = await nc.request(subject, input.encode(value), { timeout: timeoutMs });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === '503') throw new SurfingerError('SF_ERR_NO_RESPONDERS', `no responders on ${subject}`, { cause: err });
+    if (code === 'TIMEOUT') throw new SurfingerError('SF_ERR_TIMEOUT', `request to ${subject} timed out after ${timeoutMs} ms`, { cause: err });
+    throw asSurfingerError(err, 'SF_ERR_NATS');
+  }
+  const remote = serviceError(msg);
+  if (remote) throw remote;
+  return output.decode(msg.data);
+}
+
+export { natsHeaders };
