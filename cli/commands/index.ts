@@ -1,4 +1,9 @@
 import type { Command } from 'commander';
+import { register as service } from './service.ts';
+import { register as up } from './up.ts';
 
 /** Each entry adds one subcommand. Add yours here (one import, one line). */
-export const commands: Array<(program: Command) => void> = [];
+export const commands: Array<(program: Command) => void> = [
+  up,
+  service,
+];

@@ -1,0 +1,111 @@
+import type { Command } from 'commander';
+import { startCluster, type Cluster } from '../../services/common/cluster.ts';
+
+interface UpOptions {
+  json?: boolean;
+  hosts: string;
+  supervisors: string;
+  ingressPort?: string;
+  sandboxPort?: string;
+  natsPort?: string;
+  redisPort?: string;
+  prefix: string;
+  logLevel: string;
+  logDir?: string;
+}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new Error(`${flag} must be a whole number, got "${value}"`);
+  return n;
+}
+
+function describe(cluster: Cluster): string {
+  const team = cluster.sandbox.teams[0];
+  const lines = [
+    '',
+    '  SurFinger is up.',
+    '',
+    `  Play in the browser:   ${cluster.sandbox.uiUrl}`,
+    team ? `                         (team ${team.teamId}: try /start in #${team.channels[0]?.name ?? 'general'}, then type the sentence)` : '',
+    `  Landing page:          ${cluster.ingressUrl}/`,
+    `  Admin page:            ${cluster.ingressUrl}/admin   (user ${cluster.env.SF_ADMIN_USER}, password ${cluster.env.SF_ADMIN_PASSWORD})`,
+    `  Slack API (sandbox):   ${cluster.sandbox.apiUrl}`,
+    `  NATS:                  ${cluster.natsUrl}   monitoring ${cluster.natsMonitorUrl}`,
+    `  Redis:                 ${cluster.redisUrl}`,
+    `  Logs:                  ${cluster.logDir}`,
+    '',
+    '  Processes:',
+    ...cluster.processes.map((p) => `    ${p.id.padEnd(26)} pid ${p.pid}`),
+    '',
+    '  Press Ctrl-C to stop everything.',
+    '',
+  ];
+  return lines.filter((l) => l !== '').join('\n').replace(/\n {2}(Play|Landing|Processes|Press)/g, '\n\n  $1') + '\n';
+}
+
+export function register(program: Command): void {
+  program
+    .command('up')
+    .description('run the whole cluster on this machine: nats-server, redis-server, the Slack sandbox and every service as its own process')
+    .option('--json', 'print one JSON line with every URL, the sandbox credentials and process ids once all is ready')
+    .option('--hosts <n>', 'actor-host processes', '1')
+    .option('--supervisors <n>', 'connection-supervisor processes', '1')
+    .option('--ingress-port <port>', 'ingress HTTP port (default: a free port)')
+    .option('--sandbox-port <port>', 'sandbox port (default: a free port)')
+    .option('--nats-port <port>', 'nats-server client port (default: a free port)')
+    .option('--redis-port <port>', 'redis-server port (default: a free port)')
+    .option('--prefix <prefix>', 'NATS subject/stream prefix', 'sf')
+    .option('--log-level <level>', 'service log level', 'info')
+    .option('--log-dir <dir>', 'where each process writes its log (default .tmp/logs/<time>)')
+    .action(async (opts: UpOptions) => {
+      const hosts = positiveInt(opts.hosts, '--hosts');
+      const supervisors = positiveInt(opts.supervisors, '--supervisors');
+      if (!opts.json) process.stderr.write('starting nats-server, redis-server, the sandbox and the services…\n');
+      const cluster = await startCluster({
+        hosts: Math.max(1, hosts),
+        supervisors: Math.max(1, supervisors),
+        prefix: opts.prefix,
+        logLevel: opts.logLevel,
+        ...(opts.logDir ? { logDir: opts.logDir } : {}),
+        ...(opts.ingressPort ? { ingressPort: positiveInt(opts.ingressPort, '--ingress-port') } : {}),
+        ...(opts.natsPort ? { natsPort: positiveInt(opts.natsPort, '--nats-port') } : {}),
+        ...(opts.redisPort ? { redisPort: positiveInt(opts.redisPort, '--redis-port') } : {}),
+        ...(opts.sandboxPort ? { sandbox: { port: positiveInt(opts.sandboxPort, '--sandbox-port') } } : {}),
+      });
+      if (opts.json) {
+        process.stdout.write(
+          JSON.stringify({
+            sandbox: cluster.sandbox,
+            ingressUrl: cluster.ingressUrl,
+            natsUrl: cluster.natsUrl,
+            natsMonitorUrl: cluster.natsMonitorUrl,
+            redisUrl: cluster.redisUrl,
+            prefix: cluster.prefix,
+            logDir: cluster.logDir,
+            admin: { user: cluster.env.SF_ADMIN_USER, password: cluster.env.SF_ADMIN_PASSWORD },
+            services: Object.fromEntries(cluster.processes.map((p) => [p.id, p.pid])),
+          }) + '\n',
+        );
+      } else {
+        process.stdout.write(describe(cluster));
+      }
+      // A service dying on its own is worth saying out loud; the rest keep running.
+      for (const p of cluster.processes) {
+        void p.exited().then((code) => {
+          if (!stopping) process.stderr.write(`${p.id} exited with code ${code}; see ${p.logFile}\n`);
+        });
+      }
+      let stopping = false;
+      await new Promise<void>((resolve) => {
+        const shutdown = () => {
+          if (stopping) return;
+          stopping = true;
+          if (!opts.json) process.stderr.write('\nstopping…\n');
+          void cluster.stop().then(resolve);
+        };
+        process.on('SIGINT', shutdown);
+        process.on('SIGTERM', shutdown);
+      });
+    });
+}

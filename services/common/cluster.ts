@@ -1,0 +1,345 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SurfingerError } from '../../protocol/errors.ts';
+import { freePort, startNatsServer, startRedisServer, type NatsServer, type RedisServer } from './local-infra.ts';
+
+/**
+ * A whole surfinger cluster on one machine, every part its own OS process: nats-server
+ * (JetStream), redis-server, the Slack sandbox and each service. `surfinger up`, the end-to-end
+ * and chaos tests, the bots and the benchmarks all start it through here, so what they exercise
+ * is exactly what runs in production, with only Slack replaced by the sandbox.
+ */
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The services `surfinger service <name>` can run, in the order a cluster starts them. */
+export const SERVICE_NAMES = ['egress', 'ranking', 'actor-host', 'connection-supervisor', 'scheduler', 'ingress', 'watchdog'] as const;
+export type ServiceKind = (typeof SERVICE_NAMES)[number];
+
+export interface SandboxTeam {
+  teamId: string;
+  teamName?: string;
+  botToken: string;
+  botUserId?: string;
+  appToken: string;
+  signingSecret: string;
+  channels: Array<{ id: string; name: string }>;
+  users: Array<{ id: string; name: string }>;
+}
+
+/** The sandbox's start line. */
+export interface SandboxInfo {
+  apiUrl: string;
+  uiUrl: string;
+  teams: SandboxTeam[];
+  [extra: string]: unknown;
+}
+
+export interface ClusterOptions {
+  hosts?: number;
+  supervisors?: number;
+  /** Which services to run (default: all of SERVICE_NAMES that exist). */
+  services?: readonly ServiceKind[];
+  sandbox?: { teams?: number; channels?: number; users?: number; port?: number };
+  ingressPort?: number;
+  natsPort?: number;
+  redisPort?: number;
+  prefix?: string;
+  logLevel?: string;
+  /** Extra env for every service (wins over defaults), e.g. short idle expiries in tests. */
+  env?: Record<string, string>;
+  /** Per-service extra env. */
+  serviceEnv?: Partial<Record<ServiceKind, Record<string, string>>>;
+  /** Where each process's log goes (one file per process). Default: .tmp/logs/<time>. */
+  logDir?: string;
+  readyTimeoutMs?: number;
+}
+
+export interface ProcessHandle {
+  readonly name: string;
+  /** e.g. `actor-host-2`. */
+  readonly id: string;
+  readonly pid: number;
+  /** Fields of the process's `ready` log line (URLs, ids). */
+  readonly ready: Record<string, unknown>;
+  readonly logFile: string;
+  readonly alive: boolean;
+  /** SIGKILL: the process gets no chance to clean up (chaos tests). */
+  kill(): void;
+  /** SIGTERM and wait for the exit (graceful handoff). Resolves with the exit code. */
+  stop(timeoutMs?: number): Promise<number | null>;
+  /** Starts the same process again with the same environment; waits for `ready`. */
+  restart(): Promise<void>;
+  /** Resolves with the exit code once the process has exited. */
+  exited(): Promise<number | null>;
+}
+
+export interface Cluster {
+  sandbox: SandboxInfo;
+  sandboxUrl: string;
+  ingressUrl: string;
+  natsUrl: string;
+  natsMonitorUrl: string;
+  redisUrl: string;
+  prefix: string;
+  nats: NatsServer;
+  redis: RedisServer;
+  /** The sandbox first, then services in start order. */
+  processes: ProcessHandle[];
+  /** The environment every service got (to start one more, or to point a CLI at the cluster). */
+  env: Record<string, string>;
+  logDir: string;
+  service(id: string): ProcessHandle;
+  /** Starts one more service process (e.g. a 4th actor host). */
+  addService(kind: ServiceKind, env?: Record<string, string>): Promise<ProcessHandle>;
+  stop(): Promise<void>;
+}
+
+const TSX = ['--import', 'tsx'];
+
+function spawnNode(entry: string, args: string[], env: Record<string, string>, log: WriteStream): ChildProcess {
+  const child = spawn(process.execPath, [...TSX, entry, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stderr?.pipe(log, { end: false });
+  return child;
+}
+
+/** Starts a process and resolves with the first stdout JSON line that `isReady` accepts. */
+function launch(opts: {
+  name: string;
+  id: string;
+  entry: string;
+  args?: string[];
+  env: Record<string, string>;
+  logDir: string;
+  readyTimeoutMs: number;
+  isReady: (line: Record<string, unknown>) => boolean;
+  children: Set<ChildProcess>;
+}): Promise<ProcessHandle> {
+  const logFile = join(opts.logDir, `${opts.id}.log`);
+  const log = createWriteStream(logFile, { flags: 'a' });
+  let child!: ChildProcess;
+  let ready: Record<string, unknown> = {};
+  let exitPromise!: Promise<number | null>;
+
+  const boot = () =>
+    new Promise<void>((resolveReady, reject) => {
+      child = spawnNode(opts.entry, opts.args ?? [], opts.env, log);
+      opts.children.add(child);
+      exitPromise = new Promise((r) =>
+        child.once('exit', (code) => {
+          opts.children.delete(child);
+          r(code);
+        }),
+      );
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new SurfingerError('SF_ERR_CLUSTER_START', `${opts.id} was not ready within ${opts.readyTimeoutMs} ms (log: ${logFile})`));
+      }, opts.readyTimeoutMs);
+      let settled = false;
+      const lines = createInterface({ input: child.stdout! });
+      lines.on('line', (line) => {
+        log.write(`${line}\n`);
+        if (settled) return;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(line);
+        } catch {
+          return;
+        }
+        if (typeof parsed === 'object' && parsed !== null && opts.isReady(parsed as Record<string, unknown>)) {
+          settled = true;
+          clearTimeout(timer);
+          ready = parsed as Record<string, unknown>;
+          resolveReady();
+        }
+      });
+      void exitPromise.then((code) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(new SurfingerError('SF_ERR_CLUSTER_START', `${opts.id} exited with code ${code} before it was ready (log: ${logFile})`));
+      });
+    });
+
+  return boot().then(() => ({
+    name: opts.name,
+    id: opts.id,
+    get pid() {
+      return child.pid ?? -1;
+    },
+    get ready() {
+      return ready;
+    },
+    logFile,
+    get alive() {
+      return child.exitCode === null && child.signalCode === null;
+    },
+    kill() {
+      child.kill('SIGKILL');
+    },
+    async stop(timeoutMs = 30_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.kill('SIGTERM');
+      const code = await exitPromise;
+      clearTimeout(timer);
+      return code;
+    },
+    async restart() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await exitPromise;
+      }
+      await boot();
+    },
+    exited: () => exitPromise,
+  }));
+}
+
+function teamSecrets(sandbox: SandboxInfo): string {
+  return [...new Set(sandbox.teams.map((t) => t.signingSecret))].join(',');
+}
+
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
+  const prefix = options.prefix ?? 'sf';
+  const logDir = options.logDir ?? join(REPO_ROOT, '.tmp', 'logs', new Date().toISOString().replace(/[:.]/g, '-') + '-' + randomBytes(2).toString('hex'));
+  mkdirSync(logDir, { recursive: true });
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+  const children = new Set<ChildProcess>();
+  const killAll = () => {
+    for (const c of children) c.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
+
+  const [nats, redis] = await Promise.all([startNatsServer({ port: options.natsPort }), startRedisServer({ port: options.redisPort })]);
+  const processes: ProcessHandle[] = [];
+  const stopAll = async () => {
+    // Reverse start order: ingress stops taking traffic first, infrastructure goes last.
+    for (const p of [...processes].reverse()) await p.stop(15_000).catch(() => undefined);
+    await Promise.allSettled([nats.stop(), redis.stop()]);
+    process.removeListener('exit', killAll);
+  };
+
+  try {
+    const ingressPort = options.ingressPort ?? (await freePort());
+    const ingressUrl = `http://127.0.0.1:${ingressPort}`;
+    const sandboxArgs = ['--port', String(options.sandbox?.port ?? 0), '--app-url', ingressUrl];
+    if (options.sandbox?.teams) sandboxArgs.push('--teams', String(options.sandbox.teams));
+    if (options.sandbox?.channels) sandboxArgs.push('--channels', String(options.sandbox.channels));
+    if (options.sandbox?.users) sandboxArgs.push('--users', String(options.sandbox.users));
+    const sandboxProc = await launch({
+      name: 'sandbox',
+      id: 'sandbox',
+      entry: 'services/sandbox/main.ts',
+      args: sandboxArgs,
+      env: { SF_LOG_LEVEL: options.logLevel ?? 'info' },
+      logDir,
+      readyTimeoutMs,
+      isReady: (line) => typeof line.apiUrl === 'string' && Array.isArray(line.teams),
+      children,
+    });
+    processes.push(sandboxProc);
+    const sandbox = sandboxProc.ready as unknown as SandboxInfo;
+    const sandboxUrl = new URL(sandbox.apiUrl).origin;
+
+    const env: Record<string, string> = {
+      SF_NATS_URL: nats.url,
+      SF_REDIS_URL: redis.url,
+      SF_PREFIX: prefix,
+      SF_LOG_LEVEL: options.logLevel ?? 'info',
+      SF_METRICS_PORT: '0',
+      SF_SLACK_API_URL: sandbox.apiUrl,
+      SF_SLACK_OAUTH_URL: sandboxUrl,
+      SF_SLACK_SIGNING_SECRET: teamSecrets(sandbox),
+      SF_PUBLIC_URL: ingressUrl,
+      SF_INGRESS_PORT: String(ingressPort),
+      // A fresh key per local cluster: tokens at rest are encrypted even in development.
+      SF_TOKEN_KEYS: `local:${randomBytes(32).toString('base64')}`,
+      SF_ADMIN_USER: 'admin',
+      SF_ADMIN_PASSWORD: randomBytes(9).toString('base64url'),
+      ...(typeof sandbox.clientId === 'string' ? { SF_SLACK_CLIENT_ID: sandbox.clientId } : {}),
+      ...(typeof sandbox.clientSecret === 'string' ? { SF_SLACK_CLIENT_SECRET: sandbox.clientSecret } : {}),
+      ...options.env,
+    };
+
+    await seedTokens(env, sandbox);
+
+    const counters = new Map<ServiceKind, number>();
+    const addService = async (kind: ServiceKind, extra: Record<string, string> = {}): Promise<ProcessHandle> => {
+      const n = (counters.get(kind) ?? 0) + 1;
+      counters.set(kind, n);
+      const id = `${kind}-${n}`;
+      const handle = await launch({
+        name: kind,
+        id,
+        entry: `services/${kind}/main.ts`,
+        env: {
+          ...env,
+          ...(kind === 'actor-host' ? { SF_HOST_ID: id } : {}),
+          ...(kind === 'connection-supervisor' ? { SF_SUPERVISOR_ID: id } : {}),
+          ...options.serviceEnv?.[kind],
+          ...extra,
+        },
+        logDir,
+        readyTimeoutMs,
+        isReady: (line) => line.msg === 'ready',
+        children,
+      });
+      processes.push(handle);
+      return handle;
+    };
+
+    const wanted = options.services ?? SERVICE_NAMES;
+    const { existsSync } = await import('node:fs');
+    for (const kind of SERVICE_NAMES) {
+      if (!wanted.includes(kind) || !existsSync(join(REPO_ROOT, 'services', kind, 'main.ts'))) continue;
+      const count = kind === 'actor-host' ? (options.hosts ?? 1) : kind === 'connection-supervisor' ? (options.supervisors ?? 1) : 1;
+      // Replicas of one kind start together; kinds start in dependency order.
+      await Promise.all(Array.from({ length: count }, () => addService(kind)));
+    }
+
+    return {
+      sandbox,
+      sandboxUrl,
+      ingressUrl,
+      natsUrl: nats.url,
+      natsMonitorUrl: nats.monitorUrl,
+      redisUrl: redis.url,
+      prefix,
+      nats,
+      redis,
+      processes,
+      env,
+      logDir,
+      service(id) {
+        const found = processes.find((p) => p.id === id);
+        if (!found) throw new SurfingerError('SF_ERR_CLUSTER_UNKNOWN_PROCESS', `no process ${id}; have ${processes.map((p) => p.id).join(', ')}`);
+        return found;
+      },
+      addService,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/**
+ * Installs every sandbox team as if it had gone through OAuth: the token store gets its bot and
+ * app tokens (encrypted, as in production). The OAuth flow itself is tested on its own.
+ */
+async function seedTokens(env: Record<string, string>, sandbox: SandboxInfo): Promise<void> {
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(join(REPO_ROOT, 'services/common/token-store.ts'))) return;
+  const { seedSandboxTeams } = await import('./token-seed.ts');
+  await seedSandboxTeams(env, sandbox);
+}
