@@ -12,6 +12,7 @@ export const codecs = {
   egressRequest: msgpackCodec(M.EgressRequest),
   egressReply: msgpackCodec(M.EgressReply),
   teamActive: msgpackCodec(M.TeamActive),
+  teamRemoved: msgpackCodec(M.TeamRemoved),
   result: msgpackCodec(M.ResultMessage),
   notice: msgpackCodec(M.Notice),
 } as const;

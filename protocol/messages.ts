@@ -17,6 +17,7 @@ export const MessageTypes = {
   egressRequest: 'surfinger.egress.v1.request',
   egressReply: 'surfinger.egress.v1.reply',
   teamActive: 'surfinger.supervisor.v1.active',
+  teamRemoved: 'surfinger.supervisor.v1.removed',
   roundResult: 'surfinger.result.v1.round',
   gameResult: 'surfinger.result.v1.game',
   notice: 'surfinger.admin.v1.notice',
@@ -173,6 +174,15 @@ export const TeamActive = z.object({
   at: Millis,
 });
 export type TeamActive = z.infer<typeof TeamActive>;
+
+/** A team uninstalled the app or revoked its tokens; its credentials are already deleted. */
+export const TeamRemoved = z.object({
+  type: z.literal(MessageTypes.teamRemoved),
+  team: SlackId,
+  reason: z.enum(['app_uninstalled', 'tokens_revoked', 'admin']),
+  at: Millis,
+});
+export type TeamRemoved = z.infer<typeof TeamRemoved>;
 
 // ---- results (JetStream, deduplicated by resultId) --------------------------------------------
 

@@ -44,6 +44,9 @@ export function createSubjects(prefix = 'sf') {
     /** "This team is playing": the connection supervisor opens its socket. */
     teamActive: (team: string) => `${p}.supervisor.active.${token(team, 'team')}`,
     allTeamActive: () => `${p}.supervisor.active.*`,
+    /** "This team uninstalled / revoked its tokens": supervisors close its socket, egress drops its client. */
+    teamRemoved: (team: string) => `${p}.supervisor.removed.${token(team, 'team')}`,
+    allTeamRemoved: () => `${p}.supervisor.removed.*`,
     /** Round and game results (JetStream stream `streams.results`, deduplicated by result id). */
     results: (team: string, channel: string) => `${p}.results.${token(team, 'team')}.${token(channel, 'channel')}`,
     allResults: () => `${p}.results.>`,
