@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SurfingerError } from '../../protocol/errors.ts';
+import { seedSandboxTeams } from './token-seed.ts';
 import { freePort, startNatsServer, startRedisServer, type NatsServer, type RedisServer } from './local-infra.ts';
 
 /**
@@ -270,7 +271,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       ...options.env,
     };
 
-    await seedTokens(env, sandbox);
+    await seedSandboxTeams(env, sandbox);
 
     const counters = new Map<ServiceKind, number>();
     const addService = async (kind: ServiceKind, extra: Record<string, string> = {}): Promise<ProcessHandle> => {
@@ -298,7 +299,6 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     };
 
     const wanted = options.services ?? SERVICE_NAMES;
-    const { existsSync } = await import('node:fs');
     for (const kind of SERVICE_NAMES) {
       if (!wanted.includes(kind) || !existsSync(join(REPO_ROOT, 'services', kind, 'main.ts'))) continue;
       const count = kind === 'actor-host' ? (options.hosts ?? 1) : kind === 'connection-supervisor' ? (options.supervisors ?? 1) : 1;
@@ -333,13 +333,3 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   }
 }
 
-/**
- * Installs every sandbox team as if it had gone through OAuth: the token store gets its bot and
- * app tokens (encrypted, as in production). The OAuth flow itself is tested on its own.
- */
-async function seedTokens(env: Record<string, string>, sandbox: SandboxInfo): Promise<void> {
-  const { existsSync } = await import('node:fs');
-  if (!existsSync(join(REPO_ROOT, 'services/common/token-store.ts'))) return;
-  const { seedSandboxTeams } = await import('./token-seed.ts');
-  await seedSandboxTeams(env, sandbox);
-}

@@ -1,2 +1,29 @@
-// placeholder until the token store lands
-export async function seedSandboxTeams(_env: Record<string, string>, _sandbox: unknown): Promise<void> {}
+import { Redis } from 'ioredis';
+import { parseTokenKeys, TokenStore } from './token-store.ts';
+import type { SandboxInfo } from './cluster.ts';
+
+/**
+ * Installs every sandbox team as if it had gone through OAuth: the token store receives its bot
+ * and app tokens, encrypted as in production. Used only by local clusters; the OAuth flow itself
+ * has its own end-to-end test.
+ */
+export async function seedSandboxTeams(env: Record<string, string>, sandbox: SandboxInfo): Promise<void> {
+  const redis = new Redis(env.SF_REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 3 });
+  try {
+    const store = new TokenStore(redis, parseTokenKeys(env.SF_TOKEN_KEYS, false), env.SF_PREFIX ?? 'sf');
+    const now = Date.now();
+    await Promise.all(
+      sandbox.teams.map((t) =>
+        store.put(t.teamId, {
+          teamName: t.teamName ?? t.teamId,
+          botToken: t.botToken,
+          botUserId: t.botUserId ?? '',
+          appToken: t.appToken,
+          installedAt: now,
+        }),
+      ),
+    );
+  } finally {
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
