@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as bench } from './bench.ts';
 import { register as service } from './service.ts';
 import { register as up } from './up.ts';
 
@@ -6,4 +7,5 @@ import { register as up } from './up.ts';
 export const commands: Array<(program: Command) => void> = [
   up,
   service,
+  bench,
 ];

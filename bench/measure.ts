@@ -1,0 +1,90 @@
+import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+/** Measuring helpers shared by the scenarios, so every rate and percentile is computed one way. */
+
+export interface Percentiles {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** Nearest-rank percentiles of `samples` (milliseconds); the array is sorted in place. */
+export function percentiles(samples: number[]): Percentiles {
+  if (samples.length === 0) return { p50: NaN, p95: NaN, p99: NaN, max: NaN };
+  samples.sort((a, b) => a - b);
+  const at = (p: number) => samples[Math.min(samples.length - 1, Math.max(0, Math.ceil((p / 100) * samples.length) - 1))]!;
+  return { p50: at(50), p95: at(95), p99: at(99), max: samples[samples.length - 1]! };
+}
+
+export interface LoopResult {
+  ops: number;
+  elapsedMs: number;
+  perSecond: number;
+  latencyMs: Percentiles;
+}
+
+/**
+ * A closed loop: `inFlight` workers each await `op` back to back for `durationMs`, after an
+ * uncounted warm-up (JIT, connection buffers). Throughput and per-op latency come from the same ops.
+ */
+export async function closedLoop(op: (i: number) => Promise<void>, opts: { inFlight: number; durationMs: number; warmupMs?: number }): Promise<LoopResult> {
+  let next = 0;
+  const run = async (untilMs: number, latencies: number[] | null) => {
+    const worker = async () => {
+      while (performance.now() < untilMs) {
+        const t0 = performance.now();
+        await op(next++);
+        latencies?.push(performance.now() - t0);
+      }
+    };
+    await Promise.all(Array.from({ length: opts.inFlight }, worker));
+  };
+  if (opts.warmupMs) await run(performance.now() + opts.warmupMs, null);
+  const latencies: number[] = [];
+  const start = performance.now();
+  await run(start + opts.durationMs, latencies);
+  const elapsedMs = performance.now() - start;
+  return { ops: latencies.length, elapsedMs, perSecond: (latencies.length * 1000) / elapsedMs, latencyMs: percentiles(latencies) };
+}
+
+/** Calls/s of a synchronous function, checking the clock every `batch` calls; warm-up uncounted. */
+export function syncRate(fn: (i: number) => unknown, opts: { durationMs: number; warmupMs?: number; batch?: number }): number {
+  const batch = opts.batch ?? 1_000;
+  let sink = 0;
+  const loop = (ms: number) => {
+    let calls = 0;
+    const start = performance.now();
+    const end = start + ms;
+    while (performance.now() < end) {
+      for (let i = 0; i < batch; i++) if (fn(calls + i) !== undefined) sink++;
+      calls += batch;
+    }
+    return (calls * 1000) / (performance.now() - start);
+  };
+  if (opts.warmupMs) loop(opts.warmupMs);
+  const rate = loop(opts.durationMs);
+  // `sink` keeps the results observable so the optimiser cannot drop the calls.
+  return sink >= 0 ? rate : NaN;
+}
+
+export function round(value: number, digits = 0): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+// Heap figures are only comparable after a full collection; a fresh context exposes `gc` even when
+// node was started without --expose-gc (the bench runs through the plain CLI).
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc') as () => void;
+
+/** Heap in use after full collections, so garbage from a previous phase is not counted. */
+export async function settledHeapUsed(): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    collect();
+    await new Promise((r) => setImmediate(r));
+  }
+  return process.memoryUsage().heapUsed;
+}

@@ -1,0 +1,133 @@
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { lineChart } from './svg.ts';
+import type { BenchReport, Figure, MachineInfo, Scenario, ScenarioResult } from './types.ts';
+
+const run = promisify(execFile);
+
+export const DEFAULT_RESULTS_DIR = fileURLToPath(new URL('./results', import.meta.url));
+
+export interface RunOptions {
+  scenarios: readonly Scenario[];
+  quick: boolean;
+  /** Where latest.json and the SVG charts go. */
+  resultsDir: string;
+  /** An extra copy of the JSON report (`--json <file>`). */
+  jsonPath?: string;
+  /** Progress lines (stderr in the CLI). */
+  log(line: string): void;
+  /** A scenario still running after this long is reported as an error so the suite keeps its budget. */
+  scenarioTimeoutMs?: number;
+}
+
+async function version(bin: string, args: string[]): Promise<string> {
+  try {
+    const { stdout } = await run(bin, args);
+    return (stdout.trim().split('\n')[0] ?? 'unknown').replace(/ sha=.*/, '');
+  } catch {
+    return 'not installed';
+  }
+}
+
+async function machineInfo(): Promise<MachineInfo> {
+  const cpu = cpus();
+  return {
+    cpuModel: cpu[0]?.model ?? 'unknown',
+    cpus: cpu.length,
+    memoryBytes: totalmem(),
+    platform: `${process.platform}-${process.arch}`,
+    node: process.version,
+    natsServer: await version('nats-server', ['--version']),
+    redisServer: await version('redis-server', ['--version']),
+  };
+}
+
+function timeout(ms: number, name: string): { promise: Promise<never>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${name} did not finish within ${Math.round(ms / 1000)} s`)), ms);
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
+
+async function runOne(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
+  const started = performance.now();
+  const base = { name: scenario.name, description: scenario.description };
+  const limit = timeout(options.scenarioTimeoutMs ?? 180_000, scenario.name);
+  try {
+    const outcome = await Promise.race([scenario.run({ quick: options.quick, log: (line) => options.log(`[${scenario.name}] ${line}`) }), limit.promise]);
+    const durationMs = Math.round(performance.now() - started);
+    if ('skipped' in outcome) return { ...base, status: 'skipped', reason: outcome.skipped, durationMs };
+    const charts: string[] = [];
+    for (const chart of outcome.charts ?? []) {
+      const file = join(options.resultsDir, chart.file);
+      await writeFile(file, lineChart(chart));
+      charts.push(file);
+    }
+    const status = outcome.goal.pass === null ? 'reported' : outcome.goal.pass ? 'pass' : 'fail';
+    return { ...base, ...outcome, charts, status, durationMs };
+  } catch (err) {
+    return { ...base, status: 'error', reason: err instanceof Error ? err.message : String(err), durationMs: Math.round(performance.now() - started) };
+  } finally {
+    limit.cancel();
+  }
+}
+
+/** Runs the scenarios one after another (they would steal each other's 2 cores otherwise). */
+export async function runBench(options: RunOptions): Promise<BenchReport> {
+  await mkdir(options.resultsDir, { recursive: true });
+  const startedAt = new Date().toISOString();
+  const machine = await machineInfo();
+  const scenarios: ScenarioResult[] = [];
+  for (const scenario of options.scenarios) {
+    options.log(`running ${scenario.name}${options.quick ? ' (quick)' : ''}`);
+    const result = await runOne(scenario, options);
+    options.log(`${scenario.name}: ${result.status}${result.reason ? ` (${result.reason})` : ''} in ${(result.durationMs / 1000).toFixed(1)} s`);
+    scenarios.push(result);
+  }
+  const report: BenchReport = { startedAt, finishedAt: new Date().toISOString(), quick: options.quick, machine, scenarios };
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  await writeFile(join(options.resultsDir, 'latest.json'), json);
+  if (options.jsonPath) {
+    await mkdir(dirname(options.jsonPath), { recursive: true });
+    await writeFile(options.jsonPath, json);
+  }
+  return report;
+}
+
+export function formatFigure(figure: Figure | undefined): string {
+  if (!figure) return '';
+  const digits = Math.abs(figure.value) >= 100 ? 0 : Math.abs(figure.value) >= 1 ? 2 : 3;
+  return `${figure.label} ${figure.value.toLocaleString('en-US', { maximumFractionDigits: digits })} ${figure.unit}`;
+}
+
+function pad(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+}
+
+/** The summary table plus every figure, as printed by `surfinger bench` and pasted into docs. */
+export function formatReport(report: BenchReport): string {
+  const m = report.machine;
+  const rows = [['scenario', 'status', 'measured', 'baseline (same run)', 'ratio', 'goal']];
+  for (const s of report.scenarios) {
+    rows.push([
+      s.name,
+      s.status,
+      s.measured ? formatFigure(s.measured) : (s.reason ?? ''),
+      formatFigure(s.baseline),
+      s.ratio === undefined ? '' : `${s.ratio.toFixed(2)}×`,
+      s.goal?.text ?? '',
+    ]);
+  }
+  const details = report.scenarios
+    .filter((s) => s.figures?.length)
+    .map((s) => [`${s.name}:`, ...s.figures!.map((f) => `  ${formatFigure(f)}`), ...(s.notes ?? []).map((n) => `  note: ${n}`)].join('\n'));
+  const header = `machine: ${m.cpus} × ${m.cpuModel}, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${m.platform}, node ${m.node}, ${m.natsServer}, ${m.redisServer}${report.quick ? ' (quick)' : ''}`;
+  return [header, '', pad(rows), '', ...details].join('\n');
+}

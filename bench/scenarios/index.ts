@@ -1,0 +1,5 @@
+import type { Scenario } from '../types.ts';
+import { natsBaseline } from './nats-baseline.ts';
+
+/** Every scenario in the order `npm run bench` runs them (baselines first, then the cluster). */
+export const scenarios: readonly Scenario[] = [natsBaseline];
