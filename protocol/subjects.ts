@@ -88,5 +88,6 @@ export const ServiceNames = {
   egress: 'surfinger-egress',
   ranking: 'surfinger-ranking',
   scheduler: 'surfinger-scheduler',
+  watchdog: 'surfinger-watchdog',
 } as const;
 export type ServiceName = (typeof ServiceNames)[keyof typeof ServiceNames];
