@@ -153,7 +153,7 @@ export class TokenStore {
   private open(team: string, sealed: string): { creds: TeamCredentials; kid: string } {
     const [kid, iv, tag, ct] = sealed.split('.');
     const key = kid === undefined ? undefined : this.byKid.get(kid);
-    if (!key || iv === undefined || tag === undefined || ct === undefined) {
+    if (kid === undefined || !key || iv === undefined || tag === undefined || ct === undefined) {
       throw new SurfingerError(TokenStoreErrorCodes.DECRYPT, `token record for ${team} uses an unknown key id`, { details: { team, kid } });
     }
     try {

@@ -1,0 +1,397 @@
+import type { NatsConnection } from 'nats';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { renderHelp, renderLangPicker, LANG_ACTIONS } from '../../actors/render.ts';
+import { defineCatalog } from '../../actors/i18n/index.ts';
+import {
+  asSurfingerError,
+  codecs,
+  MessageTypes,
+  SlackId,
+  type Blocks,
+  type GameInbound,
+  type Lang,
+  type Reply,
+  type Subjects,
+  type TeamActive,
+} from '../../protocol/index.ts';
+import type { Logger } from './logger.ts';
+import { request } from './nats.ts';
+import type { TeamSettingsStore } from './team-settings.ts';
+import type { TokenStore } from './token-store.ts';
+
+/**
+ * The one place that turns Slack input into NATS traffic. Ingress (HTTP) and the connection
+ * supervisor (Socket Mode envelopes) both parse with these schemas and call `SlackRouter`, so a
+ * slash command behaves the same whichever transport delivered it.
+ */
+
+export const RoutingErrorCodes = {
+  /** A Slack payload failed its schema (malformed or not something we route). */
+  MALFORMED: 'SF_ERR_SLACK_MALFORMED',
+  /** The user or team is over its request budget. */
+  RATE_LIMITED: 'SF_ERR_RATE_LIMITED',
+} as const;
+
+// ---- user-facing texts of the edges (the game's own texts live in actors/i18n) ---------------
+
+export const edgeText = defineCatalog({
+  ko: {
+    stillWorking: '⏳ 처리 중이에요… 잠시 후 채널에 결과가 올라와요.',
+    rateLimited: '🐢 너무 빨라요! 잠시 후 다시 시도해 주세요.',
+    unknownCommand: '`{command}` 명령은 모르겠어요. `/helpgame` 으로 명령 목록을 볼 수 있어요.',
+    langChanged: '✅ 이제 이 팀의 언어는 한국어예요.',
+    unavailable: '😵 지금은 처리할 수 없어요. 잠시 후 다시 시도해 주세요.',
+    installed: '설치 완료! SurFinger가 {team} 워크스페이스에 추가되었어요. 채널에서 `/start` 로 시작하세요.',
+    installFailed: '설치하지 못했어요: {reason}. 처음부터 다시 시도해 주세요.',
+  },
+  en: {
+    stillWorking: '⏳ Working on it… the result will appear in the channel shortly.',
+    rateLimited: '🐢 Whoa, too fast! Please try again in a moment.',
+    unknownCommand: 'I don’t know `{command}`. `/helpgame` lists every command.',
+    langChanged: '✅ This team now uses English.',
+    unavailable: '😵 Can’t do that right now. Please try again in a moment.',
+    installed: 'Installed! SurFinger was added to {team}. Type `/start` in a channel to play.',
+    installFailed: 'The install did not complete: {reason}. Please start again.',
+  },
+});
+
+// ---- Slack payload schemas (only the fields we route on) --------------------------------------
+
+export const SlashCommand = z.object({
+  team_id: SlackId,
+  channel_id: SlackId,
+  user_id: SlackId,
+  command: z.string().regex(/^\/[a-z0-9_-]{1,32}$/i, 'not a slash command'),
+  text: z.string().max(1_000).default(''),
+});
+export type SlashCommand = z.infer<typeof SlashCommand>;
+
+export const BlockActions = z.object({
+  type: z.literal('block_actions'),
+  team: z.object({ id: SlackId }),
+  user: z.object({ id: SlackId }),
+  channel: z.object({ id: SlackId }),
+  message: z.object({ ts: z.string().max(32) }).optional(),
+  container: z.object({ message_ts: z.string().max(32).optional() }).optional(),
+  actions: z
+    .array(z.object({ action_id: z.string().max(255), value: z.string().max(2_000).optional(), action_ts: z.string().max(32).optional() }))
+    .min(1)
+    .max(25),
+});
+export type BlockActions = z.infer<typeof BlockActions>;
+
+const SlackEvent = z.object({ type: z.string().max(64) }).passthrough();
+
+export const EventCallback = z.object({
+  type: z.literal('event_callback'),
+  team_id: SlackId,
+  event_id: z.string().min(1).max(128),
+  event: SlackEvent,
+});
+export type EventCallback = z.infer<typeof EventCallback>;
+
+/** A plain human channel message; subtypes (edits, joins, bot posts) are not answers. */
+const ChannelMessage = z.object({
+  type: z.literal('message'),
+  channel: SlackId,
+  user: SlackId,
+  text: z.string().max(40_000),
+  ts: z.string().max(32),
+});
+
+/** Slack's JSON answer to a slash command (or an empty ack). */
+export interface SlackResponse {
+  response_type?: 'ephemeral' | 'in_channel';
+  text?: string;
+  blocks?: Blocks;
+}
+
+// ---- collaborators ----------------------------------------------------------------------------
+
+/** Fixed-window counters in Redis, shared by every ingress replica and supervisor. */
+export interface RateLimits {
+  /** Requests per user per minute (slash commands + button clicks). */
+  userPerMinute: number;
+  /** Requests per team per minute. */
+  teamPerMinute: number;
+}
+
+export class RedisRateLimiter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly limits: RateLimits,
+  ) {}
+
+  /** True when the request may proceed. Counts it either way: a flood keeps itself limited. */
+  async allow(team: string, user: string, now: number): Promise<boolean> {
+    const window = windowOf(now);
+    const userKey = `${this.prefix}:rl:u:${team}:${user}:${window}`;
+    const teamKey = `${this.prefix}:rl:t:${team}:${window}`;
+    const res = await this.redis.multi().incr(userKey).pexpire(userKey, 61_000).incr(teamKey).pexpire(teamKey, 61_000).exec();
+    const userCount = Number(res?.[0]?.[1] ?? 0);
+    const teamCount = Number(res?.[2]?.[1] ?? 0);
+    return withinLimits({ userCount, teamCount }, this.limits);
+  }
+}
+
+/** Pure parts of the fixed-window limiter. */
+export function windowOf(now: number, windowMs = 60_000): number {
+  return Math.floor(now / windowMs);
+}
+export function withinLimits(counts: { userCount: number; teamCount: number }, limits: RateLimits): boolean {
+  return counts.userCount <= limits.userPerMinute && counts.teamCount <= limits.teamPerMinute;
+}
+
+export interface SlackRouterDeps {
+  nc: NatsConnection;
+  subjects: Subjects;
+  redis: Redis;
+  settings: TeamSettingsStore;
+  tokens: TokenStore;
+  log: Logger;
+  limiter?: RedisRateLimiter;
+  now?: () => number;
+  /** Slack drops a response after 3 s; we answer "still working" before that. */
+  replyBudgetMs?: number;
+}
+
+const RANKING_COMMANDS = { rank: 'rank', myscore: 'myscore', score: 'score', badge: 'badge' } as const;
+const GAME_COMMANDS = { start: 'start', exit: 'exit' } as const;
+/** Events are redelivered by Slack (HTTP retries, socket redelivery, replica handoff): remember ids this long. */
+const EVENT_DEDUPE_SECONDS = 3_600;
+
+export class SlackRouter {
+  private readonly now: () => number;
+  private readonly budgetMs: number;
+
+  constructor(private readonly deps: SlackRouterDeps) {
+    this.now = deps.now ?? Date.now;
+    this.budgetMs = deps.replyBudgetMs ?? 2_500;
+  }
+
+  /** A slash command → the body Slack shows the user; always resolves within the reply budget. */
+  async command(cmd: SlashCommand): Promise<SlackResponse> {
+    const log = this.deps.log.child({ team: cmd.team_id, channel: cmd.channel_id, command: cmd.command });
+    const settings = await this.deps.settings.get(cmd.team_id);
+    const lang = settings.lang;
+    if (!(await this.allowed(cmd.team_id, cmd.user_id))) return ephemeral(edgeText(lang, 'rateLimited'));
+    const name = cmd.command.slice(1).toLowerCase();
+    const work = this.dispatchCommand(name, cmd, lang, log).catch((err: unknown) => {
+      const e = asSurfingerError(err);
+      log.warn({ code: e.code, reason: e.message }, 'command failed');
+      return ephemeral(edgeText(lang, 'unavailable'));
+    });
+    return withBudget(work, this.budgetMs, ephemeral(edgeText(lang, 'stillWorking')));
+  }
+
+  private async dispatchCommand(name: string, cmd: SlashCommand, lang: Lang, log: Logger): Promise<SlackResponse> {
+    if (name === 'helpgame') return { response_type: 'ephemeral', ...renderHelp(lang) };
+    if (name === 'lang') return { response_type: 'ephemeral', ...renderLangPicker(lang) };
+    if (name in GAME_COMMANDS) {
+      this.teamActive(cmd.team_id, 'command');
+      const reply = await this.toGame(
+        {
+          type: MessageTypes.gameCommand,
+          team: cmd.team_id,
+          channel: cmd.channel_id,
+          user: cmd.user_id,
+          command: GAME_COMMANDS[name as keyof typeof GAME_COMMANDS],
+          text: cmd.text,
+          lang,
+          receivedAt: this.now(),
+        },
+        'command',
+      );
+      return fromReply(reply);
+    }
+    if (name in RANKING_COMMANDS) {
+      const reply = await request(
+        this.deps.nc,
+        this.deps.subjects.rankingQuery(),
+        codecs.rankingQuery,
+        {
+          type: MessageTypes.rankingQuery,
+          kind: RANKING_COMMANDS[name as keyof typeof RANKING_COMMANDS],
+          team: cmd.team_id,
+          channel: cmd.channel_id,
+          user: cmd.user_id,
+          lang,
+          text: cmd.text,
+        },
+        codecs.reply,
+        this.budgetMs,
+      );
+      return fromReply(reply);
+    }
+    log.info('unknown command');
+    return ephemeral(edgeText(lang, 'unknownCommand', { command: cmd.command }));
+  }
+
+  /**
+   * A button press. The HTTP/socket ack carries nothing (Slack ignores block_actions response
+   * bodies); confirmations go out through egress as ephemeral messages.
+   */
+  async interaction(payload: BlockActions): Promise<void> {
+    const team = payload.team.id;
+    const channel = payload.channel.id;
+    const user = payload.user.id;
+    const log = this.deps.log.child({ team, channel });
+    if (!(await this.allowed(team, user))) {
+      const { lang } = await this.deps.settings.get(team);
+      await this.ephemeral(team, channel, user, edgeText(lang, 'rateLimited'), `rl:${team}:${user}:${windowOf(this.now())}`, log);
+      return;
+    }
+    for (const action of payload.actions) {
+      const picked = action.action_id === LANG_ACTIONS.ko ? 'ko' : action.action_id === LANG_ACTIONS.en ? 'en' : null;
+      if (picked) {
+        await this.deps.settings.update(team, { lang: picked });
+        log.info({ lang: picked }, 'team language changed');
+        await this.ephemeral(team, channel, user, edgeText(picked, 'langChanged'), `lang:${team}:${user}:${action.action_ts ?? this.now()}`, log);
+        continue;
+      }
+      this.teamActive(team, 'click');
+      const reply = await this.toGame(
+        {
+          type: MessageTypes.gameClick,
+          team,
+          channel,
+          user,
+          actionId: action.action_id,
+          value: action.value ?? '',
+          messageTs: payload.message?.ts ?? payload.container?.message_ts ?? '',
+          receivedAt: this.now(),
+        },
+        'click',
+      ).catch((err: unknown) => {
+        const e = asSurfingerError(err);
+        log.warn({ code: e.code, reason: e.message }, 'click not delivered');
+        return null;
+      });
+      if (reply?.text && reply.responseType !== 'none') {
+        await this.ephemeral(team, channel, user, reply.text, `click:${team}:${user}:${action.action_ts ?? this.now()}`, log);
+      }
+    }
+  }
+
+  /**
+   * An Events API callback (HTTP or a Socket Mode `events_api` envelope). Returns what happened,
+   * for metrics and tests. Redeliveries of one event_id are processed once, cluster-wide.
+   */
+  async event(body: EventCallback): Promise<'forwarded' | 'duplicate' | 'ignored' | 'removed'> {
+    const team = body.team_id;
+    const kind = body.event.type;
+    if (kind === 'app_uninstalled' || kind === 'tokens_revoked') {
+      await this.removeTeam(team, kind);
+      return 'removed';
+    }
+    if (kind !== 'message' || 'subtype' in body.event || 'bot_id' in body.event) return 'ignored';
+    const parsed = ChannelMessage.safeParse(body.event);
+    if (!parsed.success) return 'ignored';
+    if (!(await this.firstDelivery(body.event_id))) return 'duplicate';
+    const m = parsed.data;
+    // Plain chat must cost almost nothing: no activation, and no responder simply means no game.
+    void this.toGame(
+      { type: MessageTypes.gameMessage, team, channel: m.channel, user: m.user, text: m.text, ts: m.ts, eventId: body.event_id, receivedAt: this.now() },
+      null,
+    ).catch((err: unknown) => {
+      const e = asSurfingerError(err);
+      if (e.code !== 'SF_ERR_NO_RESPONDERS') this.deps.log.warn({ team, channel: m.channel, code: e.code, reason: e.message }, 'message not delivered');
+    });
+    return 'forwarded';
+  }
+
+  /** Marks an event id as seen; false when another delivery (or replica) got there first. */
+  async firstDelivery(eventId: string): Promise<boolean> {
+    const set = await this.deps.redis.set(`${this.deps.subjects.prefix}:seen-event:${eventId}`, '1', 'EX', EVENT_DEDUPE_SECONDS, 'NX');
+    return set === 'OK';
+  }
+
+  async removeTeam(team: string, reason: 'app_uninstalled' | 'tokens_revoked' | 'admin'): Promise<void> {
+    const existed = await this.deps.tokens.delete(team);
+    this.deps.nc.publish(this.deps.subjects.teamRemoved(team), codecs.teamRemoved.encode({ type: MessageTypes.teamRemoved, team, reason, at: this.now() }));
+    this.deps.log.info({ team, reason, existed }, 'team removed');
+  }
+
+  teamActive(team: string, reason: TeamActive['reason']): void {
+    this.deps.nc.publish(this.deps.subjects.teamActive(team), codecs.teamActive.encode({ type: MessageTypes.teamActive, team, reason, at: this.now() }));
+  }
+
+  private async allowed(team: string, user: string): Promise<boolean> {
+    if (!this.deps.limiter) return true;
+    const ok = await this.deps.limiter.allow(team, user, this.now());
+    if (!ok) this.deps.log.info({ team, user, code: RoutingErrorCodes.RATE_LIMITED }, 'rate limited');
+    return ok;
+  }
+
+  /**
+   * Request to a game inbox. NATS "no responders" means the game is not active: with an activation
+   * reason we ask a host to activate it and retry once; without one (plain chat) it is a cheap drop.
+   */
+  private async toGame(msg: GameInbound, activate: 'command' | 'click' | null): Promise<Reply> {
+    const subject = this.deps.subjects.game(msg.team, msg.channel);
+    try {
+      return await request(this.deps.nc, subject, codecs.gameInbound, msg, codecs.reply, this.budgetMs);
+    } catch (err) {
+      const e = asSurfingerError(err);
+      if (e.code !== 'SF_ERR_NO_RESPONDERS' || activate === null) throw e;
+    }
+    await request(
+      this.deps.nc,
+      this.deps.subjects.activate(),
+      codecs.activate,
+      { type: MessageTypes.activate, team: msg.team, channel: msg.channel, reason: activate, hops: 0 },
+      codecs.activated,
+      this.budgetMs,
+    );
+    return request(this.deps.nc, subject, codecs.gameInbound, msg, codecs.reply, this.budgetMs);
+  }
+
+  private async ephemeral(team: string, channel: string, user: string, text: string, idempotencyKey: string, log: Logger): Promise<void> {
+    try {
+      await request(
+        this.deps.nc,
+        this.deps.subjects.egress(team, channel),
+        codecs.egressRequest,
+        { type: MessageTypes.egressRequest, team, channel, op: 'ephemeral', user, text, idempotencyKey },
+        codecs.egressReply,
+        this.budgetMs,
+      );
+    } catch (err) {
+      const e = asSurfingerError(err);
+      log.warn({ code: e.code, reason: e.message }, 'ephemeral not delivered');
+    }
+  }
+}
+
+function ephemeral(text: string): SlackResponse {
+  return { response_type: 'ephemeral', text };
+}
+
+/** A Reply from NATS as Slack's response body; `none` acks without showing anything. */
+export function fromReply(reply: Reply): SlackResponse {
+  if (reply.responseType === 'none' || reply.responseType === undefined) return {};
+  return {
+    response_type: reply.responseType,
+    ...(reply.text === undefined ? {} : { text: reply.text }),
+    ...(reply.blocks === undefined ? {} : { blocks: reply.blocks }),
+  };
+}
+
+/** Resolves with `work` or, if it is slower than `ms`, with `fallback` (work keeps running). */
+export function withBudget<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/** Zod issues as one short line for a 400 body or a log field. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+}
