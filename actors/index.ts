@@ -1,0 +1,17 @@
+export { createGameLogic, DEFAULT_GAME_OPTIONS, makeGameId } from './game.ts';
+export type { GameOptions } from './game.ts';
+export type { Answer, Game, GameState, Phase, Round, Total } from './state.ts';
+export { scoreAnswer, toJamo, inferLang } from './scoring.ts';
+export type { Score, ScoreInput } from './scoring.ts';
+export { MARKERS, hasMarkers, insertMarkers, stripMarkers } from './markers.ts';
+export { MISSIONS } from './missions.ts';
+export type { MissionId } from './missions.ts';
+export { parseStartArgs } from './modes/start-args.ts';
+export type { Difficulty, StartArgs } from './modes/start-args.ts';
+export { timeLimitMs } from './timing.ts';
+export { renderHelp, renderLangPicker, LANG_ACTIONS, KOK_JOIN_ACTION } from './render.ts';
+export type { Rendered } from './render.ts';
+export { defineCatalog, t } from './i18n/index.ts';
+export type { MessageKey, Translate, Vars } from './i18n/index.ts';
+export { ActorErrorCodes } from './errors.ts';
+export type * from './contract.ts';

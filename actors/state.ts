@@ -1,0 +1,86 @@
+import type { Lang, Mode } from '../protocol/messages.ts';
+import type { MissionId } from './missions.ts';
+import type { Difficulty } from './modes/start-args.ts';
+
+/**
+ * The actor's whole state: plain data only (no Map/Set/class/function) so msgpack/JSON snapshots
+ * restore it exactly, and absolute times (ms) so a restored game resumes where it was.
+ */
+export interface GameState {
+  v: 1;
+  team: string;
+  channel: string;
+  /** mulberry32 seed (see rng.ts), advanced by every draw. */
+  seed: number;
+  game: Game | null;
+  /** Id of the last finished (or broken) game, for logs. */
+  lastGameId: string | null;
+  /** Set when a step failed: the game was dropped and this says why; the next /start clears it. */
+  broken: { code: string; message: string; at: number } | null;
+}
+
+export type Phase = 'joining' | 'countdown' | 'answering' | 'pause';
+
+export interface Game {
+  id: string;
+  mode: Mode;
+  lang: Lang;
+  difficulty: Difficulty;
+  startedBy: string;
+  startedAt: number;
+  /** Planned rounds (King of the Keyboard: the cap). */
+  rounds: number;
+  phase: Phase;
+  /** When the current phase's next step is due (countdown step, join end, round deadline, pause end). */
+  wakeAt: number;
+  /** Countdown number currently shown. */
+  countdown: number;
+  /** Round mode: everyone who answered so far; King of the Keyboard: the players still standing. */
+  players: string[];
+  /** King of the Keyboard: eliminated players, in order of elimination. */
+  out: string[];
+  usedPrompts: string[];
+  round: Round | null;
+  /** Rounds finished. */
+  completed: number;
+  totals: Total[];
+}
+
+export interface Round {
+  n: number;
+  promptId: string;
+  level: number;
+  /** The corpus sentence, no markers. */
+  sentence: string;
+  /** The sentence as posted, with anti-paste markers. */
+  shown: string;
+  /** What must be typed (the sentence transformed by the mission). */
+  target: string;
+  mission: MissionId | null;
+  /** Set when the prompt is posted. */
+  postedAt: number | null;
+  deadline: number | null;
+  answers: Answer[];
+  /** Last "N answered" update: how many it showed and when (throttle). */
+  live: { shown: number; at: number };
+}
+
+export interface Answer {
+  user: string;
+  /** Markers stripped. */
+  text: string;
+  elapsedMs: number;
+  accuracy: number;
+  speed: number;
+  wpm: number | null;
+  score: number;
+  pasted: boolean;
+  flagged: boolean;
+}
+
+export interface Total {
+  user: string;
+  score: number;
+  rounds: number;
+  accuracySum: number;
+}
