@@ -111,8 +111,8 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
   return [
     user('ingress', 'services/ingress: slash commands, buttons, events, OAuth, admin page', {
       // Commands and clicks go to game inboxes; activation when nobody answers; ranking queries;
-      // "this team is playing" for the supervisor; admin notices from the admin page.
-      publish: [s.allGames(), s.activate(), s.rankingQuery(), s.allTeamActive(), s.notice(), JS_INFO, ...kvWrite(buckets.teams)],
+      // "this team is playing" / "this team uninstalled" for supervisors and egress; admin notices.
+      publish: [s.allGames(), s.activate(), s.rankingQuery(), s.allTeamActive(), s.allTeamRemoved(), s.notice(), JS_INFO, ...kvWrite(buckets.teams)],
       subscribe: [INBOX, ...serviceApi(ServiceNames.ingress)],
     }),
     user('actor-host', 'services/actor-host: hosts channel-game actors', {
@@ -136,13 +136,14 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
       subscribe: [INBOX, s.allGames(), s.activate(), anyId(s.activateOn), s.allHostLoads(), ...serviceApi(ServiceNames.actorHost)],
     }),
     user('connection-supervisor', 'services/connection-supervisor: Slack Socket Mode connections', {
-      // Socket events become game messages (activating the game when nobody answers).
-      publish: [s.allGames(), s.activate(), s.rankingQuery(), JS_INFO, ...kvWrite(buckets.members), ...kvRead(buckets.teams)],
-      subscribe: [INBOX, s.allTeamActive(), ...serviceApi(ServiceNames.supervisor)],
+      // Socket events become game messages (activating the game when nobody answers); an
+      // `app_uninstalled` event arriving on a socket is announced like ingress does.
+      publish: [s.allGames(), s.activate(), s.rankingQuery(), s.allTeamRemoved(), JS_INFO, ...kvWrite(buckets.members), ...kvRead(buckets.teams)],
+      subscribe: [INBOX, s.allTeamActive(), s.allTeamRemoved(), ...serviceApi(ServiceNames.supervisor)],
     }),
     user('egress', 'services/egress: the only Slack Web API caller', {
       publish: [JS_INFO, ...kvRead(buckets.teams)],
-      subscribe: [INBOX, s.allEgress(), ...serviceApi(ServiceNames.egress)],
+      subscribe: [INBOX, s.allEgress(), s.allTeamRemoved(), ...serviceApi(ServiceNames.egress)],
     }),
     user('ranking', 'services/ranking: results consumer, leaderboards, badges', {
       publish: [s.allEgress(), JS_INFO, ...ensureStream(streams.results), ...ensureStream(streams.events), ...consume(streams.results), ...kvRead(buckets.teams)],
@@ -153,7 +154,8 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
       subscribe: [INBOX, s.notice(), ...serviceApi(ServiceNames.scheduler)],
     }),
     user('watchdog', 'services/watchdog: ops alerts to the ops channel', {
-      publish: [...SRV_DISCOVERY, ...JS_MONITOR, s.allEgress()],
+      // Reads the results stream (games per day, new teams) with ordered consumers; posts alerts.
+      publish: [...SRV_DISCOVERY, ...JS_MONITOR, ...consume(streams.results), s.allEgress()],
       subscribe: [INBOX, s.allHostLoads(), ...serviceApi(ServiceNames.watchdog)],
     }),
     user('operator', '`surfinger status` and read-only operator tools', {
@@ -166,6 +168,22 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
       subscribe: ['>'],
     }),
   ];
+}
+
+/** NATS subject matching: `*` is one token, `>` one or more trailing tokens. */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  const p = pattern.split('.');
+  const t = subject.split('.');
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '>') return t.length > i;
+    if (i >= t.length || (p[i] !== '*' && p[i] !== t[i])) return false;
+  }
+  return p.length === t.length;
+}
+
+/** Whether `user` may publish to / subscribe on `subject` (a concrete subject or a wildcard). */
+export function allows(user: NatsUser, op: 'publish' | 'subscribe', subject: string): boolean {
+  return user.grant[op].some((pattern) => subjectMatches(pattern, subject));
 }
 
 function quote(subject: string): string {

@@ -8,7 +8,7 @@ import { startNatsServer, type NatsServer } from '../../services/common/local-in
 import { ensureStreams } from '../../services/common/jetstream.ts';
 import { TeamSettingsStore } from '../../services/common/team-settings.ts';
 import { createSubjects, ServiceNames } from '../../protocol/index.ts';
-import { natsUsers, renderAuthConf } from '../../deploy/nats/permissions.ts';
+import { allows, natsUsers, renderAuthConf, subjectMatches } from '../../deploy/nats/permissions.ts';
 
 /**
  * Acceptance 3 of issue 9: the committed NATS authorization config is what the generator derives
@@ -57,6 +57,19 @@ async function refused(nc: NatsConnection, operation: 'publish' | 'subscription'
 
 test('auth.conf - committed file equals the generator output (no drift from protocol/subjects.ts)', () => {
   assert.equal(readFileSync(AUTH_CONF, 'utf8'), renderAuthConf(users), 'run `node --import tsx deploy/nats/generate.ts`');
+});
+
+test('auth.conf - every subject in protocol/subjects.ts has a publisher and a subscriber (or a stream)', () => {
+  const services = users.filter((u) => u.user !== 'admin');
+  const streamed = [s.allResults(), s.allGameEvents()];
+  const builders = Object.entries(s).filter((e): e is [string, (...ids: string[]) => string] => typeof e[1] === 'function' && !e[0].startsWith('all'));
+  assert.ok(builders.length >= 10, 'expected the subject builders of protocol/subjects.ts');
+  for (const [name, build] of builders) {
+    const subject = build('T1', 'C1');
+    assert.ok(services.some((u) => allows(u, 'publish', subject)), `nobody may publish ${name} (${subject})`);
+    const consumed = streamed.some((pattern) => subjectMatches(pattern, subject));
+    assert.ok(consumed || services.some((u) => allows(u, 'subscribe', subject)), `nobody may subscribe to ${name} (${subject})`);
+  }
 });
 
 test('auth.conf - nats-server -t accepts it', () => {
