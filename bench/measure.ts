@@ -70,6 +70,21 @@ export function syncRate(fn: (i: number) => unknown, opts: { durationMs: number;
   return sink >= 0 ? rate : NaN;
 }
 
+/**
+ * Rates of several synchronous functions measured in alternating slices, median per function: a
+ * burst of load from another process then hits every contender instead of skewing one of them.
+ */
+export function alternatingRates(fns: ReadonlyArray<(i: number) => unknown>, opts: { durationMs: number; slices?: number; batch?: number }): number[] {
+  const slices = opts.slices ?? 5;
+  const sliceMs = opts.durationMs / slices;
+  const samples = fns.map(() => [] as number[]);
+  for (const fn of fns) syncRate(fn, { durationMs: sliceMs, ...(opts.batch ? { batch: opts.batch } : {}) });
+  for (let s = 0; s < slices; s++) {
+    fns.forEach((fn, f) => samples[f]!.push(syncRate(fn, { durationMs: sliceMs, ...(opts.batch ? { batch: opts.batch } : {}) })));
+  }
+  return samples.map((rates) => percentiles(rates).p50);
+}
+
 export function round(value: number, digits = 0): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
