@@ -1,4 +1,5 @@
 import type { NatsConnection } from 'nats';
+import { LogLevel as SlackLogLevel, type Logger as SlackLogger } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { renderHelp, renderLangPicker, LANG_ACTIONS } from '../../actors/render.ts';
@@ -394,4 +395,21 @@ export function describeIssues(error: z.ZodError): string {
     .slice(0, 3)
     .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
     .join('; ');
+}
+
+/**
+ * Adapts pino to the Slack SDKs' logger. Their debug level prints raw request and WebSocket
+ * payloads (tokens, message text), so debug is dropped here rather than trusted to a level setting.
+ */
+export function slackSdkLogger(log: Logger): SlackLogger {
+  const line = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : String(m))).join(' ');
+  return {
+    debug: () => undefined,
+    info: (...msg) => log.debug({ sdk: 'slack' }, line(msg)),
+    warn: (...msg) => log.warn({ sdk: 'slack' }, line(msg)),
+    error: (...msg) => log.error({ sdk: 'slack' }, line(msg)),
+    setLevel: () => undefined,
+    getLevel: () => SlackLogLevel.INFO,
+    setName: () => undefined,
+  };
 }
