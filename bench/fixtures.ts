@@ -1,4 +1,4 @@
-import { MessageTypes, type GameMessage } from '../protocol/messages.ts';
+import { MessageTypes, type GameMessage, type RoundResult } from '../protocol/messages.ts';
 
 /**
  * A typical player answer as it travels to a game actor: the unit of work every NATS-level scenario
@@ -14,5 +14,42 @@ export function sampleAnswer(i: number): GameMessage {
     ts: `1700000000.${String(i).padStart(6, '0')}`,
     eventId: `Ev${i}`,
     receivedAt: 1_700_000_000_000 + i,
+  };
+}
+
+/** A four-player round result as an actor publishes it; `i` makes the game (and dedup id) unique. */
+export function sampleRoundResult(i: number, run: string): RoundResult {
+  const entry = (user: string, accuracy: number) => ({
+    user,
+    text: '다람쥐 헌 쳇바퀴에 타고파',
+    accuracy,
+    speed: 312.5,
+    wpm: null,
+    score: (accuracy / 100) ** 2 * 312.5,
+    elapsedMs: 7_400,
+    pasted: false,
+    flagged: false,
+    rank: null,
+    eliminated: false,
+  });
+  const gameId = `${run}-g${i}`;
+  return {
+    type: MessageTypes.roundResult,
+    resultId: `${gameId}:1`,
+    gameId,
+    team: `T${i % 100}`,
+    channel: `C${i % 1_000}`,
+    mode: 'normal',
+    round: 1,
+    lang: 'ko',
+    promptId: 'ko-0001',
+    prompt: '다람쥐 헌 쳇바퀴에 타고파',
+    level: 2,
+    mission: null,
+    startedAt: 1_700_000_000_000,
+    deadline: 1_700_000_010_000,
+    entries: [entry('U1', 100), entry('U2', 96), entry('U3', 89), entry('U4', 72)],
+    missed: [],
+    winners: ['U1'],
   };
 }

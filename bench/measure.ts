@@ -30,7 +30,10 @@ export interface LoopResult {
  * A closed loop: `inFlight` workers each await `op` back to back for `durationMs`, after an
  * uncounted warm-up (JIT, connection buffers). Throughput and per-op latency come from the same ops.
  */
-export async function closedLoop(op: (i: number) => Promise<void>, opts: { inFlight: number; durationMs: number; warmupMs?: number }): Promise<LoopResult> {
+export async function closedLoop(
+  op: (i: number) => Promise<void>,
+  opts: { inFlight: number; durationMs: number; warmupMs?: number; keepLatencies?: number[] },
+): Promise<LoopResult> {
   let next = 0;
   const run = async (untilMs: number, latencies: number[] | null) => {
     const worker = async () => {
@@ -47,7 +50,28 @@ export async function closedLoop(op: (i: number) => Promise<void>, opts: { inFli
   const start = performance.now();
   await run(start + opts.durationMs, latencies);
   const elapsedMs = performance.now() - start;
-  return { ops: latencies.length, elapsedMs, perSecond: (latencies.length * 1000) / elapsedMs, latencyMs: percentiles(latencies) };
+  const ops = latencies.length;
+  opts.keepLatencies?.push(...latencies);
+  return { ops, elapsedMs, perSecond: (ops * 1000) / elapsedMs, latencyMs: percentiles(latencies) };
+}
+
+/**
+ * Closed loops over several async ops in alternating slices (A B A B …), pooled per op, so noise
+ * from other processes on a shared 2-core machine lands on every contender alike.
+ */
+export async function alternatingLoops(ops: ReadonlyArray<(i: number) => Promise<void>>, opts: { inFlight: number; durationMs: number; slices?: number }): Promise<LoopResult[]> {
+  const slices = opts.slices ?? 4;
+  const sliceMs = opts.durationMs / slices;
+  const pooled = ops.map(() => ({ ops: 0, elapsedMs: 0, latencies: [] as number[] }));
+  for (const op of ops) await closedLoop(op, { inFlight: opts.inFlight, durationMs: Math.min(500, sliceMs) });
+  for (let s = 0; s < slices; s++) {
+    for (const [k, op] of ops.entries()) {
+      const r = await closedLoop(op, { inFlight: opts.inFlight, durationMs: sliceMs, keepLatencies: pooled[k]!.latencies });
+      pooled[k]!.ops += r.ops;
+      pooled[k]!.elapsedMs += r.elapsedMs;
+    }
+  }
+  return pooled.map((p) => ({ ops: p.ops, elapsedMs: p.elapsedMs, perSecond: (p.ops * 1000) / p.elapsedMs, latencyMs: percentiles(p.latencies) }));
 }
 
 /** Calls/s of a synchronous function, checking the clock every `batch` calls; warm-up uncounted. */
