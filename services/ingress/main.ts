@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { CommonEnv, parseEnv } from '../common/config.ts';
+import { runMain } from '../common/main-kit.ts';
+import { start } from './service.ts';
+
+const env = parseEnv(
+  CommonEnv.extend({
+    NODE_ENV: z.string().default('development'),
+    SF_INGRESS_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    SF_INGRESS_HOST: z.string().default('127.0.0.1'),
+    /** Comma-separated: every Slack app (or sandbox team) whose requests we accept. */
+    SF_SLACK_SIGNING_SECRET: z.string().min(1),
+    SF_SLACK_CLIENT_ID: z.string().optional(),
+    SF_SLACK_CLIENT_SECRET: z.string().optional(),
+    /** Origin of the OAuth authorize page. */
+    SF_SLACK_OAUTH_URL: z.string().url().default('https://slack.com'),
+    SF_SLACK_SCOPES: z.string().default('commands,chat:write,channels:history,groups:history'),
+    /** Public base URL of this ingress (for the OAuth redirect_uri). */
+    SF_PUBLIC_URL: z.string().url().optional(),
+    SF_TOKEN_KEYS: z.string().optional(),
+    SF_RATE_USER_PER_MIN: z.coerce.number().int().min(1).default(20),
+    SF_RATE_TEAM_PER_MIN: z.coerce.number().int().min(1).default(600),
+    SF_INGRESS_BODY_LIMIT: z.coerce.number().int().min(1_024).default(65_536),
+  }),
+  process.env,
+);
+
+await runMain('ingress', env.SF_LOG_LEVEL, (log) =>
+  start({
+    log,
+    natsUrl: env.SF_NATS_URL,
+    natsAuth: { user: env.SF_NATS_USER, pass: env.SF_NATS_PASS },
+    redisUrl: env.SF_REDIS_URL,
+    prefix: env.SF_PREFIX,
+    host: env.SF_INGRESS_HOST,
+    port: env.SF_INGRESS_PORT,
+    signingSecrets: env.SF_SLACK_SIGNING_SECRET.split(',').map((s) => s.trim()).filter((s) => s.length > 0),
+    tokenKeys: env.SF_TOKEN_KEYS,
+    production: env.NODE_ENV === 'production',
+    oauth: {
+      clientId: env.SF_SLACK_CLIENT_ID,
+      clientSecret: env.SF_SLACK_CLIENT_SECRET,
+      authorizeBase: env.SF_SLACK_OAUTH_URL,
+      publicUrl: env.SF_PUBLIC_URL ?? `http://${env.SF_INGRESS_HOST}:${env.SF_INGRESS_PORT}`,
+      scopes: env.SF_SLACK_SCOPES,
+      slackApiUrl: env.SF_SLACK_API_URL,
+    },
+    rateLimits: { userPerMinute: env.SF_RATE_USER_PER_MIN, teamPerMinute: env.SF_RATE_TEAM_PER_MIN },
+    bodyLimit: env.SF_INGRESS_BODY_LIMIT,
+  }),
+);
