@@ -66,7 +66,8 @@ export function toJamo(text: string): string {
 }
 
 /**
- * A round scores every answer against the same prompt, so the prompt's decomposition is memoised.
+ * A round scores every answer against the same prompt, so the prompt's decomposition (markers
+ * stripped) is memoised, keyed by the prompt as given.
  * Bounded and cleared wholesale: an actor host cycles through many prompts, and a cache that only
  * ever grows would be a leak.
  */
@@ -77,10 +78,30 @@ function cachedPromptJamo(prompt: string): string {
   let jamo = promptJamo.get(prompt);
   if (jamo === undefined) {
     if (promptJamo.size >= PROMPT_CACHE_LIMIT) promptJamo.clear();
-    jamo = toJamo(prompt);
+    jamo = toJamo(stripMarkers(prompt));
     promptJamo.set(prompt, jamo);
   }
   return jamo;
+}
+
+/**
+ * Levenshtein distance with the common prefix and suffix cut off first: they never change the
+ * distance, and a typical answer differs from the prompt in a few places, so the quadratic part
+ * runs on a short middle.
+ */
+export function jamoDistance(a: string, b: string): number {
+  let start = 0;
+  const shorter = Math.min(a.length, b.length);
+  while (start < shorter && a.charCodeAt(start) === b.charCodeAt(start)) start++;
+  let endA = a.length;
+  let endB = b.length;
+  while (endA > start && endB > start && a.charCodeAt(endA - 1) === b.charCodeAt(endB - 1)) {
+    endA--;
+    endB--;
+  }
+  if (endA === start) return endB - start;
+  if (endB === start) return endA - start;
+  return levenshtein(a.slice(start, endA), b.slice(start, endB));
 }
 
 export function inferLang(text: string): Lang {
@@ -94,17 +115,16 @@ export function accuracyPercent(distance: number, length: number, answerEmpty: b
 }
 
 export function scoreAnswer(input: ScoreInput): Score {
+  const target = cachedPromptJamo(input.prompt);
   const pasted = hasMarkers(input.answer);
-  const prompt = stripMarkers(input.prompt);
   const answer = pasted ? stripMarkers(input.answer) : input.answer;
-  const target = cachedPromptJamo(prompt);
-  const typed = answer === prompt ? target : toJamo(answer);
-  const distance = typed === target ? 0 : levenshtein(target, typed);
+  const typed = toJamo(answer);
+  const distance = jamoDistance(target, typed);
   const length = target.length;
   const fraction = length === 0 ? (typed.length === 0 ? 1 : 0) : Math.max(0, 1 - distance / length);
   const minutes = input.elapsedMs / 60_000;
   const speed = minutes > 0 ? typed.length / minutes : 0;
-  const lang = input.lang ?? inferLang(prompt);
+  const lang = input.lang ?? inferLang(target);
   const wpm = lang === 'en' ? (minutes > 0 ? Array.from(answer).length / 5 / minutes : 0) : null;
   return {
     accuracy: accuracyPercent(distance, length, typed.length === 0),
