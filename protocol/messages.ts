@@ -9,6 +9,7 @@ export const MessageTypes = {
   gameCommand: 'surfinger.game.v1.command',
   gameMessage: 'surfinger.game.v1.message',
   gameClick: 'surfinger.game.v1.click',
+  gameEvent: 'surfinger.game.v1.event',
   reply: 'surfinger.reply.v1',
   activate: 'surfinger.placement.v1.activate',
   activated: 'surfinger.placement.v1.activated',
@@ -18,6 +19,7 @@ export const MessageTypes = {
   egressReply: 'surfinger.egress.v1.reply',
   teamActive: 'surfinger.supervisor.v1.active',
   teamRemoved: 'surfinger.supervisor.v1.removed',
+  supervisorState: 'surfinger.supervisor.v1.state',
   roundResult: 'surfinger.result.v1.round',
   gameResult: 'surfinger.result.v1.game',
   notice: 'surfinger.admin.v1.notice',
@@ -78,6 +80,33 @@ export type GameClick = z.infer<typeof GameClick>;
 
 export const GameInbound = z.discriminatedUnion('type', [GameCommand, GameMessage, GameClick]);
 export type GameInbound = z.infer<typeof GameInbound>;
+
+// ---- game event log: subjects.gameEvents(gameId), JetStream stream `streams.events` -----------
+
+/** The pure core's input (actors/contract.ts ActorEvent), as logged for replay. */
+export const ActorEventRecord = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('command'), user: SlackId, command: z.enum(['start', 'exit']), text: z.string().max(1_000), lang: Lang }),
+  z.object({ type: z.literal('message'), user: SlackId, text: Text, ts: z.string().max(32), eventId: z.string().max(128) }),
+  z.object({ type: z.literal('click'), user: SlackId, actionId: z.string().max(255), value: z.string().max(2_000), messageTs: z.string().max(32) }),
+  z.object({ type: z.literal('tick') }),
+]);
+
+/**
+ * One event a game's actor processed, with the `now` it was processed at: re-running the pure core
+ * over a game's records reproduces its results (`surfinger replay`). The first record of a game
+ * (seq 1) carries `base`, the actor state just before it, because the RNG seed lives in state.
+ */
+export const GameEvent = z.object({
+  type: z.literal(MessageTypes.gameEvent),
+  gameId: SlackId,
+  team: SlackId,
+  channel: SlackId,
+  seq: z.number().int().positive(),
+  now: Millis,
+  event: ActorEventRecord,
+  base: z.unknown().optional(),
+});
+export type GameEvent = z.infer<typeof GameEvent>;
 
 /**
  * The answer to any request (game inbox, ranking query, activation failures). For slash commands
@@ -183,6 +212,17 @@ export const TeamRemoved = z.object({
   at: Millis,
 });
 export type TeamRemoved = z.infer<typeof TeamRemoved>;
+
+/** What a supervisor replica holds: its open sockets and each team's last activity (ms). */
+export const SupervisorState = z.object({
+  type: z.literal(MessageTypes.supervisorState),
+  supervisorId: z.string().max(128),
+  openSockets: z.number().int().nonnegative(),
+  teams: z.record(z.string(), Millis),
+  reconnects: z.number().int().nonnegative(),
+  members: z.array(z.string().max(128)).max(1_000),
+});
+export type SupervisorState = z.infer<typeof SupervisorState>;
 
 // ---- results (JetStream, deduplicated by resultId) --------------------------------------------
 

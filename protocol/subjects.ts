@@ -47,6 +47,8 @@ export function createSubjects(prefix = 'sf') {
     /** "This team uninstalled / revoked its tokens": supervisors close its socket, egress drops its client. */
     teamRemoved: (team: string) => `${p}.supervisor.removed.${token(team, 'team')}`,
     allTeamRemoved: () => `${p}.supervisor.removed.*`,
+    /** One supervisor replica's state (open sockets, per-team last activity), request/reply. */
+    supervisorState: (supervisorId: string) => `${p}.supervisor.state.${token(supervisorId, 'supervisorId')}`,
     /** Round and game results (JetStream stream `streams.results`, deduplicated by result id). */
     results: (team: string, channel: string) => `${p}.results.${token(team, 'team')}.${token(channel, 'channel')}`,
     allResults: () => `${p}.results.>`,
