@@ -1,0 +1,68 @@
+import { DeliverPolicy, type NatsConnection } from 'nats';
+import { asSurfingerError, SurfingerError, type Subjects } from '../../protocol/index.ts';
+import type { Logger } from '../common/logger.ts';
+import { decodeResult } from './consumer.ts';
+import { RankingErrorCodes } from './errors.ts';
+import type { RankingStore } from './store.ts';
+
+export interface RebuildReport {
+  generation: string;
+  previous: string;
+  /** Stream messages read (both passes). */
+  read: number;
+  applied: number;
+  rejected: number;
+  droppedKeys: number;
+}
+
+/**
+ * Re-reads the whole results stream into a fresh generation and makes it live:
+ * 1. take a new generation id and note the stream's last sequence;
+ * 2. apply every message up to it, in stream order, to the new generation (no announcements:
+ *    badges were announced the first time);
+ * 3. flip the generation pointer — the live consumer's next transaction writes the new generation;
+ * 4. catch up on whatever arrived meanwhile (anything the live consumer put into the old generation
+ *    is in the stream before the flip, so this pass covers it; duplicates are skipped by the marker);
+ * 5. drop the old generation's keys.
+ * Because apply is a deterministic fold over stream order, the new keys equal the old ones.
+ */
+export async function rebuildRanking(nc: NatsConnection, subjects: Subjects, store: RankingStore, log: Logger): Promise<RebuildReport> {
+  const stream = subjects.streams.results;
+  const jsm = await nc.jetstreamManager();
+  const generation = await store.newGeneration();
+  const report: RebuildReport = { generation, previous: '', read: 0, applied: 0, rejected: 0, droppedKeys: 0 };
+
+  const replay = async (fromSeq: number, toSeq: number): Promise<void> => {
+    if (toSeq < fromSeq) return;
+    const consumer = await nc.jetstream().consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq });
+    const messages = await consumer.consume({ max_messages: 512 });
+    try {
+      for await (const m of messages) {
+        report.read += 1;
+        const decoded = decodeResult(m.data);
+        if (decoded.ok) {
+          if ((await store.apply(decoded.result, { gen: generation })).applied) report.applied += 1;
+        } else {
+          report.rejected += 1;
+          log.warn({ code: decoded.code, seq: m.seq, reason: decoded.reason }, 'rejected result during rebuild');
+        }
+        if (m.seq >= toSeq) break;
+      }
+    } finally {
+      messages.stop();
+    }
+  };
+
+  try {
+    const lastSeq = async () => (await jsm.streams.info(stream)).state.last_seq;
+    const firstPassEnd = await lastSeq();
+    await replay(1, firstPassEnd);
+    report.previous = await store.swapGeneration(generation);
+    await replay(firstPassEnd + 1, await lastSeq());
+    report.droppedKeys = await store.dropGeneration(report.previous);
+  } catch (err) {
+    throw new SurfingerError(RankingErrorCodes.REBUILD_FAILED, `rebuild into generation ${generation} failed: ${asSurfingerError(err).message}`, { cause: err });
+  }
+  log.info({ ...report }, 'ranking rebuilt');
+  return report;
+}

@@ -1,0 +1,120 @@
+import type { Blocks, Lang, Reply } from '../../protocol/index.ts';
+import { MessageTypes } from '../../protocol/index.ts';
+import { ALL_BADGES, badgeEmoji, nextBadges, TEAM_BADGES, USER_BADGES, type BadgeProgress } from './badges.ts';
+import { badgeText, rankingTexts } from './i18n.ts';
+import type { RecordEntry, TeamStats, UserStats } from './model.ts';
+import { RECENT_DAYS, RECENT_GAMES, type MyScore, type RankRow } from './store.ts';
+
+/**
+ * Block Kit replies for /rank, /myscore, /score and /badge. Slack has no table block that every
+ * client renders, so a "table" is one mrkdwn line per row with a medal or place number in front.
+ */
+
+const MEDALS = ['🥇', '🥈', '🥉'];
+const SHOWN_ROWS = 15;
+
+function place(i: number): string {
+  return MEDALS[i] ?? `${i + 1}.`;
+}
+
+function header(text: string): Record<string, unknown> {
+  return { type: 'header', text: { type: 'plain_text', text, emoji: true } };
+}
+
+function section(text: string): Record<string, unknown> {
+  return { type: 'section', text: { type: 'mrkdwn', text } };
+}
+
+function context(text: string): Record<string, unknown> {
+  return { type: 'context', elements: [{ type: 'mrkdwn', text }] };
+}
+
+function reply(text: string, blocks: Blocks): Reply {
+  return { type: MessageTypes.reply, ok: true, responseType: 'in_channel', text, blocks };
+}
+
+/** "512.3 pts · 98% · 320/min (64 WPM)" */
+export function recordLine(lang: Lang, r: RecordEntry): string {
+  const t = rankingTexts(lang);
+  const wpm = r.wpm === null ? '' : ` (${r.wpm} ${t.wpm})`;
+  return `*${r.score}* ${t.points} · ${r.acc}% · ${r.speed}${t.perMinute}${wpm}`;
+}
+
+/** Slack renders `<@U…>` as the member's display name. */
+function mention(user: string): string {
+  return `<@${user}>`;
+}
+
+export function rankReply(lang: Lang, rows: RankRow[], asker: string): Reply {
+  const t = rankingTexts(lang);
+  if (rows.length === 0) return reply(t.rankEmpty, [header(t.rankTitle), section(t.rankEmpty)]);
+  const shown = rows.slice(0, SHOWN_ROWS).map((row, i) => `${place(i)} ${mention(row.user)} — ${recordLine(lang, row.best)}`);
+  const mine = rows.findIndex((row) => row.user === asker);
+  const own = rows[mine];
+  if (own && mine >= SHOWN_ROWS) shown.push('…', `${place(mine)} ${mention(asker)} — ${recordLine(lang, own.best)}`);
+  return reply(t.rankTitle, [header(t.rankTitle), section(shown.join('\n')), context(t.rankRule(RECENT_GAMES, RECENT_DAYS))]);
+}
+
+export function scoreReply(lang: Lang, records: RecordEntry[]): Reply {
+  const t = rankingTexts(lang);
+  if (records.length === 0) return reply(t.scoreEmpty, [header(t.scoreTitle), section(t.scoreEmpty)]);
+  const lines = records.map((r, i) => `${place(i)} ${mention(r.u)} — ${recordLine(lang, r)}\n      > ${r.prompt}`);
+  return reply(t.scoreTitle, [header(t.scoreTitle), section(lines.join('\n'))]);
+}
+
+function bestLine(lang: Lang, label: string, best: { score: number | null; rank: number | null }): string {
+  const t = rankingTexts(lang);
+  return best.score === null ? `${label}: –` : `${label}: *${best.score}* ${t.points}${best.rank === null ? '' : ` (${t.nth(best.rank)})`}`;
+}
+
+export function myScoreReply(lang: Lang, my: MyScore, pageUrl: string): Reply {
+  const t = rankingTexts(lang);
+  if (my.stats.answers === 0) return reply(t.myNone, [header(t.myTitle), section(t.myNone), context(`<${pageUrl}|${t.myPage}>`)]);
+  const avg = my.stats.ranked === 0 ? 0 : Math.round(my.stats.sumAccuracy / my.stats.ranked);
+  const blocks: Blocks = [
+    header(t.myTitle),
+    section(my.rank === null ? t.myUnranked : t.myRank(my.rank, my.of)),
+    section(
+      [`*${t.myBests}*`, bestLine(lang, t.myChannel, my.bests.channel), bestLine(lang, t.myTeam, my.bests.team), bestLine(lang, t.myGlobal, my.bests.global)].join('\n'),
+    ),
+  ];
+  if (my.recent.length > 0) blocks.push(section([`*${t.myRecent}*`, ...my.recent.map((r) => `• ${recordLine(lang, r)}`)].join('\n')));
+  blocks.push(context(`${t.myStats(my.stats.games, my.stats.answers, avg, my.stats.perfects)} · <${pageUrl}|${t.myPage}>`));
+  return reply(t.myTitle, blocks);
+}
+
+function progressBar(p: BadgeProgress): string {
+  const filled = Math.round((p.value / p.target) * 10);
+  return `${'▰'.repeat(filled)}${'▱'.repeat(10 - filled)} ${p.value}/${p.target}`;
+}
+
+export function badgeLine(lang: Lang, id: string): string {
+  const { name, description } = badgeText(lang, id);
+  return `${badgeEmoji(id)} *${name}* — ${description}`;
+}
+
+export function badgeReply(lang: Lang, owned: { user: Map<string, number>; team: Map<string, number> }, stats: { user: UserStats; team: TeamStats }): Reply {
+  const t = rankingTexts(lang);
+  const list = (ids: string[]) => (ids.length === 0 ? t.badgeNone : ids.map((id) => badgeLine(lang, id)).join('\n'));
+  // Catalog order, so the list reads the same every time regardless of when each was earned.
+  const mine = USER_BADGES.map((b) => b.id).filter((id) => owned.user.has(id));
+  const ours = TEAM_BADGES.map((b) => b.id).filter((id) => owned.team.has(id));
+  const next = [
+    ...nextBadges(USER_BADGES, new Set(owned.user.keys()), stats.user, 3),
+    ...nextBadges(TEAM_BADGES, new Set(owned.team.keys()), stats.team, 1),
+  ].map((p) => `${p.emoji} *${badgeText(lang, p.id).name}* ${progressBar(p)}`);
+  const blocks: Blocks = [
+    header(t.badgeTitle),
+    section(`*${t.badgeMine(mine.length, USER_BADGES.length)}*\n${list(mine)}`),
+    section(`*${t.badgeTeam(ours.length, TEAM_BADGES.length)}*\n${list(ours)}`),
+  ];
+  if (next.length > 0) blocks.push(section(`*${t.badgeNext}*\n${next.join('\n')}`));
+  blocks.push(context(`${mine.length + ours.length}/${ALL_BADGES.length}`));
+  return reply(t.badgeTitle, blocks);
+}
+
+export function announcementText(lang: Lang, user: string | null, badge: string): string {
+  const t = rankingTexts(lang);
+  const { name, description } = badgeText(lang, badge);
+  return user === null ? t.badgeAnnounceTeam(badgeEmoji(badge), name, description) : t.badgeAnnounce(mention(user), badgeEmoji(badge), name, description);
+}

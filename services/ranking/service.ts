@@ -1,0 +1,132 @@
+import type { NatsConnection } from 'nats';
+import { Counter, Gauge } from 'prom-client';
+import type { Redis } from 'ioredis';
+import { asSurfingerError, codecs, MessageTypes, ServiceNames, type RankingQuery, type Reply, type Subjects } from '../../protocol/index.ts';
+import type { Logger } from '../common/logger.ts';
+import type { RunningService } from '../common/main-kit.ts';
+import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
+import { addEndpoint, request } from '../common/nats.ts';
+import { ensureStreams } from '../common/jetstream.ts';
+import { startResultsConsumer } from './consumer.ts';
+import { rankingRoot } from './keys.ts';
+import { announcementText, badgeReply, myScoreReply, rankReply, scoreReply } from './replies.ts';
+import { RankingStore } from './store.ts';
+
+export interface RankingDeps {
+  nc: NatsConnection;
+  redis: Redis;
+  subjects: Subjects;
+  log: Logger;
+  /** Base URL of the public pages (ingress), for the /myscore link. */
+  publicUrl: string;
+  metricsPort?: number;
+  metricsHost?: string;
+  /** Injected clock for the "recent" window; Date.now in production. */
+  now?: () => number;
+  /** How often the badge outbox is retried when egress was unavailable. */
+  outboxRetryMs?: number;
+}
+
+const SCORE_ROWS = 10;
+
+export function userPageUrl(publicUrl: string, team: string, user: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/u/${encodeURIComponent(team)}/${encodeURIComponent(user)}`;
+}
+
+/** Answers one ranking slash command; also used by tests directly. */
+export async function answerQuery(store: RankingStore, q: RankingQuery, now: number, publicUrl: string): Promise<Reply> {
+  const lang = q.lang;
+  switch (q.kind) {
+    case 'rank':
+      return rankReply(lang, await store.rank(q.team, q.channel, now), q.user);
+    case 'score':
+      return scoreReply(lang, await store.topScores(q.team, q.channel, SCORE_ROWS));
+    case 'myscore':
+      return myScoreReply(lang, await store.myScore(q.team, q.channel, q.user, now), userPageUrl(publicUrl, q.team, q.user));
+    case 'badge': {
+      const [owned, user, team] = await Promise.all([store.badges(q.team, q.user), store.userStats(q.team, q.user), store.teamStats(q.team)]);
+      return badgeReply(lang, owned, { user, team });
+    }
+  }
+}
+
+export async function start(deps: RankingDeps): Promise<RunningService> {
+  const { nc, redis, subjects, log } = deps;
+  const now = deps.now ?? Date.now;
+  await ensureStreams(nc, subjects);
+  const store = new RankingStore(redis, rankingRoot(subjects.prefix));
+
+  const registry = createMetricsRegistry('ranking');
+  const outcomes = new Counter({ name: 'surfinger_ranking_results_total', help: 'Results handled, by outcome (applied, duplicate, rejected, failed)', labelNames: ['outcome'], registers: [registry] });
+  const lag = new Gauge({ name: 'surfinger_ranking_consumer_lag', help: 'Results waiting for the ranking consumer', registers: [registry] });
+  const queries = new Counter({ name: 'surfinger_ranking_queries_total', help: 'Ranking queries answered, by kind', labelNames: ['kind'], registers: [registry] });
+  const badges = new Counter({ name: 'surfinger_ranking_badges_awarded_total', help: 'Badges awarded', registers: [registry] });
+
+  // ---- badge announcements: outbox → egress ---------------------------------------------------
+  let draining: Promise<void> | null = null;
+  const drainOutbox = (): Promise<void> => {
+    draining ??= (async () => {
+      try {
+        for (const { raw, announcement: a } of await store.pendingAnnouncements()) {
+          const text = announcementText(a.lang, a.user, a.badge);
+          await request(nc, subjects.egress(a.team, a.channel), codecs.egressRequest, { type: MessageTypes.egressRequest, team: a.team, channel: a.channel, op: 'post', text, idempotencyKey: a.key }, codecs.egressReply);
+          await store.announced(raw);
+        }
+      } catch (err) {
+        // Egress down or refusing: the outbox keeps the rest for the next attempt.
+        const e = asSurfingerError(err);
+        log.warn({ code: e.code, reason: e.message }, 'badge announcement not posted yet');
+      } finally {
+        draining = null;
+      }
+    })();
+    return draining;
+  };
+  const outboxTimer = setInterval(() => void drainOutbox(), deps.outboxRetryMs ?? 5_000);
+
+  const consumer = await startResultsConsumer(nc, subjects, log, {
+    apply: async (result) => {
+      const outcome = await store.apply(result, { announce: true });
+      if (outcome.announcements.length > 0) {
+        badges.inc(outcome.announcements.length);
+        void drainOutbox();
+      }
+      return outcome;
+    },
+    onPending: (pending) => lag.set(pending),
+    onOutcome: (outcome) => outcomes.inc({ outcome }),
+  });
+  // The lag gauge also moves while no message arrives (e.g. the consumer is stuck behind Redis).
+  const lagTimer = setInterval(() => {
+    consumer.pending().then((n) => lag.set(n), () => undefined);
+  }, 5_000);
+
+  const service = await nc.services.add({ name: ServiceNames.ranking, version: '0.1.0', description: 'Leaderboards and badges from game results' });
+  addEndpoint(service, 'query', {
+    subject: subjects.rankingQuery(),
+    queue: subjects.queues.ranking,
+    input: codecs.rankingQuery,
+    output: codecs.reply,
+    log,
+    handle: async (q) => {
+      queries.inc({ kind: q.kind });
+      return answerQuery(store, q, now(), deps.publicUrl);
+    },
+  });
+
+  const ops = await startOpsServer({ port: deps.metricsPort ?? 0, host: deps.metricsHost, registry, healthy: () => !nc.isClosed() && redis.status === 'ready' });
+  void drainOutbox();
+
+  return {
+    info: { metricsUrl: ops.url },
+    async stop() {
+      await ops.close();
+      await service.stop();
+      clearInterval(lagTimer);
+      await consumer.stop();
+      clearInterval(outboxTimer);
+      await draining;
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { NatsConnection } from 'nats';
+import type { Redis } from 'ioredis';
+import { codecs, MessageTypes, type RankingQuery, type ResultMessage, type RoundResult, type Subjects } from '../../protocol/index.ts';
+import { createLogger } from '../../services/common/logger.ts';
+import { request } from '../../services/common/nats.ts';
+import { dataKeys, rankingRoot } from '../../services/ranking/keys.ts';
+import { isRanked, roundScore, type RecordEntry } from '../../services/ranking/model.ts';
+import { rebuildRanking } from '../../services/ranking/rebuild.ts';
+import { start } from '../../services/ranking/service.ts';
+import { RankingStore, RECENT_DAYS, RECENT_GAMES } from '../../services/ranking/store.ts';
+import { startInfra } from '../support/harness.ts';
+import { dumpKeys } from './dump.ts';
+import { DAY, entry, normalGame, randomHistory, T0 } from './fixtures.ts';
+
+const log = createLogger('ranking-test', { level: 'silent' });
+const infra = await startInfra();
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+function blocksText(reply: { blocks?: unknown[] | undefined }): string {
+  return JSON.stringify(reply.blocks ?? []);
+}
+
+describe('ranking service - over NATS and JetStream', () => {
+  let nc: NatsConnection;
+  let redis: Redis;
+  let subjects: Subjects;
+  let store: RankingStore;
+  let stopService: () => Promise<void>;
+  const now = T0 + 2 * DAY;
+  const published: ResultMessage[] = [];
+
+  async function publish(results: ResultMessage[], msgId = (r: ResultMessage) => r.resultId): Promise<void> {
+    const js = nc.jetstream();
+    for (const r of results) await js.publish(subjects.results(r.team, r.channel), codecs.result.encode(r), { msgID: msgId(r) });
+  }
+
+  async function settled(): Promise<void> {
+    const jsm = await nc.jetstreamManager();
+    await waitFor(async () => {
+      const info = await jsm.consumers.info(subjects.streams.results, 'ranking');
+      return info.num_pending === 0 && info.num_ack_pending === 0;
+    }, 'the ranking consumer to catch up');
+  }
+
+  function ask(kind: RankingQuery['kind'], user: string, lang: 'ko' | 'en' = 'en') {
+    return request(nc, subjects.rankingQuery(), codecs.rankingQuery, { type: MessageTypes.rankingQuery, kind, team: 'T1', channel: 'C1', user, lang, text: '' }, codecs.reply);
+  }
+
+  before(async () => {
+    nc = await infra.natsClient();
+    redis = infra.redisClient();
+    subjects = infra.subjects;
+    const running = await start({ nc, redis, subjects, log, publicUrl: 'http://surf.test', now: () => now, outboxRetryMs: 60_000 });
+    stopService = running.stop;
+    store = new RankingStore(redis, rankingRoot(subjects.prefix));
+    published.push(
+      ...normalGame('gA', T0, [entry('U1', { accuracy: 100, speed: 300 }), entry('U2', { accuracy: 96, speed: 280 })], { prompt: '가나다라 마바사' }),
+      ...normalGame('gB', T0 + DAY, [entry('U2', { accuracy: 90, speed: 200 }), entry('U3', { accuracy: 100, speed: 400, pasted: true })]),
+    );
+    await publish(published);
+    await settled();
+  });
+
+  after(async () => {
+    await stopService();
+    await store.close();
+  });
+
+  test('/rank lists players by recent best, pasted answers unranked', async () => {
+    const reply = await ask('rank', 'U1');
+    assert.equal(reply.ok, true);
+    const text = blocksText(reply);
+    assert.ok(text.indexOf('<@U1>') < text.indexOf('<@U2>'), text);
+    assert.ok(!text.includes('<@U3>'), 'a pasted answer must not be ranked');
+  });
+
+  test('/score shows the sentence of each top record', async () => {
+    const text = blocksText(await ask('score', 'U1'));
+    assert.match(text, /가나다라 마바사/u);
+    assert.match(text, /\*300\* pts · 100%/u);
+  });
+
+  test('/myscore gives the rank and a link to the public page, in Korean too', async () => {
+    const en = blocksText(await ask('myscore', 'U2'));
+    assert.match(en, /#2\* of 2/u);
+    assert.match(en, /http:\/\/surf\.test\/u\/T1\/U2/u);
+    const ko = blocksText(await ask('myscore', 'U2', 'ko'));
+    assert.match(ko, /2위\* \/ 2명/u);
+  });
+
+  test('/badge lists earned badges and progress toward the next', async () => {
+    const text = blocksText(await ask('badge', 'U1'));
+    assert.match(text, /First game/u);
+    assert.match(text, /Bullseye/u);
+    assert.match(text, /Next goals/u);
+  });
+
+  test('a result redelivered under a new message id changes nothing', async () => {
+    const k = dataKeys(rankingRoot(subjects.prefix), await store.generation());
+    const beforeDump = await dumpKeys(redis, k.base);
+    await publish(published, (r) => `${r.resultId}:again`);
+    await settled();
+    assert.deepEqual(await dumpKeys(redis, k.base), beforeDump);
+  });
+
+  test('rebuild from the stream reproduces exactly the same keys and drops the old ones', async () => {
+    const root = rankingRoot(subjects.prefix);
+    const oldGen = await store.generation();
+    const beforeDump = await dumpKeys(redis, dataKeys(root, oldGen).base);
+    const report = await rebuildRanking(nc, subjects, store, log);
+    assert.equal(report.previous, oldGen);
+    assert.equal(await store.generation(), report.generation);
+    assert.deepEqual(await dumpKeys(redis, dataKeys(root, report.generation).base), beforeDump);
+    assert.deepEqual(await dumpKeys(redis, dataKeys(root, oldGen).base), {});
+    // The live service keeps answering from the new generation.
+    assert.match(blocksText(await ask('rank', 'U1')), /<@U1>/u);
+  });
+});
+
+describe('ranking store - against brute force over random results', () => {
+  const history = randomHistory(42, 400, T0 + 60 * DAY);
+  const now = T0 + 60 * DAY + DAY;
+  let store: RankingStore;
+  let redis: Redis;
+  const root = 'bf:rk';
+
+  const rounds = history.filter((r): r is RoundResult => r.type === MessageTypes.roundResult);
+  const recordsIn = (team: string, channel: string) =>
+    rounds
+      .filter((r) => r.team === team && r.channel === channel)
+      .flatMap((r) => r.entries.filter(isRanked).map((e) => ({ user: e.user, score: roundScore(e.score), at: r.deadline, prompt: r.prompt, resultId: r.resultId })));
+
+  before(async () => {
+    redis = infra.redisClient();
+    store = new RankingStore(redis, root);
+    for (const r of history) assert.equal((await store.apply(r)).applied, true);
+  });
+
+  after(() => store.close());
+
+  test('replaying every result a second time changes nothing', async () => {
+    const base = dataKeys(root, await store.generation()).base;
+    const first = await dumpKeys(redis, base);
+    for (const r of history) assert.equal((await store.apply(r)).applied, false);
+    assert.deepEqual(await dumpKeys(redis, base), first);
+  });
+
+  test('/rank follows the recent rule in every channel', async () => {
+    for (const [team, channel] of [['T1', 'C1'], ['T1', 'C2'], ['T2', 'C9']] as const) {
+      const byUser = new Map<string, Array<{ score: number; at: number }>>();
+      for (const r of recordsIn(team, channel)) byUser.set(r.user, [...(byUser.get(r.user) ?? []), r]);
+      const expected = [...byUser]
+        .map(([user, records]) => {
+          const recent = records
+            .sort((a, b) => b.at - a.at)
+            .slice(0, RECENT_GAMES)
+            .filter((r) => r.at >= now - RECENT_DAYS * DAY);
+          const best = recent.reduce<{ score: number; at: number } | null>((b, r) => (b === null || r.score > b.score || (r.score === b.score && r.at < b.at) ? r : b), null);
+          return { user, best };
+        })
+        .filter((row): row is { user: string; best: { score: number; at: number } } => row.best !== null)
+        .sort((a, b) => b.best.score - a.best.score || a.best.at - b.best.at || a.user.localeCompare(b.user));
+      const actual = await store.rank(team, channel, now);
+      assert.ok(expected.length > 0);
+      assert.deepEqual(
+        actual.map((row) => [row.user, row.best.score]),
+        expected.map((row) => [row.user, row.best.score]),
+      );
+    }
+  });
+
+  test('/myscore rank and all-time bests match brute force', async () => {
+    const ranking = await store.rank('T1', 'C1', now);
+    const all = recordsIn('T1', 'C1');
+    for (const user of ['U01', 'U02', 'U03', 'U04', 'U05', 'U06', 'U07', 'U08']) {
+      const my = await store.myScore('T1', 'C1', user, now);
+      const index = ranking.findIndex((row) => row.user === user);
+      assert.equal(my.rank, index < 0 ? null : index + 1);
+      const bests = new Map<string, number>();
+      for (const r of all) bests.set(r.user, Math.max(bests.get(r.user) ?? 0, r.score));
+      const mine = bests.get(user);
+      assert.equal(my.bests.channel.score, mine ?? null);
+      if (mine !== undefined) {
+        const greater = [...bests.values()].filter((s) => s > mine).length;
+        const equal = [...bests.values()].filter((s) => s === mine).length;
+        assert.ok(my.bests.channel.rank! > greater && my.bests.channel.rank! <= greater + equal);
+      }
+      const myRecords = all.filter((r) => r.user === user).sort((a, b) => b.at - a.at);
+      assert.deepEqual(
+        my.recent.map((r: RecordEntry) => r.at),
+        myRecords.slice(0, RECENT_GAMES).map((r) => r.at),
+      );
+    }
+  });
+
+  test('/score lists the channel top records with their sentences', async () => {
+    const top = await store.topScores('T2', 'C9', 10);
+    const expected = recordsIn('T2', 'C9').sort((a, b) => b.score - a.score);
+    assert.deepEqual(
+      top.map((r) => r.score),
+      expected.slice(0, 10).map((r) => r.score),
+    );
+    for (const r of top) assert.equal(r.prompt, rounds.find((x) => x.resultId === r.r)?.prompt);
+  });
+
+  test('admin counters: games per day sum to the number of games', async () => {
+    const games = history.filter((r) => r.type === MessageTypes.gameResult).length;
+    const days = await store.gamesPerDay(70, now);
+    assert.equal(days.reduce((sum, d) => sum + d.games, 0), games);
+    assert.equal((await store.totals()).games, games);
+  });
+});
