@@ -1,23 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { percentiles, type Percentiles } from './percentiles.ts';
 
 /** Measuring helpers shared by the scenarios, so every rate and percentile is computed one way. */
-
-export interface Percentiles {
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
-
-/** Nearest-rank percentiles of `samples` (milliseconds); the array is sorted in place. */
-export function percentiles(samples: number[]): Percentiles {
-  if (samples.length === 0) return { p50: NaN, p95: NaN, p99: NaN, max: NaN };
-  samples.sort((a, b) => a - b);
-  const at = (p: number) => samples[Math.min(samples.length - 1, Math.max(0, Math.ceil((p / 100) * samples.length) - 1))]!;
-  return { p50: at(50), p95: at(95), p99: at(99), max: samples[samples.length - 1]! };
-}
 
 export interface LoopResult {
   ops: number;

@@ -1,11 +1,15 @@
 import type { Command } from 'commander';
 import { register as bench } from './bench.ts';
+import { register as bots } from './bots.ts';
 import { register as service } from './service.ts';
 import { register as up } from './up.ts';
+import { register as ranking } from './ranking.ts';
 
 /** Each entry adds one subcommand. Add yours here (one import, one line). */
 export const commands: Array<(program: Command) => void> = [
   up,
   service,
   bench,
+  bots,
+  ranking,
 ];
