@@ -1,0 +1,274 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { SurfingerError, asSurfingerError } from '../../protocol/errors.ts';
+import { createLogger, type Logger } from '../common/logger.ts';
+import { handleDriver } from './driver.ts';
+import { SandboxErrorCodes } from './errors.ts';
+import { BodyTooLarge, parseForm, parseParams, readBody, sendJson } from './http-util.ts';
+import { Interactions } from './interactions.ts';
+import { OAuth } from './oauth.ts';
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimitOptions } from './rate-limit.ts';
+import { SocketHub } from './socket-mode.ts';
+import { callWebApi } from './web-api.ts';
+import { APP_ID, Workspace, generateTeams, type GenerateSpec, type TeamSpec, type WorkspaceChange } from './workspace.ts';
+
+export interface SandboxOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** Explicit teams; when absent, `generate` (default: the demo team) decides. */
+  teams?: TeamSpec[];
+  generate?: GenerateSpec;
+  /** The app's HTTP base URL: requests go to <appUrl>/slack/{commands,interactivity,events}. */
+  appUrl?: string;
+  logger?: Logger;
+  /** Slack-like limits by default; `false` turns them off (benchmarks), a partial overrides. */
+  rateLimit?: Partial<RateLimitOptions> | false;
+  /** Socket ack / HTTP answer window before retry or timeout (Slack: 3000). */
+  ackTimeoutMs?: number;
+  /** Retries of unacked or failed event deliveries (Slack: 3). */
+  maxRetries?: number;
+  /** Server ping interval on Socket Mode links (the SDK gives up after 30 s of silence). */
+  pingIntervalMs?: number;
+  /** Delay between a `refresh_requested` disconnect message and closing the link. */
+  refreshCloseDelayMs?: number;
+  maxMessagesPerChannel?: number;
+}
+
+export interface SandboxTeamInfo {
+  teamId: string;
+  teamName: string;
+  botToken: string;
+  botUserId: string;
+  appToken: string;
+  signingSecret: string;
+  channels: Array<{ id: string; name: string }>;
+  users: Array<{ id: string; name: string }>;
+}
+
+/** The start line `surfinger sandbox` prints. */
+export interface SandboxInfo {
+  apiUrl: string;
+  uiUrl: string;
+  app: { appId: string; clientId: string; clientSecret: string };
+  teams: SandboxTeamInfo[];
+}
+
+export interface Sandbox {
+  info: SandboxInfo;
+  /** Base URL, ending in a slash. */
+  url: string;
+  workspace: Workspace;
+  /** Points HTTP delivery at the app (or turns it off) and runs Slack's url_verification. */
+  setAppUrl(url: string | undefined): Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+const UI_FILES: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+};
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const logger = options.logger ?? createLogger('sandbox');
+  const workspace = new Workspace(options.teams ?? generateTeams(options.generate), options.maxMessagesPerChannel === undefined ? {} : { maxMessagesPerChannel: options.maxMessagesPerChannel });
+  const rateLimits = options.rateLimit === false ? false : { ...DEFAULT_RATE_LIMITS, ...options.rateLimit };
+  const ackTimeoutMs = options.ackTimeoutMs ?? 3000;
+  const maxRetries = options.maxRetries ?? 3;
+  let baseUrl = '';
+  let appUrl: string | undefined;
+
+  const hub = new SocketHub({
+    appId: APP_ID,
+    logger,
+    ackTimeoutMs,
+    maxRetries,
+    pingIntervalMs: options.pingIntervalMs ?? 10_000,
+    refreshCloseDelayMs: options.refreshCloseDelayMs ?? 500,
+    // Called only after start, once `interactions` below exists.
+    onAck: (teamId, envelope, payload) => interactions.onSocketAck(teamId, envelope, payload),
+    onGiveUp: (teamId, envelope) => interactions.onSocketGiveUp(teamId, envelope),
+  });
+  const interactions = new Interactions({ workspace, hub, logger, baseUrl: () => baseUrl, appUrl: () => appUrl, ackTimeoutMs, maxRetries });
+  const oauth = new OAuth(workspace);
+  const limiter = new RateLimiter();
+  const feeds = new Set<ServerResponse>();
+
+  const setAppUrl = async (url: string | undefined): Promise<Record<string, unknown>> => {
+    if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url)) throw new SurfingerError(SandboxErrorCodes.BAD_OPTIONS, `app URL must be http(s): ${url}`);
+    appUrl = url?.replace(/\/+$/, '');
+    logger.info({ appUrl: appUrl ?? null }, 'app URL set');
+    if (!appUrl) return { ok: true, app_url: null };
+    const first = [...workspace.teams.values()][0];
+    const verification = first ? await interactions.verifyUrl(appUrl, first) : { ok: false };
+    return { ok: true, app_url: appUrl, url_verification: verification };
+  };
+
+  const onChange = (change: WorkspaceChange): void => {
+    const data = `data: ${JSON.stringify(change)}\n\n`;
+    for (const res of feeds) res.write(data);
+  };
+  workspace.on('change', onChange);
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((err: unknown) => {
+      const e = asSurfingerError(err);
+      logger.error({ code: e.code, err: e, path: req.url?.split('?')[0] }, 'sandbox request failed');
+      if (!res.headersSent) sendJson(res, 500, { ok: false, error: 'internal_error' });
+      else res.end();
+    });
+  });
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+
+    if (path.startsWith('/api/')) {
+      let body: Buffer;
+      try {
+        body = await readBody(req);
+      } catch (err) {
+        if (err instanceof BodyTooLarge) return sendJson(res, 413, { ok: false, error: 'request_too_large' });
+        throw err;
+      }
+      const parsed = parseParams(req.headers['content-type'], body);
+      if (!parsed.ok) {
+        logger.info({ path, reason: parsed.reason }, 'web api: bad body');
+        return sendJson(res, 200, { ok: false, error: 'invalid_arguments' });
+      }
+      const params = { ...Object.fromEntries(url.searchParams), ...parsed.params };
+      const auth = req.headers.authorization;
+      const bearer = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
+      const tokenParam = typeof params['token'] === 'string' ? params['token'] : undefined;
+      const result = callWebApi(
+        { workspace, hub, oauth, limiter, rateLimits, socketBase: () => baseUrl.replace(/^http/, 'ws') },
+        { method: path.slice(5), params, token: bearer || tokenParam, authorization: auth, nowMs: Date.now() },
+      );
+      // Slack flags JSON bodies sent without a charset; the SDK surfaces these as warnings.
+      const missingCharset = parsed.json && !/charset/i.test(req.headers['content-type'] ?? '');
+      const responseBody = missingCharset && result.body['ok'] === true ? { ...result.body, response_metadata: { ...(result.body['response_metadata'] as object | undefined), warnings: ['missing_charset'] } } : result.body;
+      return sendJson(res, result.status, responseBody, result.headers);
+    }
+
+    if (path.startsWith('/sandbox/v1/')) {
+      const routeName = path.slice('/sandbox/v1/'.length);
+      if (method === 'GET' && routeName === 'feed') return openFeed(res);
+      let body: unknown;
+      if (method === 'POST') {
+        const raw = await readBody(req).catch(() => undefined);
+        const parsed = raw ? parseParams('application/json', raw) : undefined;
+        if (!parsed?.ok) return sendJson(res, 400, { ok: false, error: 'invalid_json' });
+        body = parsed.params;
+      }
+      const result = await handleDriver({ workspace, hub, interactions, setAppUrl, appUrl: () => appUrl }, method, routeName, url.searchParams, body);
+      return sendJson(res, result.status, result.body);
+    }
+
+    const hook = /^\/hooks\/(commands|actions)\/([A-Z0-9]+)\/(\d+\/[A-Za-z0-9_-]+)$/.exec(path);
+    if (hook && method === 'POST') {
+      const raw = await readBody(req).catch(() => undefined);
+      const parsed = raw ? parseParams('application/json', raw) : undefined;
+      if (!parsed?.ok) return sendJson(res, 400, { ok: false, error: 'invalid_payload' });
+      const result = interactions.respond(hook[2] ?? '', hook[3] ?? '', parsed.params);
+      return sendJson(res, result.status, result.body);
+    }
+
+    if (path === '/oauth/v2/authorize') {
+      if (method === 'POST') {
+        const raw = await readBody(req).catch(() => Buffer.alloc(0));
+        const outcome = oauth.approve(parseForm(raw.toString('utf8')) ?? {});
+        if ('redirect' in outcome) {
+          res.writeHead(302, { location: outcome.redirect });
+          return void res.end();
+        }
+        return sendHtml(res, outcome.status, outcome.html);
+      }
+      const pageResult = oauth.authorizePage(url.searchParams);
+      return sendHtml(res, pageResult.status, pageResult.html);
+    }
+
+    const ui = UI_FILES[path];
+    if (ui && method === 'GET') {
+      const content = await readFile(new URL(`./ui/${ui.file}`, import.meta.url));
+      res.writeHead(200, { 'content-type': ui.type, 'cache-control': 'no-cache' });
+      return void res.end(content);
+    }
+    sendJson(res, 404, { ok: false, error: 'not_found' });
+  }
+
+  function openFeed(res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.write(': feed open\n\n');
+    feeds.add(res);
+    res.on('close', () => feeds.delete(res));
+  }
+
+  server.on('upgrade', (req, socket, head) => {
+    const match = /^\/socket\/([0-9a-f]+)$/.exec(new URL(req.url ?? '/', 'http://sandbox.invalid').pathname);
+    if (!match?.[1]) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    hub.handleUpgrade(req, socket, head, match[1]);
+  });
+  // Keep-alive for SSE; a heartbeat comment stops proxies and browsers from timing the feed out.
+  const heartbeat = setInterval(() => {
+    for (const res of feeds) res.write(': ping\n\n');
+  }, 15_000);
+
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(new SurfingerError(SandboxErrorCodes.LISTEN, `sandbox cannot listen on ${host}:${options.port ?? 0}: ${err.message}`, { cause: err })));
+    server.listen(options.port ?? 0, host, () => resolve());
+  }).catch((err: unknown) => {
+    clearInterval(heartbeat);
+    throw err;
+  });
+  const { port } = server.address() as AddressInfo;
+  const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  baseUrl = `http://${publicHost}:${port}/`;
+  if (options.appUrl) await setAppUrl(options.appUrl);
+
+  const info: SandboxInfo = {
+    apiUrl: `${baseUrl}api/`,
+    uiUrl: baseUrl,
+    app: { appId: APP_ID, clientId: oauth.clientId, clientSecret: oauth.clientSecret },
+    teams: [...workspace.teams.values()].map((t) => ({
+      teamId: t.id,
+      teamName: t.name,
+      botToken: t.botToken,
+      botUserId: t.bot.id,
+      appToken: t.appToken,
+      signingSecret: t.signingSecret,
+      channels: [...t.channels.values()].map((c) => ({ id: c.id, name: c.name })),
+      users: [...t.users.values()].map((u) => ({ id: u.id, name: u.name })),
+    })),
+  };
+  logger.info({ url: baseUrl, teams: info.teams.length }, 'sandbox listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      clearInterval(heartbeat);
+      workspace.off('change', onChange);
+      interactions.close();
+      for (const res of feeds) res.end();
+      await hub.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      logger.info('sandbox closed');
+    })();
+    return closing;
+  };
+
+  return { info, url: baseUrl, workspace, setAppUrl, close };
+}
+
+function sendHtml(res: ServerResponse, status: number, html: string): void {
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
+  res.end(html);
+}
