@@ -1,0 +1,214 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { SERVICE_NAMES } from '../../services/common/cluster.ts';
+import { natsUsers, renderAuthConf } from '../nats/permissions.ts';
+import { build, KustomizeError, type Built, type K8sObject } from './kustomize.ts';
+import { checkObjects, type Problem } from './k8s-rules.ts';
+import { AdapterValues, describeIssues, GrafanaDashboard, NatsValues } from './schemas.ts';
+
+/**
+ * Every offline deployment check, over a deploy/ directory (the real one, or a copy in tests):
+ * 1. each kustomization (base, every overlay) builds, and every object in it is valid and follows
+ *    the rules in k8s-rules.ts; no YAML file under k8s/ is left unreferenced;
+ * 2. nats/auth.conf is what the generator derives from protocol/ and `nats-server -t` parses it;
+ *    nats/values.yaml matches its schema and passes every auth.conf password in from the Secret;
+ *    each Deployment's NATS user exists in auth.conf;
+ * 3. prometheus-adapter/values.yaml serves every custom metric an HPA asks for;
+ * 4. grafana/surfinger.json is a dashboard charting every metric operators must watch.
+ */
+
+export interface Section {
+  name: string;
+  /** One line of facts when it passed (objects built, users checked…). */
+  summary: string;
+  problems: Problem[];
+}
+
+/** Metrics the services export and operators chart (issue 9); the metrics test scrapes them too. */
+export const WATCHED_METRICS = [
+  'sf_games_active',
+  'sf_games_started_total',
+  'sf_games_finished_total',
+  'sf_answer_latency_seconds',
+  'sf_sockets_open',
+  'sf_egress_429_total',
+  'sf_lease_renew_failures_total',
+] as const;
+
+/** The actor handoff (snapshot, release leases, drain) needs this much grace before SIGKILL. */
+const MIN_GRACE = { 'actor-host': 30 };
+
+type Dict = Record<string, unknown>;
+
+function yamlFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) return yamlFiles(path);
+    return /\.ya?ml$/.test(entry) ? [path] : [];
+  });
+}
+
+function readStructured(root: string, path: string, problems: Problem[], subject: string): unknown {
+  const file = join(root, path);
+  try {
+    const text = readFileSync(file, 'utf8');
+    return path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    problems.push({ file: path, subject, message: `cannot read or parse: ${(err as Error).message}` });
+    return undefined;
+  }
+}
+
+function checkKustomize(root: string): { sections: Section[]; base?: Built } {
+  const k8s = join(root, 'k8s');
+  const overlaysDir = join(k8s, 'overlays');
+  const targets = [join(k8s, 'base'), ...(existsSync(overlaysDir) ? readdirSync(overlaysDir).map((o) => join(overlaysDir, o)).filter((p) => statSync(p).isDirectory()) : [])];
+  const read = new Set<string>();
+  const sections: Section[] = [];
+  let base: Built | undefined;
+  for (const dir of targets) {
+    const label = `kustomize ${relative(k8s, dir)}`;
+    try {
+      const built = build(dir, root);
+      for (const f of built.filesRead) read.add(f);
+      if (dir.endsWith('base')) base = built;
+      const problems = checkObjects(built, { services: SERVICE_NAMES, minGraceSeconds: MIN_GRACE });
+      const kinds = new Map<string, number>();
+      for (const o of built.objects) kinds.set(String(o.kind), (kinds.get(String(o.kind)) ?? 0) + 1);
+      sections.push({ name: label, summary: `${built.objects.length} objects (${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')})`, problems });
+    } catch (err) {
+      if (!(err instanceof KustomizeError)) throw err;
+      sections.push({ name: label, summary: '', problems: [{ file: err.file, subject: 'build', message: err.message.slice(err.file.length + 2) }] });
+    }
+  }
+  const orphans = yamlFiles(k8s).filter((f) => !read.has(f));
+  sections.push({
+    name: 'kustomize references',
+    summary: `${read.size} files referenced`,
+    problems: orphans.map((f) => ({ file: relative(root, f), subject: 'file', message: 'not referenced by any kustomization (it would never be deployed)' })),
+  });
+  return { sections, ...(base ? { base } : {}) };
+}
+
+function natsServerTest(authConf: string): string | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'sf-deploy-check-'));
+  try {
+    // nats-server resolves includes relative to the including file, so both go in one directory.
+    copyFileSync(authConf, join(dir, 'auth.conf'));
+    writeFileSync(join(dir, 'nats.conf'), 'listen: 127.0.0.1:4222\nhttp: 127.0.0.1:8222\njetstream { store_dir: "./js" }\ninclude ./auth.conf\n');
+    const env = { ...process.env, ...Object.fromEntries(natsUsers().map((u) => [u.passwordEnv, 'deploy-check'])) };
+    const result = spawnSync('nats-server', ['-t', '-c', join(dir, 'nats.conf')], { encoding: 'utf8', env });
+    if (result.error) return `cannot run nats-server: ${result.error.message}`;
+    if (result.status !== 0) return `nats-server -t: ${(result.stderr || result.stdout).trim().replaceAll(dir, '')}`;
+    return undefined;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function checkNats(root: string, base: Built | undefined): Section {
+  const problems: Problem[] = [];
+  const users = natsUsers();
+  const authPath = join(root, 'nats', 'auth.conf');
+  if (!existsSync(authPath)) problems.push({ file: 'nats/auth.conf', subject: 'file', message: 'missing' });
+  else {
+    if (readFileSync(authPath, 'utf8') !== renderAuthConf(users)) {
+      problems.push({ file: 'nats/auth.conf', subject: 'drift', message: 'differs from the generator; run `node --import tsx deploy/nats/generate.ts`' });
+    }
+    const failure = natsServerTest(authPath);
+    if (failure) problems.push({ file: 'nats/auth.conf', subject: 'nats-server -t', message: failure });
+  }
+
+  const raw = readStructured(root, 'nats/values.yaml', problems, 'helm values');
+  if (raw !== undefined) {
+    const parsed = NatsValues.safeParse(raw);
+    if (!parsed.success) for (const m of describeIssues(parsed.error)) problems.push({ file: 'nats/values.yaml', subject: 'schema', message: m });
+    else {
+      const v = parsed.data;
+      if (!Object.entries(v.config.merge).some(([k, val]) => k.endsWith('$include') && val === 'auth.conf')) {
+        problems.push({ file: 'nats/values.yaml', subject: 'config.merge', message: 'does not include auth.conf (`00$include: auth.conf`)' });
+      }
+      for (const u of users) {
+        const env = v.container.env[u.passwordEnv];
+        const ref = typeof env === 'object' ? env.valueFrom.secretKeyRef : undefined;
+        if (!ref || ref.key !== u.user) problems.push({ file: 'nats/values.yaml', subject: 'container.env', message: `${u.passwordEnv} must come from a Secret key "${u.user}"` });
+      }
+      for (const key of Object.keys(v.container.env)) {
+        if (key.startsWith('SF_NATS_PASS_') && !users.some((u) => u.passwordEnv === key)) problems.push({ file: 'nats/values.yaml', subject: 'container.env', message: `${key} names no user in auth.conf` });
+      }
+    }
+  }
+
+  // Each service connects as a user auth.conf defines, with that user's password.
+  for (const d of base?.objects.filter((o) => o.kind === 'Deployment') ?? []) {
+    const c = (((d.spec as Dict).template as Dict).spec as Dict).containers as Dict[] | undefined;
+    const env = (c?.[0]?.env as Dict[] | undefined) ?? [];
+    const user = env.find((e) => e.name === 'SF_NATS_USER')?.value;
+    const pass = ((env.find((e) => e.name === 'SF_NATS_PASS')?.valueFrom as Dict | undefined)?.secretKeyRef as Dict | undefined)?.key;
+    const file = base?.source.get(d) ?? 'k8s/base';
+    if (!users.some((u) => u.user === user)) problems.push({ file, subject: `Deployment/${String(d.metadata?.name)}`, message: `SF_NATS_USER ${String(user)} is not a user in auth.conf` });
+    else if (pass !== user) problems.push({ file, subject: `Deployment/${String(d.metadata?.name)}`, message: `SF_NATS_PASS must come from Secret key "${String(user)}"` });
+  }
+  return { name: 'nats', summary: `${users.length} users, nats-server -t OK, Helm values OK`, problems };
+}
+
+function hpaMetricNames(objects: K8sObject[]): string[] {
+  return objects
+    .filter((o) => o.kind === 'HorizontalPodAutoscaler')
+    .flatMap((o) => ((o.spec as Dict).metrics as Dict[] | undefined) ?? [])
+    .filter((m) => m.type === 'Pods')
+    .map((m) => String(((m.pods as Dict).metric as Dict).name));
+}
+
+function checkAdapter(root: string, base: Built | undefined): Section {
+  const problems: Problem[] = [];
+  const raw = readStructured(root, 'prometheus-adapter/values.yaml', problems, 'helm values');
+  if (raw !== undefined) {
+    const parsed = AdapterValues.safeParse(raw);
+    if (!parsed.success) for (const m of describeIssues(parsed.error)) problems.push({ file: 'prometheus-adapter/values.yaml', subject: 'schema', message: m });
+    else {
+      const served = new Set(parsed.data.rules.custom.map((r) => r.name.as));
+      for (const metric of hpaMetricNames(base?.objects ?? [])) {
+        if (!served.has(metric)) problems.push({ file: 'prometheus-adapter/values.yaml', subject: 'rules.custom', message: `no rule serves ${metric}, which an HPA scales on` });
+      }
+    }
+  }
+  return { name: 'prometheus-adapter', summary: 'custom metric rules cover the HPAs', problems };
+}
+
+function checkGrafana(root: string): Section {
+  const problems: Problem[] = [];
+  const raw = readStructured(root, 'grafana/surfinger.json', problems, 'dashboard');
+  let panels = 0;
+  if (raw !== undefined) {
+    const parsed = GrafanaDashboard.safeParse(raw);
+    if (!parsed.success) for (const m of describeIssues(parsed.error)) problems.push({ file: 'grafana/surfinger.json', subject: 'schema', message: m });
+    else {
+      panels = parsed.data.panels.length;
+      const exprs = parsed.data.panels.flatMap((p) => p.targets.map((t) => t.expr)).join('\n');
+      for (const metric of WATCHED_METRICS) if (!exprs.includes(metric)) problems.push({ file: 'grafana/surfinger.json', subject: 'panels', message: `no panel charts ${metric}` });
+    }
+  }
+  return { name: 'grafana', summary: `${panels} panels`, problems };
+}
+
+export function runDeployCheck(root: string): Section[] {
+  const { sections, base } = checkKustomize(root);
+  return [...sections, checkNats(root, base), checkAdapter(root, base), checkGrafana(root)];
+}
+
+/** The human report: one line per section, then one line per problem naming file and object. */
+export function formatReport(root: string, sections: Section[]): string {
+  const lines = [`deploy:check ${root}`];
+  for (const s of sections) {
+    lines.push(`${s.problems.length === 0 ? 'ok  ' : 'FAIL'} ${s.name}${s.problems.length === 0 && s.summary ? `: ${s.summary}` : ''}`);
+    for (const p of s.problems) lines.push(`       ${p.file}  ${p.subject}: ${p.message}`);
+  }
+  const total = sections.reduce((n, s) => n + s.problems.length, 0);
+  lines.push(total === 0 ? 'all checks passed' : `${total} problem${total === 1 ? '' : 's'}`);
+  return lines.join('\n');
+}
