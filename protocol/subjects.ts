@@ -70,12 +70,16 @@ export function createSubjects(prefix = 'sf') {
       teams: name('teams'),
       /** Host and supervisor membership. */
       members: name('members'),
+      /** Scheduler job-run leases (`job.<name>.<period>`, created if absent: one run per period). */
+      jobs: name('jobs'),
     },
     queues: {
       actorHosts: 'actor-hosts',
       egress: 'egress',
       ranking: 'ranking',
       supervisors: 'supervisors',
+      /** Scheduler replicas share admin notices: one replica pushes each. */
+      scheduler: 'scheduler',
     },
   } as const;
 }
