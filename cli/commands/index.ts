@@ -4,6 +4,8 @@ import { register as bots } from './bots.ts';
 import { register as service } from './service.ts';
 import { register as up } from './up.ts';
 import { register as ranking } from './ranking.ts';
+import { register as tokens } from './tokens.ts';
+import { register as sandbox } from './sandbox.ts';
 
 /** Each entry adds one subcommand. Add yours here (one import, one line). */
 export const commands: Array<(program: Command) => void> = [
@@ -12,4 +14,6 @@ export const commands: Array<(program: Command) => void> = [
   bench,
   bots,
   ranking,
+  tokens,
+  sandbox,
 ];

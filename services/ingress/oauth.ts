@@ -95,14 +95,16 @@ export function oauthRoutes(app: FastifyInstance, deps: { config: OAuthConfig; r
       const e = asSurfingerError(err, OAuthErrorCodes.EXCHANGE);
       return refuse(502, OAuthErrorCodes.EXCHANGE, (err as { data?: { error?: string } }).data?.error ?? e.message.slice(0, 100));
     }
+    // Slack's OAuth grants no app-level token; a reinstall keeps the one provisioned before.
+    const appToken = access.app_token ?? (await deps.tokens.get(access.team.id).catch(() => null))?.appToken;
     await deps.tokens.put(access.team.id, {
       teamName: access.team.name,
       botToken: access.access_token,
       botUserId: access.bot_user_id,
-      ...(access.app_token ? { appToken: access.app_token } : {}),
+      ...(appToken ? { appToken } : {}),
       installedAt: Date.now(),
     });
-    log.info({ team: access.team.id, hasAppToken: access.app_token !== undefined }, 'team installed');
+    log.info({ team: access.team.id, hasAppToken: appToken !== undefined }, 'team installed');
     void reply.header('set-cookie', `${COOKIE}=; Path=/slack; HttpOnly; SameSite=Lax; Max-Age=0`);
     return page(reply, 200, lang, 'installed', { team: access.team.name || access.team.id });
   });

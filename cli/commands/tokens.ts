@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { CommonEnv, parseEnv } from '../../services/common/config.ts';
+import { parseTokenKeys, TokenStore } from '../../services/common/token-store.ts';
+
+/**
+ * `surfinger tokens list|rotate-key`: the installed teams' credentials (config from SF_REDIS_URL,
+ * SF_PREFIX, SF_TOKEN_KEYS). Nothing secret is ever printed.
+ */
+const TokensEnv = CommonEnv.extend({ NODE_ENV: z.string().default('development'), SF_TOKEN_KEYS: z.string().optional() });
+
+async function withStore<T>(use: (store: TokenStore) => Promise<T>): Promise<T> {
+  const env = parseEnv(TokensEnv, process.env);
+  const redis = new Redis(env.SF_REDIS_URL, { maxRetriesPerRequest: 3 });
+  try {
+    return await use(new TokenStore(redis, parseTokenKeys(env.SF_TOKEN_KEYS, env.NODE_ENV === 'production'), env.SF_PREFIX));
+  } finally {
+    await redis.quit();
+  }
+}
+
+export function register(program: Command): void {
+  const tokens = program.command('tokens').description('installed teams and their encrypted Slack tokens');
+  tokens
+    .command('list')
+    .description('one JSON line per installed team: id, name, bot user, whether it has an app token, install time, key id (no secrets)')
+    .action(async () => {
+      const teams = await withStore((store) => store.list());
+      for (const t of teams) process.stdout.write(`${JSON.stringify({ ...t, installedAt: new Date(t.installedAt).toISOString() })}\n`);
+    });
+  tokens
+    .command('rotate-key')
+    .description('re-encrypt every record with the first key of SF_TOKEN_KEYS (keep the old key listed after it until this finishes)')
+    .action(async () => {
+      const result = await withStore(async (store) => ({ kid: store.currentKid, ...(await store.rotate()) }));
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    });
+}
