@@ -1,7 +1,8 @@
 import type { Scenario } from '../types.ts';
 import { natsBaseline } from './nats-baseline.ts';
+import { rankingIngest } from './ranking-ingest.ts';
 import { resultsPublish } from './results-publish.ts';
 import { scoring } from './scoring.ts';
 
 /** Every scenario in the order `npm run bench` runs them (baselines first, then the cluster). */
-export const scenarios: readonly Scenario[] = [natsBaseline, scoring, resultsPublish];
+export const scenarios: readonly Scenario[] = [natsBaseline, scoring, resultsPublish, rankingIngest];

@@ -61,6 +61,16 @@ export class SandboxDriver {
     await this.call('POST', '/sandbox/v1/message', { team_id: team, channel_id: channel, user_id: user, text });
   }
 
+  /** Every team with its channels and users. */
+  async teams(): Promise<Array<{ id: string; channels: Array<{ id: string }>; users: Array<{ id: string }> }>> {
+    return (await this.call<{ teams: Array<{ id: string; channels: Array<{ id: string }>; users: Array<{ id: string }> }> }>('GET', '/sandbox/v1/workspace')).teams;
+  }
+
+  /** Presses a button on a message (e.g. King of the Keyboard's join). */
+  async click(team: string, channel: string, user: string, messageTs: string, actionId: string, value: string): Promise<void> {
+    await this.call('POST', '/sandbox/v1/click', { team_id: team, channel_id: channel, user_id: user, message_ts: messageTs, action_id: actionId, value });
+  }
+
   /** Channel history, oldest first, including bot posts with their blocks. */
   async messages(team: string, channel: string): Promise<ChannelMessage[]> {
     const query = new URLSearchParams({ team_id: team, channel_id: channel });

@@ -111,6 +111,9 @@ async function playGame(plan: ChannelPlan, ctx: PlayContext, where: string): Pro
             }),
           );
         }
+      } else if (event.kind === 'join') {
+        // Everyone joins, silent players too: they are the ones King of the Keyboard eliminates.
+        for (const player of plan.players) await driver.click(plan.team, plan.channel, player.user, event.ts, event.actionId, event.value);
       } else if (event.kind === 'results') {
         stats.rounds++;
         if (prompt !== null) {

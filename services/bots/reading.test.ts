@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { t } from '../../actors/i18n/index.ts';
+import { KOK_JOIN_ACTION } from '../../actors/render.ts';
 import { listedAsPasted, newEvents, tsMillis } from './reading.ts';
 import type { ChannelMessage } from './driver.ts';
 
@@ -24,6 +25,14 @@ test('reading - players and ephemerals are ignored', () => {
   const human: ChannelMessage = { ts: '1700000002.000000', user: 'U1', text: 'hi', blocks: prompt.blocks! };
   const ephemeral = { ...results, ts: '1700000013.000000', ephemeral_to: 'U1' };
   assert.deepEqual(newEvents([human, ephemeral], new Set()), []);
+});
+
+test('reading - the King of the Keyboard join button is found', () => {
+  const join = bot('1700000000.500000', [
+    { type: 'section', block_id: 'kok-join', text: { type: 'mrkdwn', text: 'join!' } },
+    { type: 'actions', block_id: 'kok-join-actions', elements: [{ type: 'button', action_id: KOK_JOIN_ACTION, value: 'join' }] },
+  ]);
+  assert.deepEqual(newEvents([join], new Set()), [{ kind: 'join', ts: join.ts, actionId: KOK_JOIN_ACTION, value: 'join' }]);
 });
 
 test('reading - Slack ts becomes milliseconds', () => {

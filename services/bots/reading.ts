@@ -1,17 +1,19 @@
 import { t } from '../../actors/i18n/index.ts';
-import { mention } from '../../actors/render.ts';
+import { KOK_JOIN_ACTION, mention } from '../../actors/render.ts';
 import type { Lang } from '../../protocol/messages.ts';
 import type { ChannelMessage } from './driver.ts';
 
 /**
  * Reading a channel the way a player does: the prompt is the `prompt…` block exactly as shown
  * (markers included), a round is over when its result table appears, a multi-round game when its
- * totals appear. Pure, so the bot loop is just polling plus these functions.
+ * totals appear, and King of the Keyboard opens with a join button. Pure, so the bot loop is just polling plus these functions.
  */
 export type ChannelEvent =
   | { kind: 'prompt'; ts: string; shown: string }
   | { kind: 'results'; ts: string; body: string }
-  | { kind: 'totals'; ts: string };
+  | { kind: 'totals'; ts: string }
+  /** King of the Keyboard's join phase: a button every player presses. */
+  | { kind: 'join'; ts: string; actionId: string; value: string };
 
 /** Slack ts ("1700000000.000100") as milliseconds. */
 export function tsMillis(ts: string): number {
@@ -24,6 +26,8 @@ function eventOf(message: ChannelMessage): ChannelEvent | null {
     if (id.startsWith('prompt') && block.text) return { kind: 'prompt', ts: message.ts, shown: block.text.text };
     if (id === 'results' && block.text) return { kind: 'results', ts: message.ts, body: block.text.text };
     if (id === 'totals') return { kind: 'totals', ts: message.ts };
+    const button = block.elements?.find((e) => e.action_id === KOK_JOIN_ACTION);
+    if (button) return { kind: 'join', ts: message.ts, actionId: KOK_JOIN_ACTION, value: String(button.value ?? '') };
   }
   return null;
 }

@@ -1,6 +1,6 @@
 import { Rng } from '../../actors/rng.ts';
 import { SurfingerError, type Mode } from '../../protocol/index.ts';
-import { startCluster, type Cluster, type SandboxTeam } from '../common/cluster.ts';
+import { startCluster, type Cluster } from '../common/cluster.ts';
 import { percentiles, type Percentiles } from '../../bench/percentiles.ts';
 import { SandboxDriver } from './driver.ts';
 import { BotErrorCodes } from './errors.ts';
@@ -45,29 +45,29 @@ export interface BotsSummary {
   deadlineToResultMs: Percentiles;
 }
 
+/** What the bots need to know of a sandbox team. */
+export interface BotTeam {
+  id: string;
+  channels: ReadonlyArray<{ id: string }>;
+  users: ReadonlyArray<{ id: string }>;
+}
+
 /** Teams, channels and players taken from the sandbox, refusing sizes it cannot hold. */
-export function planChannels(teams: readonly SandboxTeam[], opts: Pick<BotsOptions, 'teams' | 'channels' | 'players'>): ChannelPlan[] {
+export function planChannels(teams: readonly BotTeam[], opts: Pick<BotsOptions, 'teams' | 'channels' | 'players'>): ChannelPlan[] {
   if (teams.length < opts.teams) throw new SurfingerError(BotErrorCodes.OPTIONS, `the sandbox has ${teams.length} teams, ${opts.teams} requested`);
   const plans: ChannelPlan[] = [];
   teams.slice(0, opts.teams).forEach((team, t) => {
     if (team.channels.length < opts.channels || team.users.length < opts.players) {
-      throw new SurfingerError(BotErrorCodes.OPTIONS, `team ${team.teamId} has ${team.channels.length} channels and ${team.users.length} users; need ${opts.channels} and ${opts.players}`);
+      throw new SurfingerError(BotErrorCodes.OPTIONS, `team ${team.id} has ${team.channels.length} channels and ${team.users.length} users; need ${opts.channels} and ${opts.players}`);
     }
     team.channels.slice(0, opts.channels).forEach((channel, c) => {
       const personas = castPlayers(opts.players, t * opts.channels + c);
-      plans.push({ team: team.teamId, channel: channel.id, players: team.users.slice(0, opts.players).map((u, i) => ({ user: u.id, persona: personas[i]! })) });
+      plans.push({ team: team.id, channel: channel.id, players: team.users.slice(0, opts.players).map((u, i) => ({ user: u.id, persona: personas[i]! })) });
     });
   });
   return plans;
 }
 
-async function sandboxTeams(url: string): Promise<SandboxTeam[]> {
-  const res = await fetch(new URL('/sandbox/v1/teams', url)).catch((cause: unknown) => {
-    throw new SurfingerError(BotErrorCodes.SANDBOX, `sandbox unreachable at ${url}`, { cause });
-  });
-  if (!res.ok) throw new SurfingerError(BotErrorCodes.SANDBOX, `GET /sandbox/v1/teams: HTTP ${res.status}`);
-  return ((await res.json()) as { teams: SandboxTeam[] }).teams;
-}
 
 function summarize(opts: BotsOptions, stats: BotStats, elapsedMs: number, channels: number): BotsSummary {
   return {
@@ -98,17 +98,13 @@ export async function runBots(opts: BotsOptions): Promise<BotsSummary> {
   let cluster: Cluster | undefined;
   try {
     let url = opts.sandboxUrl;
-    let teams: SandboxTeam[];
     if (url === undefined) {
       opts.progress?.('starting a local cluster (nats, redis, sandbox, services)…');
       cluster = await startCluster({ sandbox: { teams: opts.teams, channels: opts.channels, users: opts.players }, logLevel: 'warn' });
       url = cluster.sandboxUrl;
-      teams = cluster.sandbox.teams;
-    } else {
-      teams = await sandboxTeams(url);
     }
-    const plans = planChannels(teams, opts);
     const driver = new SandboxDriver(url);
+    const plans = planChannels(await driver.teams(), opts);
     const stats = emptyStats();
     const started = Date.now();
     const until = started + opts.durationMs;
