@@ -1,0 +1,120 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, strategicMerge } from '../../deploy/check/kustomize.ts';
+
+/**
+ * Acceptance 1 of issue 9: `npm run deploy:check` passes on the real deploy/ and fails, naming the
+ * file and the problem, on copies with deliberately broken manifests.
+ */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const DEPLOY = join(ROOT, 'deploy');
+const copies: string[] = [];
+after(() => {
+  for (const dir of copies) rmSync(dir, { recursive: true, force: true });
+});
+
+function run(dir?: string): { status: number | null; out: string } {
+  const args = ['--import', 'tsx', join(ROOT, 'scripts/deploy-check.ts'), ...(dir ? ['--dir', dir] : [])];
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' });
+  return { status: r.status, out: r.stdout + r.stderr };
+}
+
+/** A copy of deploy/ with one file rewritten by `edit`. */
+function brokenCopy(file: string, edit: (text: string) => string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sf-deploy-'));
+  copies.push(dir);
+  cpSync(DEPLOY, dir, { recursive: true });
+  const path = join(dir, file);
+  const before = readFileSync(path, 'utf8');
+  const after = edit(before);
+  assert.notEqual(after, before, `the edit of ${file} changed nothing`);
+  writeFileSync(path, after);
+  return dir;
+}
+
+test('deploy:check - the real deploy/ passes', () => {
+  const { status, out } = run();
+  assert.equal(status, 0, out);
+  assert.match(out, /all checks passed/);
+  for (const section of ['kustomize base', 'kustomize overlays/dev', 'kustomize overlays/prod', 'nats', 'grafana']) assert.match(out, new RegExp(`ok +${section}`));
+});
+
+test('deploy:check - a schema violation fails and names the file, object and field', () => {
+  const dir = brokenCopy('k8s/base/egress.yaml', (t) => t.replace('replicas: 2', 'replicas: two'));
+  const { status, out } = run(dir);
+  assert.equal(status, 1, out);
+  assert.match(out, /k8s\/base\/egress\.yaml +Deployment\/egress: \/spec\/replicas must be integer/);
+});
+
+test('deploy:check - a missing probe and a short actor-host grace period fail', () => {
+  const dir = brokenCopy('k8s/base/actor-host.yaml', (t) => t.replace('terminationGracePeriodSeconds: 45', 'terminationGracePeriodSeconds: 10').replace('readinessProbe:', 'readinessProbeTypo:'));
+  const { status, out } = run(dir);
+  assert.equal(status, 1, out);
+  assert.match(out, /actor-host\.yaml +Deployment\/actor-host: container actor-host: readinessProbe is missing/);
+  assert.match(out, /terminationGracePeriodSeconds is 10; the handoff needs at least 30/);
+});
+
+test('deploy:check - an overlay patch that matches nothing fails the build of that overlay', () => {
+  const dir = brokenCopy('k8s/overlays/prod/egress.yaml', (t) => t.replace('name: egress\nspec', 'name: egres\nspec'));
+  const { status, out } = run(dir);
+  assert.equal(status, 1, out);
+  assert.match(out, /FAIL kustomize overlays\/prod/);
+  assert.match(out, /patch k8s\/overlays\/prod\/egress\.yaml \(Deployment\/egres\) matches no resource/);
+});
+
+test('deploy:check - invalid YAML, a hand-edited auth.conf and a bad KEDA object each fail', () => {
+  const yaml = run(brokenCopy('k8s/base/ranking.yaml', (t) => t.replace('kind: Deployment', 'kind: Deployment\n  bad: [indent')));
+  assert.equal(yaml.status, 1);
+  assert.match(yaml.out, /k8s\/base\/ranking\.yaml.*invalid YAML/);
+
+  const auth = run(brokenCopy('nats/auth.conf', (t) => t.replace('"sf.v1.ranking.query",', '"sf.v1.ranking.query", "sf.v1.results.>",')));
+  assert.equal(auth.status, 1);
+  assert.match(auth.out, /nats\/auth\.conf +drift: differs from the generator/);
+
+  const keda = run(brokenCopy('k8s/components/keda/scaled-objects.yaml', (t) => t.replace('lagThreshold: "1000"', 'lagThreshold: 1000')));
+  assert.equal(keda.status, 1);
+  assert.match(keda.out, /scaled-objects\.yaml +ScaledObject\/ranking: spec\.triggers\.0\.metadata\.lagThreshold/);
+});
+
+test('deploy:check - a NATS config nats-server rejects fails with its message', () => {
+  const dir = brokenCopy('nats/auth.conf', (t) => t.replace('allow_responses: true', 'allow_responses: true\n        bogus_permission: 1'));
+  const { status, out } = run(dir);
+  assert.equal(status, 1);
+  assert.match(out, /nats-server -t: .*Unknown field "bogus_permission"/);
+});
+
+test('deploy:check - a missing --dir is a usage error', () => {
+  const { status, out } = run(join(tmpdir(), 'does-not-exist-sf'));
+  assert.equal(status, 2);
+  assert.match(out, /is not a directory \[SF_ERR_DEPLOY_CHECK_USAGE\]/);
+});
+
+test('kustomize - strategic merge merges containers by name and replaces scalars', () => {
+  const target = { spec: { containers: [{ name: 'a', image: 'x', env: [{ name: 'A', value: '1' }] }, { name: 'b', image: 'y' }] } };
+  strategicMerge(target, { spec: { containers: [{ name: 'a', image: 'z', env: [{ name: 'B', value: '2' }] }] } });
+  assert.deepEqual(target.spec.containers, [
+    { name: 'a', image: 'z', env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] },
+    { name: 'b', image: 'y' },
+  ]);
+});
+
+test('kustomize - the prod overlay raises limits, keeps probes and pins the image', () => {
+  const built = build(join(DEPLOY, 'k8s/overlays/prod'), DEPLOY);
+  const host = built.objects.find((o) => o.kind === 'Deployment' && o.metadata?.name === 'actor-host') as unknown as {
+    spec: { template: { spec: { containers: Array<{ image: string; resources: { limits: { memory: string } }; readinessProbe?: unknown }>; affinity?: unknown } } };
+    metadata: { namespace: string };
+  };
+  const c = host.spec.template.spec.containers[0]!;
+  assert.equal(c.resources.limits.memory, '1536Mi');
+  assert.ok(c.readinessProbe);
+  assert.ok(host.spec.template.spec.affinity);
+  assert.equal(c.image, 'ghcr.io/surfinger/surfinger:0.1.0');
+  assert.equal(host.metadata.namespace, 'surfinger');
+  const keda = build(join(DEPLOY, 'k8s/overlays/prod-keda'), DEPLOY);
+  assert.equal(keda.objects.filter((o) => o.kind === 'HorizontalPodAutoscaler').length, 0, 'KEDA replaces the HPA');
+});
