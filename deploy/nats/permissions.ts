@@ -110,9 +110,10 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
   const { streams, buckets } = s;
   return [
     user('ingress', 'services/ingress: slash commands, buttons, events, OAuth, admin page', {
-      // Commands and clicks go to game inboxes; activation when nobody answers; ranking queries;
-      // "this team is playing" / "this team uninstalled" for supervisors and egress; admin notices.
-      publish: [s.allGames(), s.activate(), s.rankingQuery(), s.allTeamActive(), s.allTeamRemoved(), s.notice(), JS_INFO, ...kvWrite(buckets.teams)],
+      // Commands and clicks go to game inboxes, activating the game when nobody answers; ranking
+      // queries; "team playing" / "team uninstalled" for supervisors and egress; admin notices;
+      // ephemeral replies (rate limits) through egress; /lang writes team settings.
+      publish: [s.allGames(), s.activate(), s.rankingQuery(), s.allTeamActive(), s.allTeamRemoved(), s.notice(), s.allEgress(), JS_INFO, ...kvWrite(buckets.teams)],
       subscribe: [INBOX, ...serviceApi(ServiceNames.ingress)],
     }),
     user('actor-host', 'services/actor-host: hosts channel-game actors', {
@@ -136,10 +137,10 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
       subscribe: [INBOX, s.allGames(), s.activate(), anyId(s.activateOn), s.allHostLoads(), ...serviceApi(ServiceNames.actorHost)],
     }),
     user('connection-supervisor', 'services/connection-supervisor: Slack Socket Mode connections', {
-      // Socket events become game messages (activating the game when nobody answers); an
-      // `app_uninstalled` event arriving on a socket is announced like ingress does.
-      publish: [s.allGames(), s.activate(), s.rankingQuery(), s.allTeamRemoved(), JS_INFO, ...kvWrite(buckets.members), ...kvRead(buckets.teams)],
-      subscribe: [INBOX, s.allTeamActive(), s.allTeamRemoved(), ...serviceApi(ServiceNames.supervisor)],
+      // Socket events are routed exactly like ingress routes HTTP (services/common/slack-routing.ts);
+      // state requests from operator tools are answered on supervisorState(<id>).
+      publish: [s.allGames(), s.activate(), s.rankingQuery(), s.allTeamActive(), s.allTeamRemoved(), s.allEgress(), JS_INFO, ...kvWrite(buckets.members), ...kvWrite(buckets.teams)],
+      subscribe: [INBOX, s.allTeamActive(), s.allTeamRemoved(), anyId(s.supervisorState), ...serviceApi(ServiceNames.supervisor)],
     }),
     user('egress', 'services/egress: the only Slack Web API caller', {
       publish: [JS_INFO, ...kvRead(buckets.teams)],
@@ -150,16 +151,17 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
       subscribe: [INBOX, s.rankingQuery(), ...serviceApi(ServiceNames.ranking)],
     }),
     user('scheduler', 'services/scheduler: weekly re-level, daily reminders, admin notices', {
-      publish: [s.allEgress(), s.allTeamActive(), JS_INFO, ...ensureStream(streams.results), ...ensureStream(streams.events), ...consume(streams.results), ...kvWrite(buckets.teams)],
+      // Job runs are claimed in the jobs bucket (one run per period across replicas).
+      publish: [s.allEgress(), s.allTeamActive(), JS_INFO, ...ensureStream(streams.results), ...ensureStream(streams.events), ...consume(streams.results), ...kvWrite(buckets.teams), ...kvWrite(buckets.jobs)],
       subscribe: [INBOX, s.notice(), ...serviceApi(ServiceNames.scheduler)],
     }),
     user('watchdog', 'services/watchdog: ops alerts to the ops channel', {
       // Reads the results stream (games per day, new teams) with ordered consumers; posts alerts.
-      publish: [...SRV_DISCOVERY, ...JS_MONITOR, ...consume(streams.results), s.allEgress()],
+      publish: [...SRV_DISCOVERY, ...JS_MONITOR, ...consume(streams.results), anyId(s.supervisorState), s.allEgress()],
       subscribe: [INBOX, s.allHostLoads(), ...serviceApi(ServiceNames.watchdog)],
     }),
     user('operator', '`surfinger status` and read-only operator tools', {
-      publish: [...SRV_DISCOVERY, ...JS_MONITOR],
+      publish: [...SRV_DISCOVERY, ...JS_MONITOR, anyId(s.supervisorState)],
       subscribe: [INBOX, s.allHostLoads()],
       allowResponses: false,
     }),

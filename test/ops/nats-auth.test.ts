@@ -93,10 +93,11 @@ test('ingress - commands reach a game actor and egress answers the actor host (a
   assert.equal(new TextDecoder().decode(posted.data), 'posted');
 });
 
-test('ingress credentials - refused results, egress, serving games and deleting streams', async () => {
+test('ingress credentials - refused results, leases, host loads, serving games or egress, deleting streams', async () => {
   const nc = await as('ingress');
   await refused(nc, 'publish', s.results('T1', 'C1'), () => nc.publish(s.results('T1', 'C1')));
-  await refused(nc, 'publish', s.egress('T1', 'C1'), () => nc.publish(s.egress('T1', 'C1')));
+  await refused(nc, 'publish', `$KV.${s.buckets.leases}.T1`, () => nc.publish(`$KV.${s.buckets.leases}.T1`));
+  await refused(nc, 'publish', s.hostLoad('h1'), () => nc.publish(s.hostLoad('h1')));
   await refused(nc, 'subscription', s.allGames(), () => nc.subscribe(s.allGames()));
   await refused(nc, 'subscription', s.allEgress(), () => nc.subscribe(s.allEgress()));
   await refused(nc, 'publish', `$JS.API.STREAM.DELETE.${s.streams.results}`, () => nc.publish(`$JS.API.STREAM.DELETE.${s.streams.results}`));
