@@ -3,7 +3,7 @@ import { createSubjects, pack, unpack } from '../../protocol/index.ts';
 import { connectNats } from '../../services/common/nats.ts';
 import { startNatsServer } from '../../services/common/local-infra.ts';
 import { sampleAnswer } from '../fixtures.ts';
-import { closedLoop, round, type LoopResult } from '../measure.ts';
+import { closedLoop, round } from '../measure.ts';
 import type { Measured, Scenario } from '../types.ts';
 
 export const IN_FLIGHT = 256;
@@ -12,29 +12,27 @@ export const IN_FLIGHT = 256;
  * Raw request/reply with msgpack in and out and nothing else: the ceiling every actor-path figure is
  * a fraction of. Exported so actor-throughput measures its own baseline in the same run.
  */
-export async function measureRequestReply(url: string, opts: { inFlight: number; durationMs: number }): Promise<LoopResult> {
+export async function requestReplyOp(url: string): Promise<{ op(i: number): Promise<void>; close(): Promise<void> }> {
   const server = await connectNats(url, 'bench-responder');
   const client = await connectNats(url, 'bench-requester');
   const subject = createSubjects('benchraw').game('T0BENCH', 'C0');
   const reply = pack({ type: 'surfinger.reply.v1', ok: true, responseType: 'none' });
-  try {
-    server.subscribe(subject, {
-      callback: (_err, msg) => {
-        unpack(msg.data);
-        msg.respond(reply);
-      },
-    });
-    await server.flush();
-    return await closedLoop(
-      async (i) => {
-        const msg = await client.request(subject, pack(sampleAnswer(i)), { timeout: 5_000 });
-        unpack(msg.data);
-      },
-      { inFlight: opts.inFlight, durationMs: opts.durationMs, warmupMs: Math.min(1_000, opts.durationMs / 2) },
-    );
-  } finally {
-    await Promise.all([server.close(), client.close()]);
-  }
+  server.subscribe(subject, {
+    callback: (_err, msg) => {
+      unpack(msg.data);
+      msg.respond(reply);
+    },
+  });
+  await server.flush();
+  return {
+    async op(i) {
+      const msg = await client.request(subject, pack(sampleAnswer(i)), { timeout: 5_000 });
+      unpack(msg.data);
+    },
+    async close() {
+      await Promise.all([server.close(), client.close()]);
+    },
+  };
 }
 
 /** One-way fan-in: a publisher kept at most `window` messages ahead of one subscriber. */
@@ -77,7 +75,8 @@ async function run(ctx: { quick: boolean; log(line: string): void }): Promise<Me
   const durationMs = ctx.quick ? 1_000 : 4_000;
   try {
     ctx.log(`request/reply, ${IN_FLIGHT} in flight, ${durationMs} ms`);
-    const rr = await measureRequestReply(nats.url, { inFlight: IN_FLIGHT, durationMs });
+    const raw = await requestReplyOp(nats.url);
+    const rr = await closedLoop(raw.op, { inFlight: IN_FLIGHT, durationMs, warmupMs: Math.min(1_000, durationMs / 2) }).finally(() => raw.close());
     ctx.log(`pub/sub, ${durationMs} ms`);
     const ps = await measurePubSub(nats.url, durationMs);
     const measured = { label: 'req/reply', value: round(rr.perSecond), unit: 'msg/s' };

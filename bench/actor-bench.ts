@@ -1,0 +1,105 @@
+import { performance } from 'node:perf_hooks';
+import type { NatsConnection } from 'nats';
+import { createGameLogic } from '../actors/index.ts';
+import { codecs, createSubjects, MessageTypes, type GameInbound, type Reply, type Subjects } from '../protocol/index.ts';
+import { sendToGame } from '../services/actor-host/client.ts';
+import { start as startActorHost, type RunningActorHost } from '../services/actor-host/service.ts';
+import { loadCorpus } from '../services/common/corpus.ts';
+import { startNatsServer, type NatsServer } from '../services/common/local-infra.ts';
+import { createLogger } from '../services/common/logger.ts';
+import { connectNats } from '../services/common/nats.ts';
+
+/**
+ * An actor host on a real nats-server for the actor scenarios, with the game logic and corpus it
+ * runs in production. Slack is out of scope here, so a stand-in answers egress requests on NATS
+ * (instantly, like a Slack that never rate-limits) and notes when each game's prompt went out.
+ */
+
+export interface PromptPosted {
+  shown: string;
+  /** performance.now() when the actor asked egress to post it. */
+  at: number;
+}
+
+export interface ActorBench {
+  nats: NatsServer;
+  /** The client side (ingress's role). */
+  nc: NatsConnection;
+  subjects: Subjects;
+  host: RunningActorHost;
+  /** Prompts posted, by `team/channel`. */
+  prompts: Map<string, PromptPosted>;
+  send(msg: GameInbound): Promise<Reply | null>;
+  /** `/start <text>` in a channel, as ingress would send it. */
+  startGame(team: string, channel: string, user: string, text: string): Promise<Reply | null>;
+  /** A channel message (an answer, or chat), as the socket path delivers it. */
+  say(team: string, channel: string, user: string, text: string, seq: number): Promise<Reply | null>;
+  /** Resolves when `count` prompts have been posted (or rejects after `timeoutMs`). */
+  waitForPrompts(count: number, timeoutMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Serves `subjects.allEgress()` like the egress service would, minus Slack. */
+export function egressStandIn(nc: NatsConnection, subjects: Subjects, prompts: Map<string, PromptPosted>): void {
+  let ts = 0;
+  nc.subscribe(subjects.allEgress(), {
+    queue: subjects.queues.egress,
+    callback: (_err, msg) => {
+      const req = codecs.egressRequest.decode(msg.data);
+      const prompt = req.blocks?.find((b) => typeof b.block_id === 'string' && b.block_id.startsWith('prompt'));
+      if (req.op === 'post' && prompt) prompts.set(`${req.team}/${req.channel}`, { shown: String((prompt.text as { text?: unknown } | undefined)?.text ?? ''), at: performance.now() });
+      msg.respond(codecs.egressReply.encode({ type: MessageTypes.egressReply, ok: true, ts: `1700000000.${String(++ts).padStart(6, '0')}` }));
+    },
+  });
+}
+
+export async function startActorBench(opts: { hostId?: string; leaseTtlMs?: number; nats?: NatsServer } = {}): Promise<ActorBench> {
+  const nats = opts.nats ?? (await startNatsServer());
+  const prefix = 'bench';
+  const subjects = createSubjects(prefix);
+  const host = await startActorHost({
+    log: createLogger('actor-host', { level: 'silent' }),
+    natsUrl: nats.url,
+    prefix,
+    hostId: opts.hostId ?? 'bench-host',
+    logic: createGameLogic(await loadCorpus()),
+    passivateMs: 600_000,
+    leaseTtlMs: opts.leaseTtlMs ?? 2_500,
+    metricsPort: 0,
+  });
+  const nc = await connectNats(nats.url, 'bench-client');
+  const stand = await connectNats(nats.url, 'bench-egress');
+  const prompts = new Map<string, PromptPosted>();
+  egressStandIn(stand, subjects, prompts);
+  await stand.flush();
+  const send = (msg: GameInbound) => sendToGame(nc, subjects, msg, { activate: true, timeoutMs: 10_000, budgetMs: 30_000 });
+  return {
+    nats,
+    nc,
+    subjects,
+    host,
+    prompts,
+    send,
+    startGame: (team, channel, user, text) =>
+      send({ type: MessageTypes.gameCommand, team, channel, user, command: 'start', text, lang: 'ko', receivedAt: Date.now() }),
+    say: (team, channel, user, text, seq) =>
+      send({ type: MessageTypes.gameMessage, team, channel, user, text, ts: `1700000000.${String(seq).padStart(6, '0')}`, eventId: `Ev${seq}`, receivedAt: Date.now() }),
+    async waitForPrompts(count, timeoutMs) {
+      const until = performance.now() + timeoutMs;
+      while (prompts.size < count) {
+        if (performance.now() > until) throw new Error(`only ${prompts.size} of ${count} prompts were posted within ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async stop() {
+      await host.stop().catch(() => undefined);
+      await Promise.all([nc.close(), stand.close()]);
+      if (!opts.nats) await nats.stop();
+    },
+  };
+}
+
+/** Channel ids for game `i`: 100 channels per team, like a cluster of many small workspaces. */
+export function channelOf(i: number): { team: string; channel: string } {
+  return { team: `T${Math.floor(i / 100)}`, channel: `C${i}` };
+}
