@@ -6,6 +6,7 @@ import { register as up } from './up.ts';
 import { register as ranking } from './ranking.ts';
 import { register as tokens } from './tokens.ts';
 import { register as sandbox } from './sandbox.ts';
+import { register as status } from './status.ts';
 
 /** Each entry adds one subcommand. Add yours here (one import, one line). */
 export const commands: Array<(program: Command) => void> = [
@@ -16,4 +17,5 @@ export const commands: Array<(program: Command) => void> = [
   ranking,
   tokens,
   sandbox,
+  status,
 ];
