@@ -2,9 +2,12 @@ import { Packr } from 'msgpackr';
 import type { z } from 'zod';
 import { ProtocolErrorCodes, SurfingerError } from './errors.ts';
 
-/** Two methods, like nats.js' Codec: everything on the wire goes through one of these. */
-export interface Codec<T> {
-  encode(value: T): Uint8Array;
+/**
+ * Two methods, like nats.js' Codec: everything on the wire goes through one of these. `I` is what
+ * a sender may write (schema defaults may be omitted), `T` what a receiver gets back.
+ */
+export interface Codec<T, I = T> {
+  encode(value: I): Uint8Array;
   decode(bytes: Uint8Array): T;
 }
 
@@ -26,7 +29,7 @@ const VERSIONED_TYPE = /^surfinger\.[a-z]+\.v(\d+)(\.|$)/;
  * A msgpack codec that validates on decode (the edge) and on encode (our own bugs surface at the
  * sender, not as a rejection far away). Decode errors are SurfingerErrors with a protocol code.
  */
-export function msgpackCodec<S extends z.ZodType>(schema: S): Codec<z.output<S>> & { encodeInput(value: z.input<S>): Uint8Array } {
+export function msgpackCodec<S extends z.ZodType>(schema: S): Codec<z.output<S>, z.input<S>> & { encodeInput(value: z.input<S>): Uint8Array } {
   const check = (value: unknown): z.output<S> => {
     const parsed = schema.safeParse(value);
     if (parsed.success) return parsed.data;

@@ -37,8 +37,8 @@ export function addEndpoint<In, Out>(
   opts: {
     subject: string;
     queue?: string;
-    input: Codec<In>;
-    output: Codec<Out>;
+    input: Codec<In, unknown>;
+    output: Codec<unknown, Out>;
     log: Logger;
     handle: (value: In, msg: ServiceMsg) => Promise<Out> | Out;
   },
@@ -95,9 +95,9 @@ export function serviceError(msg: Msg): SurfingerError | null {
 export async function request<In, Out>(
   nc: NatsConnection,
   subject: string,
-  input: Codec<In>,
+  input: Codec<unknown, In>,
   value: In,
-  output: Codec<Out>,
+  output: Codec<Out, unknown>,
   timeoutMs = 2_000,
 ): Promise<Out> {
   let msg: Msg;
