@@ -1,0 +1,57 @@
+import { after } from 'node:test';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { startSandbox, type Sandbox, type SandboxOptions } from './server.ts';
+
+/** Shared by the sandbox tests: a quiet sandbox on port 0, closed after the file even on failure. */
+export async function testSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const sandbox = await startSandbox({ logger: pino({ level: 'silent' }), ...options });
+  after(() => sandbox.close());
+  return sandbox;
+}
+
+export interface Recorded {
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+/** A tiny app: records every request and answers with what `reply` returns (default 200 ""). */
+export async function recordingApp(reply: (req: Recorded) => { status?: number; type?: string; body?: string } = () => ({})): Promise<{ url: string; requests: Recorded[]; next(path: string): Promise<Recorded> }> {
+  const requests: Recorded[] = [];
+  const waiters: Array<{ path: string; resolve: (r: Recorded) => void }> = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const recorded = { path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      requests.push(recorded);
+      const waiter = waiters.findIndex((w) => w.path === recorded.path);
+      if (waiter >= 0) waiters.splice(waiter, 1)[0]?.resolve(recorded);
+      const answer = reply(recorded);
+      res.writeHead(answer.status ?? 200, { 'content-type': answer.type ?? 'text/plain' });
+      res.end(answer.body ?? '');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    next: (path) => {
+      return new Promise<Recorded>((resolve) => waiters.push({ path, resolve }));
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined) or the deadline passes. */
+export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
