@@ -93,9 +93,14 @@ type Dict = Record<string, unknown>;
 const isDict = (v: unknown): v is Dict => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
+/** All replies to a service API request; no responders (NATS 503) just means no services. */
 async function collect<T>(iterable: Promise<AsyncIterable<T>>): Promise<T[]> {
   const out: T[] = [];
-  for await (const item of await iterable) out.push(item);
+  try {
+    for await (const item of await iterable) out.push(item);
+  } catch (err) {
+    if ((err as { code?: string }).code !== '503') throw err;
+  }
   return out;
 }
 
