@@ -50,6 +50,11 @@ describe('socket mode - real SocketModeClient', async () => {
     await driver(sandbox.url, 'command', { ...where, command: '/rank', text: '' });
     await eventually(() => (commands.some((c) => c['command'] === '/rank') ? true : undefined));
   });
+
+  test('disconnect by the app closes its link', async () => {
+    await client.disconnect();
+    await eventually(async () => ((await (await fetch(`${sandbox.url}sandbox/v1/sockets`)).json()) as { total: number }).total === 0 || undefined);
+  });
 });
 
 describe('socket mode - protocol details', async () => {
