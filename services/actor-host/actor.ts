@@ -1,0 +1,469 @@
+import { randomInt } from 'node:crypto';
+import { headers as natsHeaders, ServiceErrorCodeHeader, ServiceErrorHeader, type JetStreamClient, type Msg, type NatsConnection, type Subscription } from 'nats';
+import type { ActorEvent, Effect, GameLogic } from '../../actors/contract.ts';
+import { t } from '../../actors/index.ts';
+import { asSurfingerError, codecs, MessageTypes, pack, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
+import type { Logger } from '../common/logger.ts';
+import { request } from '../common/nats.ts';
+import type { Clock } from './clock.ts';
+import type { Directory } from './directory.ts';
+import { ActorHostErrorCodes } from './errors.ts';
+import { Mailbox } from './mailbox.ts';
+import type { HostMetrics } from './metrics.ts';
+import { actorKey, type OutboxEntry, type SnapshotRecord } from './records.ts';
+import type { SnapshotStore } from './snapshots.ts';
+
+/** Everything an actor needs from its host; one object shared by every actor on the host. */
+export interface ActorEnv<S> {
+  logic: GameLogic<S>;
+  clock: Clock;
+  nc: NatsConnection;
+  js: JetStreamClient;
+  subjects: Subjects;
+  snapshots: SnapshotStore;
+  directory: Directory;
+  metrics: HostMetrics;
+  log: Logger;
+  /** Consecutive throwing steps tolerated before the game is reset with an apology. */
+  maxRestarts: number;
+  /** Called once when the actor stops for any reason, so the host forgets it. */
+  onStopped(cell: ActorCell<S>): void;
+}
+
+/** Egress failures that retrying cannot fix: the post is dropped (logged), the game goes on. */
+const PERMANENT_EGRESS = /^SF_ERR_EGRESS_(SLACK|INVALID|NOT_INSTALLED)$|^SF_ERR_PROTOCOL/;
+/** A slow or absent egress must not hold a game's later effects (results) forever. */
+const EGRESS_GIVE_UP_MS = 30_000;
+
+function toEvent(msg: GameInbound): ActorEvent {
+  switch (msg.type) {
+    case MessageTypes.gameCommand:
+      return { type: 'command', user: msg.user, command: msg.command, text: msg.text, lang: msg.lang };
+    case MessageTypes.gameMessage:
+      return { type: 'message', user: msg.user, text: msg.text, ts: msg.ts, eventId: msg.eventId };
+    case MessageTypes.gameClick:
+      return { type: 'click', user: msg.user, actionId: msg.actionId, value: msg.value, messageTs: msg.messageTs };
+  }
+}
+
+/** Answers a request with a coded error the way the NATS service API does, so `request()` maps it. */
+export function replyError(msg: Msg, code: string, message: string, status = 500): void {
+  if (!msg.reply) return;
+  const h = natsHeaders();
+  h.set(ServiceErrorHeader, `${code}: ${message}`);
+  h.set(ServiceErrorCodeHeader, String(status));
+  msg.respond(new Uint8Array(0), { headers: h });
+}
+
+const sameBytes = (a: unknown, b: unknown) => Buffer.from(pack(a)).equals(Buffer.from(pack(b)));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One channel-game actor: a mailbox feeding the pure `step`, a commit per state change (a
+ * CAS-fenced snapshot that also holds the step's effects as an outbox), and an ordered effect
+ * queue that performs the outbox after the commit, so a slow Slack never blocks answers.
+ *
+ * Per inbound event (docs/runtime.md, "A step"):
+ * 1. `step(state, event, now)` — pure; a throw restarts this actor alone from its snapshot.
+ * 2. If the game was or is running, the event (with `now`) becomes an event-log entry.
+ * 3. Commit: snapshot {state, handles, outbox += effects} with CAS on the last revision. A failed
+ *    CAS means another host took over: stop at once, answer SF_ERR_LEASE_LOST, perform nothing.
+ * 4. Answer the request, then run the outbox in order (log append, Slack calls, result publishes),
+ *    each idempotent (msg ids, idempotency keys), so re-running it after a failover is harmless.
+ * 5. Arm a timer for `nextDeadline(state)`; it delivers a `tick` through the mailbox.
+ */
+export class ActorCell<S> {
+  readonly key: string;
+  readonly log: Logger;
+  lastActivity: number;
+  private readonly mailbox: Mailbox;
+  private sub: Subscription | null = null;
+  private cancelTimer: (() => void) | null = null;
+  private stopped = false;
+  private pumping = false;
+  private restarts = 0;
+
+  private constructor(
+    private readonly env: ActorEnv<S>,
+    readonly team: string,
+    readonly channel: string,
+    public leaseRev: number,
+    private state: S,
+    private snapRev: number,
+    private commitNo: number,
+    private handles: Record<string, string>,
+    private pending: OutboxEntry[],
+    private fx: number,
+    private cursor: SnapshotRecord['log'],
+    private busy: boolean,
+  ) {
+    this.key = actorKey(team, channel);
+    this.log = env.log.child({ team, channel });
+    this.lastActivity = env.clock.now();
+    this.mailbox = new Mailbox((err) => this.log.error({ err: asSurfingerError(err) }, 'actor task failed'));
+  }
+
+  /**
+   * Restores the actor from its snapshot (or creates it) and takes over: the first write stamps
+   * the snapshot with this host, which fences any previous owner. Effects are not replayed; only
+   * the committed-but-unconfirmed outbox is finished, idempotently.
+   */
+  static async activate<S>(env: ActorEnv<S>, team: string, channel: string, lease: { rev: number; busy: boolean }): Promise<ActorCell<S>> {
+    const key = actorKey(team, channel);
+    const owner = { hostId: env.directory.hostId, incarnation: env.directory.incarnation };
+    for (let attempt = 0; ; attempt++) {
+      const stored = await env.snapshots.load(key);
+      const base: SnapshotRecord = stored?.record ?? {
+        v: 1,
+        owner,
+        commit: 0,
+        state: env.logic.initial({ team, channel }, randomInt(2 ** 32)),
+        handles: {},
+        outbox: [],
+        fx: 0,
+        log: null,
+        savedAt: 0,
+      };
+      const record: SnapshotRecord = { ...base, owner, commit: base.commit + 1, savedAt: env.clock.now() };
+      try {
+        const rev = await env.snapshots.save(key, record, stored?.rev ?? 0);
+        const cell = new ActorCell<S>(env, team, channel, lease.rev, record.state as S, rev, record.commit, { ...record.handles }, [...record.outbox], record.fx, record.log, lease.busy);
+        await cell.start();
+        return cell;
+      } catch (err) {
+        // An old owner that has not noticed yet wrote in between; its write is history, read again.
+        if (asSurfingerError(err).code !== ActorHostErrorCodes.LEASE_LOST || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  private async start(): Promise<void> {
+    this.sub = this.env.nc.subscribe(this.env.subjects.game(this.team, this.channel), { callback: (_err, msg) => this.receive(msg) });
+    // The activation is answered only after the server knows our interest, so the sender's retry finds us.
+    await this.env.nc.flush();
+    await this.ensureBusy();
+    this.pump();
+    this.arm();
+  }
+
+  get running(): boolean {
+    return !this.env.logic.isIdle(this.state);
+  }
+
+  /** Idle with nothing left to perform: may be passivated. */
+  get quiescent(): boolean {
+    return !this.running && this.pending.length === 0 && this.mailbox.size === 0;
+  }
+
+  private receive(msg: Msg): void {
+    const received = process.hrtime.bigint();
+    let inbound: GameInbound;
+    try {
+      inbound = codecs.gameInbound.decode(msg.data);
+    } catch (err) {
+      const e = asSurfingerError(err);
+      this.log.warn({ code: e.code, subject: msg.subject, reason: e.message }, 'rejected message');
+      replyError(msg, e.code, e.message, 400);
+      return;
+    }
+    if (inbound.team !== this.team || inbound.channel !== this.channel) {
+      this.log.warn({ code: ActorHostErrorCodes.MISROUTED, subject: msg.subject }, 'rejected message for another channel');
+      replyError(msg, ActorHostErrorCodes.MISROUTED, 'payload team/channel do not match the subject', 400);
+      return;
+    }
+    this.lastActivity = this.env.clock.now();
+    void this.mailbox.enqueue(() => this.process(toEvent(inbound), msg, received));
+  }
+
+  private arm(): void {
+    this.cancelTimer?.();
+    this.cancelTimer = null;
+    if (this.stopped) return;
+    const deadline = this.env.logic.nextDeadline(this.state);
+    if (deadline === null) return;
+    this.cancelTimer = this.env.clock.setTimer(deadline, () => void this.mailbox.enqueue(() => this.process({ type: 'tick' }, null, null)));
+  }
+
+  private async process(event: ActorEvent, msg: Msg | null, received: bigint | null): Promise<void> {
+    const { logic, clock, directory, metrics } = this.env;
+    if (this.stopped) {
+      if (msg) replyError(msg, ActorHostErrorCodes.LEASE_LOST, 'actor moved; retry');
+      return;
+    }
+    const now = clock.now();
+    if (!directory.valid(now)) {
+      this.fence('membership lapsed');
+      if (msg) replyError(msg, ActorHostErrorCodes.LEASE_LOST, 'host lost its membership; retry');
+      return;
+    }
+    if (event.type === 'tick') {
+      const deadline = logic.nextDeadline(this.state);
+      // A timer may fire a hair early by the wall clock; a tick before the deadline would be a lie.
+      if (deadline === null || now < deadline) return this.arm();
+    }
+    let result: { state: S; effects: Effect[] };
+    try {
+      result = logic.step(this.state, event, now);
+    } catch (err) {
+      await this.crashed(err, msg);
+      return;
+    }
+    this.restarts = 0;
+    const prevIdle = logic.isIdle(this.state);
+    const nextIdle = logic.isIdle(result.state);
+    const gameId = logic.gameId(result.state) ?? logic.gameId(this.state);
+    const entries: OutboxEntry[] = [];
+    let cursor = this.cursor;
+    if ((!prevIdle || !nextIdle) && gameId !== null) {
+      const fresh = cursor?.gameId !== gameId;
+      cursor = { gameId, seq: fresh ? 1 : (cursor?.seq ?? 0) + 1 };
+      entries.push({
+        kind: 'log',
+        id: this.fx++,
+        record: { type: MessageTypes.gameEvent, gameId, team: this.team, channel: this.channel, seq: cursor.seq, now, event, ...(fresh ? { base: this.state } : {}) },
+      });
+    }
+    let reply: Reply = { type: MessageTypes.reply, ok: true, responseType: 'none' };
+    for (const effect of result.effects) {
+      if (effect.type === 'reply') reply = { type: MessageTypes.reply, ok: true, responseType: effect.responseType, text: effect.text, ...(effect.blocks ? { blocks: effect.blocks } : {}) };
+      else entries.push(this.toOutbox(effect, gameId));
+    }
+    if (entries.length > 0 || !sameBytes(this.state, result.state)) {
+      try {
+        if (!nextIdle && !this.busy) await this.setBusy(true);
+        await this.commit(result.state, [...this.pending, ...entries], cursor);
+      } catch (err) {
+        const e = asSurfingerError(err);
+        if (e.code === ActorHostErrorCodes.LEASE_LOST) this.fence('snapshot fenced by a new owner');
+        else this.log.warn({ code: e.code, reason: e.message }, 'could not commit a step; event dropped');
+        if (msg) replyError(msg, e.code, e.code === ActorHostErrorCodes.LEASE_LOST ? 'actor moved; retry' : 'state store unavailable; retry');
+        return;
+      }
+      this.state = result.state;
+      this.cursor = cursor;
+      this.pending.push(...entries);
+      if (prevIdle && !nextIdle) metrics.started.inc();
+      if (!prevIdle && nextIdle) metrics.finished.inc();
+    }
+    if (msg?.reply) msg.respond(codecs.reply.encodeInput(reply));
+    if (received !== null && event.type === 'message') metrics.answerLatency.observe(Number(process.hrtime.bigint() - received) / 1e9);
+    this.pump();
+    this.arm();
+  }
+
+  private toOutbox(effect: Exclude<Effect, { type: 'reply' }>, gameId: string | null): OutboxEntry {
+    const id = this.fx++;
+    const scope = gameId ?? this.key;
+    switch (effect.type) {
+      case 'publish':
+        return { kind: 'publish', id, result: effect.result };
+      case 'ephemeral':
+        return { kind: 'egress', id, op: 'ephemeral', key: null, text: effect.text, ...(effect.blocks ? { blocks: effect.blocks } : {}), user: effect.user, idempotencyKey: `${scope}:eph:${id}` };
+      case 'post':
+      case 'update':
+        // Stable across failover: the id was committed with the effect, so a retry reuses it.
+        return { kind: 'egress', id, op: effect.type, key: effect.key, text: effect.text, ...(effect.blocks ? { blocks: effect.blocks } : {}), idempotencyKey: `${scope}:${effect.key}:${id}`.slice(0, 200) };
+    }
+  }
+
+  private async commit(state: S, outbox: OutboxEntry[], cursor: SnapshotRecord['log']): Promise<void> {
+    const { snapshots, directory, clock } = this.env;
+    const record: SnapshotRecord = {
+      v: 1,
+      owner: { hostId: directory.hostId, incarnation: directory.incarnation },
+      commit: this.commitNo + 1,
+      state,
+      handles: this.handles,
+      outbox,
+      fx: this.fx,
+      log: cursor,
+      savedAt: clock.now(),
+    };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.snapRev = await snapshots.save(this.key, record, this.snapRev);
+        this.commitNo = record.commit;
+        return;
+      } catch (err) {
+        const e = asSurfingerError(err);
+        // NATS unreachable (e.g. a nats-server restart): keep the mailbox blocked and retry while we may.
+        if (e.code === ActorHostErrorCodes.LEASE_LOST || this.stopped || !directory.valid(clock.now())) {
+          throw e.code === ActorHostErrorCodes.LEASE_LOST ? e : new SurfingerError(ActorHostErrorCodes.LEASE_LOST, 'lost ownership while committing', { cause: err });
+        }
+        this.log.warn({ err: e.message, attempt }, 'snapshot write failed; retrying');
+        await sleep(Math.min(1_000, 50 * 2 ** attempt));
+      }
+    }
+  }
+
+  private async setBusy(busy: boolean): Promise<void> {
+    this.leaseRev = await this.env.directory.update(this.key, this.leaseRev, busy);
+    this.busy = busy;
+  }
+
+  /** A restored actor with a running game or pending effects must survive its host: mark the lease. */
+  private async ensureBusy(): Promise<void> {
+    if (!this.busy && (this.running || this.pending.length > 0)) await this.setBusy(true);
+  }
+
+  /**
+   * A throwing step is a bug in the game: restart this actor from its snapshot (the event is
+   * dropped and answered with a code). After `maxRestarts` in a row the game is reset with an
+   * apology so one poisoned game cannot loop forever.
+   */
+  private async crashed(err: unknown, msg: Msg | null): Promise<void> {
+    const { metrics, snapshots, logic, maxRestarts } = this.env;
+    metrics.restarts.inc();
+    this.restarts++;
+    this.log.error({ err: asSurfingerError(err), restarts: this.restarts, gameId: logic.gameId(this.state) }, 'actor step threw; restarting from snapshot');
+    if (msg) replyError(msg, ActorHostErrorCodes.ACTOR_CRASHED, 'the game hit an error; try again');
+    const stored = await snapshots.load(this.key);
+    if (!stored || stored.rev !== this.snapRev) return this.fence('snapshot moved during restart');
+    this.state = stored.record.state as S;
+    if (this.restarts <= maxRestarts) return this.arm();
+    const fresh = logic.initial({ team: this.team, channel: this.channel }, randomInt(2 ** 32));
+    const id = this.fx++;
+    const apology: OutboxEntry = { kind: 'egress', id, op: 'post', key: 'apology', text: `${t('ko', 'broken')}\n${t('en', 'broken')}`, idempotencyKey: `${this.key}:apology:${id}` };
+    await this.commit(fresh, [...this.pending, apology], null);
+    this.state = fresh;
+    this.cursor = null;
+    this.pending.push(apology);
+    this.restarts = 0;
+    this.pump();
+    this.arm();
+  }
+
+  /** Runs the outbox in order, one entry at a time, retrying each until done or the actor stops. */
+  private pump(): void {
+    if (this.pumping || this.stopped) return;
+    this.pumping = true;
+    void (async () => {
+      while (!this.stopped && this.pending.length > 0) {
+        const entry = this.pending[0]!;
+        await this.perform(entry);
+        if (this.stopped) break;
+        this.pending.shift();
+      }
+      this.pumping = false;
+      if (!this.stopped && this.pending.length === 0 && !this.running && this.busy) void this.mailbox.enqueue(() => this.settle());
+    })();
+  }
+
+  /** The game is over and every effect is done: persist the empty outbox, then unmark the lease. */
+  private async settle(): Promise<void> {
+    if (this.stopped || this.running || this.pending.length > 0 || !this.busy) return;
+    try {
+      await this.commit(this.state, [], this.cursor);
+      await this.setBusy(false);
+    } catch (err) {
+      if (asSurfingerError(err).code === ActorHostErrorCodes.LEASE_LOST) this.fence('lease lost while settling');
+      else throw err;
+    }
+  }
+
+  private async perform(entry: OutboxEntry): Promise<void> {
+    const started = Date.now();
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        await this.performOnce(entry);
+        return;
+      } catch (err) {
+        const e = asSurfingerError(err);
+        if (entry.kind === 'egress' && (PERMANENT_EGRESS.test(e.code) || Date.now() - started > EGRESS_GIVE_UP_MS)) {
+          this.log.warn({ code: e.code, op: entry.op, key: entry.key, reason: e.message }, 'slack call dropped');
+          return;
+        }
+        if (attempt % 10 === 0) this.log.warn({ code: e.code, kind: entry.kind, reason: e.message, attempt }, 'effect failed; retrying');
+        await sleep(Math.min(2_000, 50 * 2 ** attempt));
+      }
+    }
+  }
+
+  private async performOnce(entry: OutboxEntry): Promise<void> {
+    const { js, nc, subjects } = this.env;
+    switch (entry.kind) {
+      case 'log':
+        // Nats-Msg-Id = gameId:seq: an append repeated after a failover is dropped by the stream.
+        await js.publish(subjects.gameEvents(entry.record.gameId), codecs.gameEvent.encode(entry.record), { msgID: `${entry.record.gameId}:${entry.record.seq}` });
+        return;
+      case 'publish':
+        await js.publish(subjects.results(this.team, this.channel), codecs.result.encode(entry.result), { msgID: entry.result.resultId });
+        return;
+      case 'egress': {
+        const ts = entry.op === 'update' && entry.key !== null ? this.handles[entry.key] : undefined;
+        if (entry.op === 'update' && ts === undefined) {
+          this.log.warn({ key: entry.key }, 'update of a message that was never posted; skipped');
+          return;
+        }
+        const out = await request(
+          nc,
+          subjects.egress(this.team, this.channel),
+          codecs.egressRequest,
+          {
+            type: MessageTypes.egressRequest,
+            team: this.team,
+            channel: this.channel,
+            op: entry.op,
+            text: entry.text,
+            ...(entry.blocks ? { blocks: entry.blocks } : {}),
+            ...(ts !== undefined ? { ts } : {}),
+            ...(entry.user !== undefined ? { user: entry.user } : {}),
+            idempotencyKey: entry.idempotencyKey,
+          },
+          codecs.egressReply,
+          10_000,
+        );
+        if (!out.ok) throw new SurfingerError(out.code ?? 'SF_ERR_EGRESS', out.error ?? 'egress refused');
+        if (entry.op === 'post' && entry.key !== null && out.ts) this.handles[entry.key] = out.ts;
+        return;
+      }
+    }
+  }
+
+  /** Lease lost: stop at once, write nothing; the new owner finishes our committed outbox. */
+  fence(reason: string): void {
+    if (this.stopped) return;
+    this.env.metrics.fenced.inc();
+    this.log.warn({ reason }, 'actor fenced off; stopped');
+    this.halt();
+  }
+
+  /** Stops without a trace of cleanup (a killed host): no writes, no release. */
+  abandon(): void {
+    this.halt();
+  }
+
+  private halt(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.sub?.unsubscribe();
+    this.cancelTimer?.();
+    this.cancelTimer = null;
+    this.env.onStopped(this);
+  }
+
+  /**
+   * Passivation and graceful handoff: stop intake, let queued events and (briefly) the outbox
+   * finish, write a final snapshot, release the lease. A running game's lease stays marked busy
+   * and ownerless so another host adopts it at once and its timers keep firing there.
+   */
+  async retire(effectGraceMs: number): Promise<void> {
+    this.sub?.unsubscribe();
+    await this.mailbox.enqueue(async () => {
+      if (this.stopped) return;
+      this.cancelTimer?.();
+      const until = Date.now() + effectGraceMs;
+      while (this.pumping && this.pending.length > 0 && Date.now() < until) await sleep(20);
+      const busy = this.running || this.pending.length > 0;
+      try {
+        await this.commit(this.state, this.pending, this.cursor);
+        // Forget the actor before releasing, so our own release is not mistaken for a takeover.
+        this.halt();
+        await this.env.directory.release(this.key, this.leaseRev, busy);
+      } catch (err) {
+        this.halt();
+        this.log.warn({ err: asSurfingerError(err).message }, 'could not hand the actor over cleanly; the lease will expire');
+      }
+    });
+  }
+}

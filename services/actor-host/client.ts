@@ -1,0 +1,78 @@
+import type { NatsConnection } from 'nats';
+import { asSurfingerError, codecs, MessageTypes, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
+import { request } from '../common/nats.ts';
+import { ActorHostErrorCodes } from './errors.ts';
+
+/** Answers that mean "the actor is moving or starting": ask again shortly. */
+const TRANSIENT = new Set<string>([
+  'SF_ERR_NO_RESPONDERS',
+  'SF_ERR_TIMEOUT',
+  ActorHostErrorCodes.LEASE_LOST,
+  ActorHostErrorCodes.DRAINING,
+  ActorHostErrorCodes.ACTIVATION_FAILED,
+]);
+
+export interface SendOptions {
+  /**
+   * Commands and clicks activate the game's actor when it is not active. Plain chat does not
+   * (a game-less channel must cost one no-responders round trip and nothing else) unless
+   * `isRunning` says the channel has a game in progress whose actor is just moving hosts.
+   */
+  activate: boolean;
+  isRunning?: (team: string, channel: string) => boolean;
+  /** Per request; the whole call retries for at most `budgetMs`. */
+  timeoutMs?: number;
+  budgetMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Sends an inbound event to its channel-game actor, the caller side of placement:
+ *
+ * 1. Request the game subject. "No responders" means the actor is not active anywhere.
+ * 2. If it may activate: request `activate` (one host of the queue group answers, possibly after
+ *    forwarding to a less-loaded host), then go back to 1.
+ * 3. Transient answers (actor moving, host draining, timeouts) are retried with backoff within the
+ *    budget, so a failover or handoff is invisible to players.
+ *
+ * Returns the actor's reply, or null when the event was dropped because no game wanted it.
+ */
+export async function sendToGame(nc: NatsConnection, subjects: Subjects, msg: GameInbound, opts: SendOptions): Promise<Reply | null> {
+  const timeoutMs = opts.timeoutMs ?? 2_000;
+  const deadline = Date.now() + (opts.budgetMs ?? 8_000);
+  const subject = subjects.game(msg.team, msg.channel);
+  let last: SurfingerError | null = null;
+  for (let attempt = 0; Date.now() < deadline; attempt++) {
+    try {
+      return await request(nc, subject, codecs.gameInbound, msg, codecs.reply, timeoutMs);
+    } catch (err) {
+      last = asSurfingerError(err);
+      if (!TRANSIENT.has(last.code)) throw last;
+    }
+    if (last.code === 'SF_ERR_NO_RESPONDERS') {
+      const activate = opts.activate || (opts.isRunning?.(msg.team, msg.channel) ?? false);
+      if (!activate) return null;
+      try {
+        await request(
+          nc,
+          subjects.activate(),
+          codecs.activate,
+          { type: MessageTypes.activate, team: msg.team, channel: msg.channel, reason: reasonOf(msg), hops: 0 },
+          codecs.activated,
+          timeoutMs,
+        );
+        continue;
+      } catch (err) {
+        last = asSurfingerError(err);
+        if (!TRANSIENT.has(last.code)) throw last;
+      }
+    }
+    await sleep(Math.min(500, 25 * 2 ** attempt));
+  }
+  throw new SurfingerError(ActorHostErrorCodes.ACTIVATION_FAILED, `could not reach the actor of ${msg.team}/${msg.channel}`, { cause: last });
+}
+
+function reasonOf(msg: GameInbound): 'command' | 'click' | 'message' {
+  return msg.type === MessageTypes.gameCommand ? 'command' : msg.type === MessageTypes.gameClick ? 'click' : 'message';
+}

@@ -1,0 +1,281 @@
+import { randomBytes } from 'node:crypto';
+import type { KV, KvEntry } from 'nats';
+import { SurfingerError } from '../../protocol/index.ts';
+import type { Logger } from '../common/logger.ts';
+import type { Clock } from './clock.ts';
+import { ActorHostErrorCodes } from './errors.ts';
+import { recordCodecs, type LeaseRecord, type MemberRecord } from './records.ts';
+
+/**
+ * Single activation, Orleans style (docs/runtime.md, "Leases"):
+ *
+ * 1. Each host keeps one membership record in the `members` bucket, renewed by CAS every TTL/3.
+ *    nats-server 2.9 has no per-key TTL, so expiry is the `expiresAt` timestamp inside the value.
+ * 2. Each actor has an ownership record in the `leases` bucket, claimed by CAS (create-if-absent,
+ *    or update-by-revision when the recorded owner's membership is dead or the lease is released).
+ *    An ownership record is valid only while its owner's membership (same incarnation) lives, so a
+ *    host renews one key per TTL/3 however many actors it holds.
+ * 3. A host whose membership lapsed, or whose renewal CAS failed, stops every actor at once.
+ *
+ * The fencing token for game state is the snapshot revision (snapshots.ts); the lease revision is
+ * the token for lease updates.
+ */
+
+export type ClaimResult = { ok: true; rev: number } | { ok: false; owner: string };
+
+export interface DirectoryEvents {
+  /** Our membership is gone: every actor must stop now, without writing. */
+  onMembershipLost(): void;
+  /** Someone else now owns (or released) a lease we may hold, as of lease revision `rev`. */
+  onLeaseChanged(key: string, lease: LeaseRecord | null, rev: number): void;
+}
+
+/** A CAS write lost the race: the key moved on since the revision we held. */
+export function isCasConflict(err: unknown): boolean {
+  const e = err as { message?: string; api_error?: { err_code?: number } };
+  return e?.api_error?.err_code === 10071 || /wrong last sequence|key exists/i.test(String(e?.message));
+}
+
+export class Directory {
+  readonly incarnation = randomBytes(6).toString('hex');
+  private memberRev = 0;
+  private expiresAt = 0;
+  private lost = false;
+  private draining = false;
+  private renewTimer: NodeJS.Timeout | undefined;
+  private renewing: Promise<void> = Promise.resolve();
+  private readonly members = new Map<string, MemberRecord>();
+  private readonly leases = new Map<string, { lease: LeaseRecord; rev: number }>();
+  private readonly watches: Array<{ stop(): void }> = [];
+  /** Stop acting this long before our own expiry, so we are never alive in our eyes but dead in others'. */
+  private readonly guardMs: number;
+
+  constructor(
+    private readonly kv: { members: KV; leases: KV },
+    readonly hostId: string,
+    readonly ttlMs: number,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly events: DirectoryEvents,
+    private readonly onRenewFailure: () => void,
+  ) {
+    this.guardMs = Math.min(250, Math.floor(ttlMs / 10));
+  }
+
+  /** Registers this host (a new incarnation) and starts renewing and watching. */
+  async join(): Promise<void> {
+    await this.register();
+    this.watches.push(await this.watch(this.kv.members, (key, entry) => this.onMember(key, entry)));
+    this.watches.push(await this.watch(this.kv.leases, (key, entry) => this.onLease(key, entry)));
+    this.scheduleRenew();
+  }
+
+  private async register(): Promise<void> {
+    const now = this.clock.now();
+    const record: MemberRecord = { hostId: this.hostId, incarnation: this.incarnation, expiresAt: now + this.ttlMs, draining: this.draining };
+    // `put`, not `create`: a restarted process with the same host id replaces its dead predecessor.
+    this.memberRev = await this.kv.members.put(this.hostId, recordCodecs.member.encode(record));
+    this.expiresAt = record.expiresAt;
+    this.lost = false;
+  }
+
+  private scheduleRenew(): void {
+    this.renewTimer = setTimeout(() => void this.renewSerially().finally(() => this.renewTimer && this.scheduleRenew()), Math.max(50, Math.floor(this.ttlMs / 3)));
+  }
+
+  /** Renewals never overlap: two CAS writes from one host would fail each other and look like a takeover. */
+  private renewSerially(): Promise<void> {
+    this.renewing = this.renewing.then(() => this.renew());
+    return this.renewing;
+  }
+
+  private async renew(): Promise<void> {
+    const now = this.clock.now();
+    if (this.lost) {
+      // Lost earlier (partition, NATS restart): rejoin; lost actors were already stopped.
+      try {
+        await this.register();
+        this.log.info({ hostId: this.hostId }, 'membership re-established');
+      } catch (err) {
+        this.onRenewFailure();
+        this.log.warn({ err: (err as Error).message }, 'membership rejoin failed');
+      }
+      return;
+    }
+    const record: MemberRecord = { hostId: this.hostId, incarnation: this.incarnation, expiresAt: now + this.ttlMs, draining: this.draining };
+    try {
+      this.memberRev = await this.kv.members.update(this.hostId, recordCodecs.member.encode(record), this.memberRev);
+      this.expiresAt = record.expiresAt;
+    } catch (err) {
+      this.onRenewFailure();
+      if (isCasConflict(err)) {
+        this.log.error({ hostId: this.hostId }, 'membership record replaced by someone else; stopping all actors');
+        this.loseMembership();
+      } else {
+        this.log.warn({ err: (err as Error).message, msLeft: this.expiresAt - now }, 'membership renewal failed; retrying');
+        if (!this.valid(this.clock.now())) this.loseMembership();
+      }
+    }
+  }
+
+  private loseMembership(): void {
+    if (this.lost) return;
+    this.lost = true;
+    this.events.onMembershipLost();
+  }
+
+  /** True while our membership is certainly alive in every other host's eyes. */
+  valid(now: number): boolean {
+    if (!this.lost && now >= this.expiresAt - this.guardMs) this.loseMembership();
+    return !this.lost;
+  }
+
+  async setDraining(): Promise<void> {
+    this.draining = true;
+    await this.renewSerially();
+  }
+
+  /** Alive by the latest watched membership record (used by the orphan scan). */
+  isAlive(hostId: string | null, incarnation: string | null, now: number): boolean {
+    if (hostId === null) return false;
+    const m = this.members.get(hostId);
+    return m !== undefined && m.incarnation === incarnation && m.expiresAt > now;
+  }
+
+  liveHosts(now: number): MemberRecord[] {
+    return [...this.members.values()].filter((m) => m.expiresAt > now);
+  }
+
+  /** Leases that need a new owner: busy, and released or owned by a dead membership. */
+  orphans(now: number): string[] {
+    const out: string[] = [];
+    for (const [key, { lease }] of this.leases) if (lease.busy && !this.isAlive(lease.hostId, lease.incarnation, now)) out.push(key);
+    return out;
+  }
+
+  /**
+   * Claims the actor for this host: create-if-absent, or CAS over a lease whose owner is dead or
+   * that was released. The owner's liveness is read from KV (not the watch) so a stale view can
+   * never steal a live lease.
+   */
+  async claim(key: string, busy: boolean): Promise<ClaimResult> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const now = this.clock.now();
+      if (!this.valid(now)) throw new SurfingerError(ActorHostErrorCodes.LEASE_LOST, 'this host has no live membership');
+      const entry = await this.kv.leases.get(key);
+      const mine: LeaseRecord = { hostId: this.hostId, incarnation: this.incarnation, busy, at: now };
+      try {
+        if (entry === null || entry.operation !== 'PUT') {
+          return { ok: true, rev: await this.kv.leases.create(key, recordCodecs.lease.encode(mine)) };
+        }
+        const lease = this.decodeLease(key, entry);
+        if (lease && lease.hostId === this.hostId && lease.incarnation === this.incarnation) return { ok: true, rev: entry.revision };
+        if (lease && lease.hostId !== null && (await this.memberAlive(lease.hostId, lease.incarnation, now))) return { ok: false, owner: lease.hostId };
+        return { ok: true, rev: await this.kv.leases.update(key, recordCodecs.lease.encode({ ...mine, busy: busy || (lease?.busy ?? false) }), entry.revision) };
+      } catch (err) {
+        if (!isCasConflict(err)) throw err;
+        // Someone else wrote the lease between our read and write: look again.
+      }
+    }
+    const entry = await this.kv.leases.get(key);
+    const lease = entry && entry.operation === 'PUT' ? this.decodeLease(key, entry) : null;
+    return { ok: false, owner: lease?.hostId ?? 'unknown' };
+  }
+
+  private async memberAlive(hostId: string, incarnation: string | null, now: number): Promise<boolean> {
+    const entry = await this.kv.members.get(hostId);
+    if (entry === null || entry.operation !== 'PUT') return false;
+    try {
+      const m = recordCodecs.member.decode(entry.value);
+      return m.incarnation === incarnation && m.expiresAt > now;
+    } catch {
+      return false;
+    }
+  }
+
+  /** CAS update of a lease we hold; throws LEASE_LOST if someone else moved it. */
+  async update(key: string, rev: number, busy: boolean): Promise<number> {
+    const mine: LeaseRecord = { hostId: this.hostId, incarnation: this.incarnation, busy, at: this.clock.now() };
+    try {
+      return await this.kv.leases.update(key, recordCodecs.lease.encode(mine), rev);
+    } catch (err) {
+      if (!isCasConflict(err)) throw err;
+      // An unanswered earlier attempt of ours may have landed: adopt it if the record is ours.
+      const entry = await this.kv.leases.get(key);
+      const lease = entry && entry.operation === 'PUT' ? this.decodeLease(key, entry) : null;
+      if (entry && lease && lease.hostId === this.hostId && lease.incarnation === this.incarnation && lease.busy === busy) return entry.revision;
+      throw new SurfingerError(ActorHostErrorCodes.LEASE_LOST, `lease ${key} moved on`, { cause: err });
+    }
+  }
+
+  /**
+   * Gives the actor up. A busy actor's lease stays, ownerless, so another host adopts it at once
+   * (its timers keep firing); an idle one is deleted (the next message activates it anywhere).
+   */
+  async release(key: string, rev: number, busy: boolean): Promise<void> {
+    try {
+      if (busy) await this.kv.leases.update(key, recordCodecs.lease.encode({ hostId: null, incarnation: null, busy: true, at: this.clock.now() }), rev);
+      else await this.kv.leases.delete(key, { previousSeq: rev });
+    } catch (err) {
+      // Someone already took it over: nothing of ours to release.
+      if (!isCasConflict(err)) throw err;
+    }
+  }
+
+  /** Leaves the cluster (graceful stop): other hosts see us dead at once, not after the TTL. */
+  async leave(): Promise<void> {
+    clearTimeout(this.renewTimer);
+    this.renewTimer = undefined;
+    await this.renewing;
+    for (const w of this.watches) w.stop();
+    if (this.lost) return;
+    this.lost = true;
+    await this.kv.members.delete(this.hostId, { previousSeq: this.memberRev }).catch((err: unknown) => {
+      this.log.warn({ err: (err as Error).message }, 'could not remove membership record');
+    });
+  }
+
+  /** Stops renewing and watching without telling anyone: the in-process stand-in for kill -9. */
+  abandon(): void {
+    clearTimeout(this.renewTimer);
+    this.renewTimer = undefined;
+    for (const w of this.watches) w.stop();
+    this.lost = true;
+  }
+
+  private decodeLease(key: string, entry: KvEntry): LeaseRecord | null {
+    try {
+      return recordCodecs.lease.decode(entry.value);
+    } catch (err) {
+      this.log.warn({ key, err: (err as Error).message, code: ActorHostErrorCodes.CORRUPT_RECORD }, 'undecodable lease record; treating as released');
+      return null;
+    }
+  }
+
+  private onMember(key: string, entry: KvEntry): void {
+    if (entry.operation !== 'PUT') return void this.members.delete(key);
+    try {
+      this.members.set(key, recordCodecs.member.decode(entry.value));
+    } catch {
+      this.members.delete(key);
+    }
+  }
+
+  private onLease(key: string, entry: KvEntry): void {
+    const lease = entry.operation === 'PUT' ? this.decodeLease(key, entry) : null;
+    if (lease) this.leases.set(key, { lease, rev: entry.revision });
+    else this.leases.delete(key);
+    if (!lease || lease.hostId !== this.hostId || lease.incarnation !== this.incarnation) this.events.onLeaseChanged(key, lease, entry.revision);
+  }
+
+  private async watch(kv: KV, apply: (key: string, entry: KvEntry) => void): Promise<{ stop(): void }> {
+    let ready!: () => void;
+    const initialized = new Promise<void>((r) => (ready = r));
+    const iter = await kv.watch({ key: '>', initializedFn: () => ready() });
+    void (async () => {
+      for await (const entry of iter) apply(entry.key, entry);
+    })().catch((err: unknown) => this.log.error({ err }, 'kv watch ended'));
+    await initialized;
+    return { stop: () => iter.stop() };
+  }
+}

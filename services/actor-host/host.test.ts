@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { NatsConnection } from 'nats';
+import { codecs, MessageTypes, pack } from '../../protocol/index.ts';
+import { request } from '../common/nats.ts';
+import { startInfra, type Infra } from '../../test/support/harness.ts';
+import { replayGame } from './replay.ts';
+import { createTestLogic } from './test-logic.ts';
+import { chat, collectingLogger, command, metric, recordingEgress, resultsOf, type RecordedEgress, send, startTestHost, waitFor } from './testing.ts';
+import type { RunningActorHost } from './service.ts';
+
+// At file level: the harness registers its cleanup with `after`, which must not be inside a hook.
+const infra: Infra = await startInfra({ redis: false });
+
+describe('actor host', () => {
+  let nc: NatsConnection;
+  let egress: RecordedEgress[];
+  const hosts: RunningActorHost[] = [];
+  const logs = collectingLogger();
+
+  before(async () => {
+    nc = await infra.natsClient();
+    egress = recordingEgress(nc, infra.subjects);
+    hosts.push(await startTestHost(infra, 'h1', { log: logs.log }), await startTestHost(infra, 'h2'), await startTestHost(infra, 'h3'));
+  });
+  after(async () => {
+    await Promise.allSettled(hosts.map((h) => h.stop()));
+  });
+
+  const owner = (team: string, channel: string) => hosts.find((h) => h.host.has(team, channel));
+  const totalMetric = async (name: string) => (await Promise.all(hosts.map((h) => metric(h, name)))).reduce((a, b) => a + b, 0);
+
+  it('command activates a game; answers, timer and result flow end to end', async () => {
+    const reply = await send(nc, infra.subjects, command('T1', 'C1', '300'));
+    assert.equal(reply?.responseType, 'in_channel');
+    assert.match(String(reply?.text), /^started T1-C1-/);
+    const gameId = String(reply?.text).split(' ')[1]!;
+    await send(nc, infra.subjects, chat('T1', 'C1', 'hello', 'U1'));
+    await send(nc, infra.subjects, chat('T1', 'C1', 'world', 'U2'));
+    const results = await waitFor('result', () => resultsOf(nc, infra.subjects, gameId));
+    assert.equal(results.length, 1);
+    assert.deepEqual(results[0]!.type === MessageTypes.roundResult && results[0]!.entries.map((e) => e.text), ['hello', 'world']);
+    await waitFor('result post', () => egress.some((e) => e.text === 'result: hello,world'));
+    const mine = egress.filter((e) => e.channel === 'C1');
+    assert.deepEqual(mine.map((e) => e.op), ['post', 'update', 'update', 'post']);
+    // `update`s edit the message egress posted for the prompt, by the ts it answered.
+    assert.deepEqual(mine.slice(1, 3).map((e) => e.ts), [mine[0]!.answeredTs, mine[0]!.answeredTs]);
+    assert.deepEqual(await replayGame(nc, infra.subjects, createTestLogic(), gameId), results);
+  });
+
+  it('plain chat in a channel with no game activates nothing', async () => {
+    const before = await totalMetric('sf_activations_total');
+    assert.equal(await send(nc, infra.subjects, chat('T1', 'C-quiet', 'just chatting')), null);
+    assert.equal(await totalMetric('sf_activations_total'), before);
+    assert.equal(owner('T1', 'C-quiet'), undefined);
+  });
+
+  it('mailbox processes one channel\'s messages one at a time, in order', async () => {
+    const reply = await send(nc, infra.subjects, command('T1', 'C2', '1500'));
+    const gameId = String(reply?.text).split(' ')[1]!;
+    const texts = Array.from({ length: 200 }, (_, i) => `m${i}`);
+    // One connection publishes in order; NATS keeps that order to the one subscriber.
+    for (const text of texts) nc.publish(infra.subjects.game('T1', 'C2'), codecs.gameInbound.encode(chat('T1', 'C2', text)));
+    const [result] = await waitFor('result', () => resultsOf(nc, infra.subjects, gameId));
+    assert.deepEqual(result!.type === MessageTypes.roundResult && result!.entries.map((e) => e.text), texts);
+  });
+
+  it('a throwing step restarts only that actor; others keep working', async () => {
+    await send(nc, infra.subjects, command('T1', 'C3', '2000'));
+    await send(nc, infra.subjects, command('T1', 'C4', '2000'));
+    const restartsBefore = await totalMetric('sf_actor_restarts_total');
+    await assert.rejects(send(nc, infra.subjects, chat('T1', 'C3', 'boom')), { code: 'SF_ERR_ACTOR_CRASHED' });
+    assert.equal(await totalMetric('sf_actor_restarts_total'), restartsBefore + 1);
+    assert.deepEqual(await send(nc, infra.subjects, chat('T1', 'C4', 'fine')), { type: MessageTypes.reply, ok: true, responseType: 'none' });
+    assert.deepEqual(await send(nc, infra.subjects, chat('T1', 'C3', 'after')), { type: MessageTypes.reply, ok: true, responseType: 'none' });
+  });
+
+  it('malformed msgpack to an actor subject is rejected with a logged reason; the actor keeps working', async () => {
+    await send(nc, infra.subjects, command('T1', 'C5', '2000'));
+    const subject = infra.subjects.game('T1', 'C5');
+    await assert.rejects(request(nc, subject, { encode: (b: Uint8Array) => b, decode: (b: Uint8Array) => b }, new Uint8Array([0xc1, 0xff]), codecs.reply), { code: 'SF_ERR_PROTOCOL_DECODE' });
+    await assert.rejects(request(nc, subject, { encode: (b: Uint8Array) => b, decode: (b: Uint8Array) => b }, pack({ type: MessageTypes.gameMessage, team: 'T1' }), codecs.reply), {
+      code: 'SF_ERR_PROTOCOL_INVALID',
+    });
+    const host = owner('T1', 'C5');
+    if (host === hosts[0]) assert.ok(logs.lines.some((l) => l.msg === 'rejected message' && l.code === 'SF_ERR_PROTOCOL_DECODE' && l.subject === subject));
+    assert.equal((await send(nc, infra.subjects, chat('T1', 'C5', 'still here')))?.ok, true);
+  });
+
+  it('1,000 concurrent activation attempts for one game from 3 hosts make exactly one activation', async () => {
+    const before = await totalMetric('sf_activations_total');
+    const answers = await Promise.all(
+      Array.from({ length: 1_000 }, (_, i) =>
+        request(
+          nc,
+          // Spread over the queue group and each host's own subject, so all three race.
+          i % 2 === 0 ? infra.subjects.activate() : infra.subjects.activateOn(`h${(i % 3) + 1}`),
+          codecs.activate,
+          { type: MessageTypes.activate, team: 'T2', channel: 'C1', reason: 'command', hops: i % 2 === 0 ? 0 : 1 },
+          codecs.activated,
+          10_000,
+        ),
+      ),
+    );
+    assert.equal(await totalMetric('sf_activations_total'), before + 1);
+    assert.equal(hosts.filter((h) => h.host.has('T2', 'C1')).length, 1);
+    assert.equal(new Set(answers.map((a) => a.hostId)).size, 1);
+    assert.ok(answers.every((a) => a.ok));
+  });
+});

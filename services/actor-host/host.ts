@@ -1,0 +1,233 @@
+import type { JetStreamClient, NatsConnection, Subscription } from 'nats';
+import type { GameLogic } from '../../actors/contract.ts';
+import { asSurfingerError, codecs, MessageTypes, SurfingerError, type Activate, type Activated, type HostLoad, type Subjects } from '../../protocol/index.ts';
+import type { Logger } from '../common/logger.ts';
+import { request } from '../common/nats.ts';
+import { ActorCell, type ActorEnv } from './actor.ts';
+import type { Clock } from './clock.ts';
+import { Directory } from './directory.ts';
+import { ActorHostErrorCodes } from './errors.ts';
+import type { HostMetrics } from './metrics.ts';
+import { actorKey, parseActorKey } from './records.ts';
+import type { SnapshotStore } from './snapshots.ts';
+
+export interface HostOptions<S> {
+  hostId: string;
+  logic: GameLogic<S>;
+  nc: NatsConnection;
+  js: JetStreamClient;
+  subjects: Subjects;
+  clock: Clock;
+  directory: Directory;
+  snapshots: SnapshotStore;
+  metrics: HostMetrics;
+  log: Logger;
+  /** Idle actors are passivated after this long without a message. */
+  passivateMs: number;
+  /** How often load is published; placement ignores reports older than 3 periods. */
+  loadIntervalMs?: number;
+  maxRestarts?: number;
+}
+
+/** Placement keeps an activation local unless another host carries clearly less (10%, at least one game). */
+export function isWithinBest(mine: number, best: number): boolean {
+  return mine <= best * 1.1 + 1;
+}
+
+/**
+ * Hosts many channel-game actors in one process: activation (single-flight here, single cluster-wide
+ * through the Directory's lease CAS), load-aware placement, the orphan scan that adopts running games
+ * of dead or departed hosts, passivation of idle actors and graceful drain.
+ */
+export class Host<S> {
+  readonly hostId: string;
+  private readonly actors = new Map<string, ActorCell<S>>();
+  private readonly activating = new Map<string, Promise<Activated>>();
+  private readonly loads = new Map<string, HostLoad>();
+  private readonly env: ActorEnv<S>;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private loadSub: Subscription | null = null;
+  private draining = false;
+  private readonly loadIntervalMs: number;
+
+  constructor(private readonly o: HostOptions<S>) {
+    this.hostId = o.hostId;
+    this.loadIntervalMs = o.loadIntervalMs ?? 1_000;
+    this.env = {
+      logic: o.logic,
+      clock: o.clock,
+      nc: o.nc,
+      js: o.js,
+      subjects: o.subjects,
+      snapshots: o.snapshots,
+      directory: o.directory,
+      metrics: o.metrics,
+      log: o.log,
+      maxRestarts: o.maxRestarts ?? 3,
+      onStopped: (cell) => {
+        if (this.actors.get(cell.key) === cell) this.actors.delete(cell.key);
+      },
+    };
+  }
+
+  /** Called by the Directory when our membership is gone: nothing of ours may run any more. */
+  membershipLost(): void {
+    this.o.log.error({ actors: this.actors.size }, 'membership lost; fencing every actor');
+    for (const cell of [...this.actors.values()]) cell.fence('membership lost');
+  }
+
+  /** Called by the Directory's lease watch: a newer lease revision not ours means another owner. */
+  leaseChanged(key: string, rev: number): void {
+    const cell = this.actors.get(key);
+    if (cell && rev > cell.leaseRev) cell.fence('lease taken over');
+  }
+
+  async start(): Promise<void> {
+    const { nc, subjects, directory } = this.o;
+    this.loadSub = nc.subscribe(subjects.allHostLoads(), {
+      callback: (_err, msg) => {
+        try {
+          const load = codecs.hostLoad.decode(msg.data);
+          this.loads.set(load.hostId, load);
+        } catch (err) {
+          this.o.log.warn({ code: asSurfingerError(err).code, subject: msg.subject }, 'rejected host load');
+        }
+      },
+    });
+    this.publishLoad();
+    this.timers.push(setInterval(() => this.publishLoad(), this.loadIntervalMs));
+    // Orphans are looked for several times per lease TTL so failover is bounded by the TTL, not the scan.
+    this.timers.push(setInterval(() => void this.adoptOrphans(), Math.max(50, Math.floor(directory.ttlMs / 8))));
+    this.timers.push(setInterval(() => this.passivateIdle(), Math.max(50, Math.min(5_000, Math.floor(this.o.passivateMs / 4)))));
+  }
+
+  get stats(): { games: number; running: number } {
+    let running = 0;
+    for (const cell of this.actors.values()) if (cell.running) running++;
+    return { games: this.actors.size, running };
+  }
+
+  has(team: string, channel: string): boolean {
+    return this.actors.has(actorKey(team, channel));
+  }
+
+  private publishLoad(): void {
+    const load: HostLoad = {
+      type: MessageTypes.hostLoad,
+      hostId: this.hostId,
+      ...this.stats,
+      heapUsed: process.memoryUsage().heapUsed,
+      draining: this.draining,
+      at: this.o.clock.now(),
+    };
+    this.loads.set(this.hostId, load);
+    this.o.nc.publish(this.o.subjects.hostLoad(this.hostId), codecs.hostLoad.encode(load));
+  }
+
+  /**
+   * The `activate` endpoint (queue group of hosts): forward once to a clearly less-loaded host,
+   * otherwise activate here. `hops` bounds forwarding so two hosts never bounce a request.
+   */
+  async handleActivate(req: Activate): Promise<Activated> {
+    if (this.draining) throw new SurfingerError(ActorHostErrorCodes.DRAINING, `${this.hostId} is draining`);
+    const hops = req.hops ?? 0;
+    if (hops === 0 && !this.has(req.team, req.channel)) {
+      const best = this.leastLoaded();
+      if (best && best.hostId !== this.hostId && !isWithinBest(this.stats.games, best.games)) {
+        try {
+          return await request(this.o.nc, this.o.subjects.activateOn(best.hostId), codecs.activate, { ...req, hops: hops + 1 }, codecs.activated, 2_000);
+        } catch (err) {
+          this.o.log.info({ to: best.hostId, code: asSurfingerError(err).code }, 'placement forward failed; activating here');
+        }
+      }
+    }
+    return this.activate(req.team, req.channel, req.reason);
+  }
+
+  private leastLoaded(): HostLoad | null {
+    const fresh = this.o.clock.now() - 3 * this.loadIntervalMs;
+    let best: HostLoad | null = null;
+    for (const load of this.loads.values()) {
+      if (load.draining || load.at < fresh) continue;
+      if (!best || load.games < best.games) best = load;
+    }
+    return best;
+  }
+
+  /** Activates the actor here unless another live host owns it; concurrent calls share one attempt. */
+  activate(team: string, channel: string, reason: Activate['reason']): Promise<Activated> {
+    const key = actorKey(team, channel);
+    if (this.actors.has(key)) return Promise.resolve({ type: MessageTypes.activated, ok: true, hostId: this.hostId });
+    if (this.draining) return Promise.reject(new SurfingerError(ActorHostErrorCodes.DRAINING, `${this.hostId} is draining`));
+    const inflight = this.activating.get(key);
+    if (inflight) return inflight;
+    const attempt = (async (): Promise<Activated> => {
+      const claim = await this.o.directory.claim(key, false);
+      if (!claim.ok) return { type: MessageTypes.activated, ok: true, hostId: claim.owner };
+      const cell = await ActorCell.activate(this.env, team, channel, { rev: claim.rev, busy: false });
+      this.actors.set(key, cell);
+      this.o.metrics.activations.inc({ reason });
+      cell.log.info({ reason }, 'actor activated');
+      return { type: MessageTypes.activated, ok: true, hostId: this.hostId };
+    })().finally(() => this.activating.delete(key));
+    this.activating.set(key, attempt);
+    return attempt;
+  }
+
+  /** Running games whose owner died or left: claim them (CAS decides between hosts) and resume them. */
+  private async adoptOrphans(): Promise<void> {
+    const { directory, clock } = this.o;
+    if (this.draining || !directory.valid(clock.now())) return;
+    const orphans = directory.orphans(clock.now()).filter((k) => !this.actors.has(k) && !this.activating.has(k));
+    // Shuffled, so surviving hosts start on different games and share the adoption work.
+    for (let i = orphans.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [orphans[i], orphans[j]] = [orphans[j]!, orphans[i]!];
+    }
+    await Promise.all(
+      orphans.map(async (key) => {
+        const id = parseActorKey(key);
+        if (!id) return;
+        try {
+          await this.activate(id.team, id.channel, 'restore');
+        } catch (err) {
+          this.o.log.warn({ key, code: asSurfingerError(err).code, reason: (err as Error).message }, 'orphan adoption failed');
+        }
+      }),
+    );
+  }
+
+  private passivateIdle(): void {
+    const now = this.o.clock.now();
+    for (const cell of this.actors.values()) {
+      if (cell.quiescent && now - cell.lastActivity >= this.o.passivateMs) {
+        this.o.metrics.passivations.inc();
+        cell.log.info('actor passivated');
+        void cell.retire(0);
+      }
+    }
+  }
+
+  /** Stops everything at once with no writes, as a killed process would (in-process chaos tests). */
+  abandon(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.loadSub?.unsubscribe();
+    this.o.directory.abandon();
+    for (const cell of [...this.actors.values()]) cell.abandon();
+  }
+
+  /**
+   * Graceful handoff: refuse activations, tell placement, hand every actor over (final snapshot,
+   * lease released busy so running games are adopted at once), then leave the membership.
+   */
+  async drain(): Promise<void> {
+    this.draining = true;
+    for (const t of this.timers) clearInterval(t);
+    this.publishLoad();
+    await this.o.directory.setDraining().catch(() => undefined);
+    await Promise.allSettled([...this.activating.values()]);
+    await Promise.all([...this.actors.values()].map((cell) => cell.retire(2_000)));
+    this.loadSub?.unsubscribe();
+    await this.o.directory.leave();
+  }
+}

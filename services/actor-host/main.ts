@@ -1,0 +1,39 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { createGameLogic } from '../../actors/index.ts';
+import { CommonEnv, parseEnv } from '../common/config.ts';
+import { loadCorpus } from '../common/corpus.ts';
+import { runMain } from '../common/main-kit.ts';
+import { start } from './service.ts';
+
+/** Host ids are subject tokens (`placement.activate.<hostId>`), so a hostname's dots become dashes. */
+const defaultHostId = `${hostname()}-${process.pid}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64);
+
+const env = parseEnv(
+  CommonEnv.extend({
+    /** This host's id in membership, placement and logs. */
+    SF_HOST_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default(defaultHostId),
+    /** Idle actors (no game running) are dropped from memory after this long without a message. */
+    SF_PASSIVATE_MS: z.coerce.number().int().min(100).default(300_000),
+    /** Membership lease TTL; a killed host's running games move within about this long. */
+    SF_LEASE_TTL_MS: z.coerce.number().int().min(300).default(2_500),
+    /** Corpus directory (data/corpus when unset). */
+    SF_CORPUS_DIR: z.string().optional(),
+  }),
+  process.env,
+);
+
+await runMain('actor-host', env.SF_LOG_LEVEL, async (log) =>
+  start({
+    log,
+    natsUrl: env.SF_NATS_URL,
+    natsAuth: { user: env.SF_NATS_USER, pass: env.SF_NATS_PASS },
+    prefix: env.SF_PREFIX,
+    hostId: env.SF_HOST_ID,
+    logic: createGameLogic(await loadCorpus(env.SF_CORPUS_DIR)),
+    passivateMs: env.SF_PASSIVATE_MS,
+    leaseTtlMs: env.SF_LEASE_TTL_MS,
+    metricsPort: env.SF_METRICS_PORT,
+    metricsHost: env.SF_METRICS_HOST,
+  }),
+);

@@ -1,0 +1,120 @@
+import type { NatsConnection } from 'nats';
+import type { Registry } from 'prom-client';
+import type { GameLogic } from '../../actors/contract.ts';
+import { codecs, createSubjects, ServiceNames } from '../../protocol/index.ts';
+import { ensureStreams } from '../common/jetstream.ts';
+import type { Logger } from '../common/logger.ts';
+import type { RunningService } from '../common/main-kit.ts';
+import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
+import { addEndpoint, connectNats, type NatsAuth } from '../common/nats.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { Directory } from './directory.ts';
+import { Host } from './host.ts';
+import { createHostMetrics } from './metrics.ts';
+import { SnapshotStore } from './snapshots.ts';
+
+export interface ActorHostOptions<S> {
+  log: Logger;
+  natsUrl: string;
+  natsAuth?: NatsAuth;
+  prefix: string;
+  hostId: string;
+  logic: GameLogic<S>;
+  passivateMs: number;
+  leaseTtlMs: number;
+  metricsPort: number;
+  metricsHost?: string;
+  clock?: Clock;
+  /** Host load publishing period (placement). */
+  loadIntervalMs?: number;
+}
+
+export interface RunningActorHost extends RunningService {
+  host: Host<unknown>;
+  registry: Registry;
+  nc: NatsConnection;
+  /** SIGKILL stand-in for in-process tests: drop the connection without any handoff. */
+  crash(): Promise<void>;
+}
+
+/**
+ * The actor-host service: connects to NATS, ensures streams and buckets, joins the membership,
+ * serves activations (queue group + its own subject) and hosts actors until stopped.
+ */
+export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorHost> {
+  const log = opts.log.child({ hostId: opts.hostId });
+  const clock = opts.clock ?? systemClock;
+  const subjects = createSubjects(opts.prefix);
+  const nc = await connectNats(opts.natsUrl, `${ServiceNames.actorHost}:${opts.hostId}`, opts.natsAuth);
+  await ensureStreams(nc, subjects);
+  // Short timeouts: a KV call that hangs longer than a fraction of the lease TTL is as good as failed.
+  const js = nc.jetstream({ timeout: Math.max(500, Math.min(2_000, Math.floor(opts.leaseTtlMs / 2))) });
+  const [members, leases, snapshotsKv] = await Promise.all([
+    js.views.kv(subjects.buckets.members, { history: 1 }),
+    js.views.kv(subjects.buckets.leases, { history: 1 }),
+    js.views.kv(subjects.buckets.snapshots, { history: 1 }),
+  ]);
+  const registry = createMetricsRegistry('actor-host');
+  let host!: Host<S>;
+  const metrics = createHostMetrics(registry, () => {
+    const s = host.stats;
+    return { active: s.games, running: s.running };
+  });
+  const directory = new Directory(
+    { members, leases },
+    opts.hostId,
+    opts.leaseTtlMs,
+    clock,
+    log,
+    { onMembershipLost: () => host.membershipLost(), onLeaseChanged: (key, _lease, rev) => host.leaseChanged(key, rev) },
+    () => metrics.renewFailures.inc(),
+  );
+  host = new Host<S>({
+    hostId: opts.hostId,
+    logic: opts.logic,
+    nc,
+    js,
+    subjects,
+    clock,
+    directory,
+    snapshots: new SnapshotStore(snapshotsKv),
+    metrics,
+    log,
+    passivateMs: opts.passivateMs,
+    ...(opts.loadIntervalMs === undefined ? {} : { loadIntervalMs: opts.loadIntervalMs }),
+  });
+  await directory.join();
+  await host.start();
+
+  const service = await nc.services.add({
+    name: ServiceNames.actorHost,
+    version: '0.1.0',
+    description: 'Hosts channel-game actors (virtual actors with single activation)',
+    metadata: { hostId: opts.hostId },
+    statsHandler: () => Promise.resolve(host.stats),
+  });
+  addEndpoint(service, 'activate', { subject: subjects.activate(), queue: subjects.queues.actorHosts, input: codecs.activate, output: codecs.activated, log, handle: (req) => host.handleActivate(req) });
+  addEndpoint(service, 'activate-on', { subject: subjects.activateOn(opts.hostId), input: codecs.activate, output: codecs.activated, log, handle: (req) => host.handleActivate(req) });
+  await nc.flush();
+
+  const ops = await startOpsServer({ port: opts.metricsPort, host: opts.metricsHost, registry, healthy: () => !nc.isClosed() && directory.valid(clock.now()) });
+
+  return {
+    host: host as Host<unknown>,
+    registry,
+    nc,
+    info: { hostId: opts.hostId, metricsUrl: ops.url, incarnation: directory.incarnation },
+    async stop() {
+      // Reverse of start: stop taking activations, hand actors over, then leave NATS and HTTP.
+      await service.stop();
+      await host.drain();
+      await nc.drain();
+      await ops.close();
+    },
+    async crash() {
+      host.abandon();
+      await nc.close();
+      await ops.close();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import type { KV } from 'nats';
+import { SurfingerError } from '../../protocol/index.ts';
+import { isCasConflict } from './directory.ts';
+import { ActorHostErrorCodes } from './errors.ts';
+import { recordCodecs, type SnapshotRecord } from './records.ts';
+
+export interface StoredSnapshot {
+  record: SnapshotRecord;
+  /** KV revision: the fencing token the next write must present. */
+  rev: number;
+}
+
+/**
+ * Game snapshots in the `snapshots` KV bucket. Every write is a compare-and-set on the revision
+ * the writer last saw, so once a new owner has written (it always writes once on activation), the
+ * old owner's next write fails with SF_ERR_LEASE_LOST: it is fenced off.
+ */
+export class SnapshotStore {
+  constructor(private readonly kv: KV) {}
+
+  async load(key: string): Promise<StoredSnapshot | null> {
+    const entry = await this.kv.get(key);
+    if (entry === null || entry.operation !== 'PUT') return null;
+    try {
+      return { record: recordCodecs.snapshot.decode(entry.value), rev: entry.revision };
+    } catch (err) {
+      throw new SurfingerError(ActorHostErrorCodes.CORRUPT_RECORD, `snapshot ${key} is unreadable`, { cause: err });
+    }
+  }
+
+  /** Writes `record` if the stored revision is still `rev` (0 = must not exist yet); returns the new revision. */
+  async save(key: string, record: SnapshotRecord, rev: number): Promise<number> {
+    const bytes = recordCodecs.snapshot.encode(record);
+    try {
+      return rev === 0 ? await this.kv.create(key, bytes) : await this.kv.update(key, bytes, rev);
+    } catch (err) {
+      if (!isCasConflict(err)) throw err;
+      // A retried write whose first attempt landed but went unanswered: recognise our own commit.
+      const now = await this.load(key);
+      if (now && now.record.commit === record.commit && now.record.owner.incarnation === record.owner.incarnation) return now.rev;
+      throw new SurfingerError(ActorHostErrorCodes.LEASE_LOST, `snapshot ${key} was written by another owner`, { cause: err });
+    }
+  }
+}
