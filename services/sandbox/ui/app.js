@@ -1,0 +1,195 @@
+// The sandbox chat UI: plain ES module, no build, no CDN. It talks only to the driver API
+// (/sandbox/v1/*) and re-reads the open channel whenever the live feed reports a change there.
+
+const $ = (id) => document.getElementById(id);
+const state = { workspace: null, teamId: null, channelId: null, userId: null, names: new Map() };
+
+async function api(path, body) {
+  const res = await fetch(`/sandbox/v1/${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = await res.json().catch(() => ({ ok: false, error: `HTTP ${res.status}` }));
+  if (!res.ok || json.ok === false) throw new Error(json.error + (json.details ? `: ${[].concat(json.details).join(', ')}` : ''));
+  return json;
+}
+
+function toast(text) {
+  const el = $('toast');
+  el.textContent = text;
+  el.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => (el.hidden = true), 4000);
+}
+
+const team = () => state.workspace.teams.find((t) => t.id === state.teamId);
+const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** Slack mrkdwn, the readable subset: *bold*, _italic_, ~strike~, `code`, mentions, links. */
+function mrkdwn(text) {
+  return escapeHtml(text)
+    .replace(/&#60;@([A-Z0-9]+)&#62;/g, (_, id) => `<b>@${escapeHtml(state.names.get(id) ?? id)}</b>`)
+    .replace(/&#60;#([A-Z0-9]+)(?:\|([^&]+))?&#62;/g, (_, id, name) => `<b>#${name ?? id}</b>`)
+    .replace(/&#60;(https?:[^|&]+)\|([^&]+)&#62;/g, '<a href="$1" target="_blank" rel="noopener">$2</a>')
+    .replace(/`([^`\n]+)`/g, '<code>$1</code>')
+    .replace(/(^|[\s(])\*([^*\n]+)\*/g, '$1<strong>$2</strong>')
+    .replace(/(^|[\s(])_([^_\n]+)_/g, '$1<em>$2</em>')
+    .replace(/(^|[\s(])~([^~\n]+)~/g, '$1<s>$2</s>');
+}
+
+const textOf = (obj) => (obj && typeof obj.text === 'string' ? (obj.type === 'mrkdwn' ? mrkdwn(obj.text) : escapeHtml(obj.text)) : '');
+
+function button(el) {
+  const style = el.style === 'primary' || el.style === 'danger' ? ` ${el.style}` : '';
+  return `<button type="button" class="btn${style}" data-action-id="${escapeHtml(el.action_id ?? '')}" data-value="${escapeHtml(el.value ?? '')}">${textOf(el.text) || escapeHtml(el.action_id ?? 'button')}</button>`;
+}
+
+function renderBlock(block) {
+  const id = escapeHtml(block.block_id ?? '');
+  const open = (cls) => `<div class="block ${cls}" data-block-id="${id}" data-block-type="${escapeHtml(block.type)}">`;
+  switch (block.type) {
+    case 'header':
+      return `${open('block-header')}${textOf(block.text)}</div>`;
+    case 'section': {
+      const fields = Array.isArray(block.fields) ? `<div class="fields">${block.fields.map((f) => `<div class="text">${textOf(f)}</div>`).join('')}</div>` : '';
+      const accessory = block.accessory?.type === 'button' ? button(block.accessory) : '';
+      return `${open('block-section')}<div class="body">${block.text ? `<div class="text">${textOf(block.text)}</div>` : ''}${fields}</div>${accessory}</div>`;
+    }
+    case 'context':
+      return `${open('block-context')}${(block.elements ?? []).map((e) => `<span>${e.type === 'image' ? '🖼' : textOf(e)}</span>`).join('')}</div>`;
+    case 'divider':
+      return `<hr class="block block-divider" data-block-id="${id}" data-block-type="divider">`;
+    case 'actions':
+      return `${open('block-actions')}${(block.elements ?? []).filter((e) => e.type === 'button').map(button).join('')}</div>`;
+    case 'rich_text':
+      return '';
+    default:
+      return `${open('block-other')}<span class="edited">[${escapeHtml(block.type)} block]</span></div>`;
+  }
+}
+
+const COLORS = ['#e8912d', '#2bac76', '#1d9bd1', '#e01e5a', '#4a154b', '#36c5f0', '#ecb22e'];
+function avatar(userId, name) {
+  const color = userId === team()?.bot_user_id ? '#3f0e40' : COLORS[[...userId].reduce((n, c) => n + c.charCodeAt(0), 0) % COLORS.length];
+  return `<div class="avatar" style="background:${color}" aria-hidden="true">${escapeHtml((name[0] ?? '?').toUpperCase())}</div>`;
+}
+
+function renderMessage(m) {
+  const name = state.names.get(m.user) ?? m.user;
+  const time = new Date(Number(m.ts) * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const blocks = Array.isArray(m.blocks) && m.blocks.length ? m.blocks.map(renderBlock).join('') : `<div class="text">${mrkdwn(m.text ?? '')}</div>`;
+  const edited = m.edited ? `<span class="edited" title="${escapeHtml((m.history ?? []).map((h) => h.text).join('\n→ '))}">(edited)</span>` : '';
+  const eph = m.ephemeral_to ? '<div class="eph-note">👁 Only visible to you</div>' : '';
+  const tag = m.bot_id ? '<span class="app-tag">app</span>' : '';
+  return `<li class="msg${m.ephemeral_to ? ' ephemeral' : ''}" data-ts="${escapeHtml(m.ts)}" data-user="${escapeHtml(m.user)}"${m.ephemeral_to ? ` data-ephemeral-to="${escapeHtml(m.ephemeral_to)}"` : ''}${m.edited ? ' data-edited="true"' : ''}>
+    ${avatar(m.user, name)}<div>${eph}<div class="meta"><span class="name">${escapeHtml(name)}</span>${tag}<time>${time}</time>${edited}</div>${blocks}</div></li>`;
+}
+
+async function loadMessages() {
+  if (!state.channelId) return;
+  const { messages } = await api(`messages?team_id=${state.teamId}&channel_id=${state.channelId}`);
+  const visible = messages.filter((m) => !m.ephemeral_to || m.ephemeral_to === state.userId);
+  const list = $('messages');
+  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+  list.innerHTML = visible.length ? visible.map(renderMessage).join('') : '<li class="empty">No messages yet. Say hi, or type <code>/start</code>.</li>';
+  if (atBottom) list.scrollTop = list.scrollHeight;
+}
+
+function renderChrome() {
+  const t = team();
+  $('team-name').textContent = t.name;
+  state.names = new Map([...t.users.map((u) => [u.id, u.name]), [t.bot_user_id, 'surfinger'], ['USLACKBOT', 'Slackbot']]);
+  $('user').innerHTML = t.users.map((u) => `<option value="${u.id}"${u.id === state.userId ? ' selected' : ''}>${escapeHtml(u.name)}</option>`).join('');
+  $('channels').innerHTML = t.channels
+    .map((c) => `<li><button type="button" data-channel="${c.id}" aria-current="${c.id === state.channelId}">${c.is_private ? '🔒' : '#'} ${escapeHtml(c.name)}</button></li>`)
+    .join('');
+  const channel = t.channels.find((c) => c.id === state.channelId);
+  $('channel-title').textContent = `# ${channel?.name ?? ''}`;
+  $('who').textContent = `as ${state.names.get(state.userId) ?? ''}`;
+  $('text').placeholder = `Message #${channel?.name ?? ''}, or /start round 3`;
+}
+
+async function refreshStatus() {
+  const sockets = await api('sockets');
+  const count = sockets.teams.find((t) => t.team_id === state.teamId)?.count ?? 0;
+  const appUrl = state.workspace.app_url;
+  $('status').innerHTML = `<div><span class="dot${count ? ' on' : ''}"></span>${count} socket${count === 1 ? '' : 's'} open</div><div><span class="dot${appUrl ? ' on' : ''}"></span>${appUrl ? `app: ${escapeHtml(appUrl)}` : 'no app URL'}</div>`;
+}
+
+function select(teamId, channelId, userId) {
+  state.teamId = teamId;
+  const t = team();
+  state.channelId = channelId ?? t.channels[0]?.id;
+  state.userId = userId ?? t.users[0]?.id;
+  const params = new URLSearchParams({ team: state.teamId, channel: state.channelId, user: state.userId });
+  history.replaceState(null, '', `?${params}`);
+  renderChrome();
+  loadMessages().catch((err) => toast(err.message));
+  refreshStatus().catch(() => {});
+}
+
+async function send(event) {
+  event.preventDefault();
+  const input = $('text');
+  const text = input.value.trim();
+  if (!text) return;
+  const where = { team_id: state.teamId, channel_id: state.channelId, user_id: state.userId };
+  const slash = /^(\/[A-Za-z0-9_-]+)(?:\s+([\s\S]*))?$/.exec(text);
+  try {
+    input.value = '';
+    if (slash) await api('command', { ...where, command: slash[1], text: slash[2] ?? '' });
+    else await api('message', { ...where, text });
+  } catch (err) {
+    input.value = text;
+    toast(`Could not send: ${err.message}`);
+  }
+}
+
+async function click(event) {
+  const btn = event.target.closest('button[data-action-id]');
+  if (!btn) return;
+  const ts = btn.closest('[data-ts]')?.dataset.ts;
+  btn.disabled = true;
+  try {
+    await api('click', { team_id: state.teamId, channel_id: state.channelId, user_id: state.userId, message_ts: ts, action_id: btn.dataset.actionId, value: btn.dataset.value });
+  } catch (err) {
+    toast(`Click failed: ${err.message}`);
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+function listen() {
+  let pending = false;
+  const feed = new EventSource('/sandbox/v1/feed');
+  feed.onmessage = (event) => {
+    const change = JSON.parse(event.data);
+    if (change.teamId !== state.teamId || change.channelId !== state.channelId || pending) return;
+    // Coalesce bursts (a round result edits several messages at once) into one re-read.
+    pending = true;
+    setTimeout(() => {
+      pending = false;
+      loadMessages().catch((err) => toast(err.message));
+    }, 30);
+  };
+  setInterval(() => refreshStatus().catch(() => {}), 3000);
+}
+
+async function main() {
+  state.workspace = await api('workspace');
+  const q = new URLSearchParams(location.search);
+  const teamId = state.workspace.teams.some((t) => t.id === q.get('team')) ? q.get('team') : state.workspace.teams[0].id;
+  state.teamId = teamId;
+  const t = team();
+  select(teamId, t.channels.some((c) => c.id === q.get('channel')) ? q.get('channel') : undefined, t.users.some((u) => u.id === q.get('user')) ? q.get('user') : undefined);
+  $('team').innerHTML = state.workspace.teams.map((w) => `<option value="${w.id}"${w.id === teamId ? ' selected' : ''}>${escapeHtml(w.name)}</option>`).join('');
+  $('team').addEventListener('change', (e) => select(e.target.value));
+  $('user').addEventListener('change', (e) => select(state.teamId, state.channelId, e.target.value));
+  $('channels').addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-channel]');
+    if (b) select(state.teamId, b.dataset.channel, state.userId);
+  });
+  $('composer').addEventListener('submit', send);
+  $('messages').addEventListener('click', click);
+  listen();
+  $('text').focus();
+}
+
+main().catch((err) => toast(`Sandbox UI failed to start: ${err.message}`));
