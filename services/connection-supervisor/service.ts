@@ -74,6 +74,8 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
 
   const nc = await connectNats(opts.natsUrl, `${ServiceNames.supervisor}:${id}`, opts.natsAuth);
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3 });
+  // ioredis reconnects by itself; without a listener every retry would print an unhandled error.
+  redis.on('error', (err: Error) => log.warn({ code: 'SF_ERR_REDIS', reason: err.message }, 'redis connection error'));
   const tokens = new TokenStore(redis, parseTokenKeys(opts.tokenKeys, opts.production), opts.prefix);
   const settings = await TeamSettingsStore.open(nc, subjects);
   const members: KV = await openBucket(nc, subjects.buckets.members);
@@ -339,7 +341,8 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
       await Promise.all([...held.keys()].map((team) => closeTeam(team, 'stop')));
       await service.stop();
       await ops.close();
-      await nc.drain();
+      // Bounded: with nats-server already gone a drain would wait for a reconnect forever.
+      await Promise.race([nc.drain(), new Promise((r) => setTimeout(r, 2_000))]).finally(() => nc.close());
       redis.disconnect();
     },
   };

@@ -57,6 +57,8 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
   const subjects = createSubjects(opts.prefix);
   const nc: NatsConnection = await connectNats(opts.natsUrl, ServiceNames.egress, opts.natsAuth);
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3 });
+  // ioredis reconnects by itself; without a listener every retry would print an unhandled error.
+  redis.on('error', (err: Error) => log.warn({ code: 'SF_ERR_REDIS', reason: err.message }, 'redis connection error'));
   const tokens = new TokenStore(redis, parseTokenKeys(opts.tokenKeys, opts.production), opts.prefix);
   const registry = createMetricsRegistry('egress');
   const requests = new Counter({ name: 'sf_egress_requests_total', help: 'Egress requests by op and outcome', labelNames: ['op', 'outcome'], registers: [registry] });
@@ -187,7 +189,8 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
       await ops.close();
       removed.unsubscribe();
       await service.stop();
-      await nc.drain();
+      // Bounded: with nats-server already gone a drain would wait for a reconnect forever.
+      await Promise.race([nc.drain(), new Promise((r) => setTimeout(r, 2_000))]).finally(() => nc.close());
       redis.disconnect();
     },
   };

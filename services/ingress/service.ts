@@ -36,6 +36,8 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
   const subjects = createSubjects(opts.prefix);
   const nc = await connectNats(opts.natsUrl, ServiceNames.ingress, opts.natsAuth);
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3 });
+  // ioredis reconnects by itself; without a listener every retry would print an unhandled error.
+  redis.on('error', (err: Error) => log.warn({ code: 'SF_ERR_REDIS', reason: err.message }, 'redis connection error'));
   const tokens = new TokenStore(redis, parseTokenKeys(opts.tokenKeys, opts.production), opts.prefix);
   const settings = await TeamSettingsStore.open(nc, subjects);
   const registry = createMetricsRegistry('ingress');
@@ -84,7 +86,8 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
     async stop() {
       await app.close();
       await service.stop();
-      await nc.drain();
+      // Bounded: with nats-server already gone a drain would wait for a reconnect forever.
+      await Promise.race([nc.drain(), new Promise((r) => setTimeout(r, 2_000))]).finally(() => nc.close());
       redis.disconnect();
     },
   };
