@@ -53,7 +53,7 @@ function renderBlock(block) {
       return `${open('block-section')}<div class="body">${block.text ? `<div class="text">${textOf(block.text)}</div>` : ''}${fields}</div>${accessory}</div>`;
     }
     case 'context':
-      return `${open('block-context')}${(block.elements ?? []).map((e) => `<span>${e.type === 'image' ? '🖼' : textOf(e)}</span>`).join('')}</div>`;
+      return `${open('block-context')}${(block.elements ?? []).map((e) => `<span>${e.type === 'image' ? '[image]' : textOf(e)}</span>`).join('')}</div>`;
     case 'divider':
       return `<hr class="block block-divider" data-block-id="${id}" data-block-type="divider">`;
     case 'actions':
@@ -76,7 +76,7 @@ function renderMessage(m) {
   const time = new Date(Number(m.ts) * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
   const blocks = Array.isArray(m.blocks) && m.blocks.length ? m.blocks.map(renderBlock).join('') : `<div class="text">${mrkdwn(m.text ?? '')}</div>`;
   const edited = m.edited ? `<span class="edited" title="${escapeHtml((m.history ?? []).map((h) => h.text).join('\n→ '))}">(edited)</span>` : '';
-  const eph = m.ephemeral_to ? '<div class="eph-note">👁 Only visible to you</div>' : '';
+  const eph = m.ephemeral_to ? '<div class="eph-note">Only visible to you</div>' : '';
   const tag = m.bot_id ? '<span class="app-tag">app</span>' : '';
   return `<li class="msg${m.ephemeral_to ? ' ephemeral' : ''}" data-ts="${escapeHtml(m.ts)}" data-user="${escapeHtml(m.user)}"${m.ephemeral_to ? ` data-ephemeral-to="${escapeHtml(m.ephemeral_to)}"` : ''}${m.edited ? ' data-edited="true"' : ''}>
     ${avatar(m.user, name)}<div>${eph}<div class="meta"><span class="name">${escapeHtml(name)}</span>${tag}<time>${time}</time>${edited}</div>${blocks}</div></li>`;
