@@ -192,8 +192,10 @@ export interface ProbeOptions {
   subjects: Subjects;
   /** NATS monitoring base URL (http://host:8222); null skips the monitor. */
   monitorUrl: string | null;
-  /** How long to collect service API replies and host loads. */
+  /** How long to collect service API replies. */
   waitMs?: number;
+  /** How long to listen for host load broadcasts (hosts send one per second by default). */
+  loadWaitMs?: number;
   now?: () => Date;
 }
 
@@ -204,7 +206,7 @@ export async function probeCluster(opts: ProbeOptions): Promise<ClusterSnapshot>
   const [infos, stats, loads, streamState, monitor] = await Promise.all([
     collect<ServiceInfo>(client.info()),
     collect<ServiceStats>(client.stats()),
-    hostLoads(opts.nc, opts.subjects, waitMs),
+    hostLoads(opts.nc, opts.subjects, opts.loadWaitMs ?? Math.max(waitMs, 1_100)),
     streams(opts.nc, opts.subjects).catch((err: unknown) => {
       problems.push({ code: ProbeErrorCodes.JETSTREAM, message: `JetStream state unavailable: ${(err as Error).message}` });
       return [];

@@ -1,30 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { NatsConnection, Service } from 'nats';
 import { startInfra } from '../support/harness.ts';
 import { codecs, MessageTypes, ServiceNames, type Subjects } from '../../protocol/index.ts';
 import type { ClusterSnapshot } from '../../services/watchdog/probe.ts';
+import { runStatus } from './support.ts';
 
 /**
  * `surfinger status` against a real nats-server, with small services registered through the real
  * NATS service API (not mocks: the same `$SRV` protocol the services speak). The full-cluster
  * acceptance case lives in status-cluster.test.ts.
  */
-const CLI = fileURLToPath(new URL('../../bin/surfinger.mjs', import.meta.url));
-
-export function runStatus(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'status', ...args], { env: { ...process.env, SF_NATS_USER: '', SF_NATS_PASS: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 async function fakeHost(nc: NatsConnection, s: Subjects, hostId: string, games: number): Promise<{ service: Service; timer: NodeJS.Timeout }> {
   const service = await nc.services.add({ name: ServiceNames.actorHost, version: '0.1.0', metadata: { hostId }, statsHandler: () => Promise.resolve({ games, running: 1 }) });
   service.addEndpoint('activate', { subject: s.activate(), queue: s.queues.actorHosts, handler: () => undefined });
