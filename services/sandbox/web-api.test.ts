@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { LogLevel, WebClient, ErrorCode, type WebAPIPlatformError } from '@slack/web-api';
+import { LogLevel, WebClient, WebClientEvent, ErrorCode, type WebAPIPlatformError } from '@slack/web-api';
 import { testSandbox } from './test-support.ts';
 
 const quiet = { logLevel: LogLevel.ERROR };
@@ -82,7 +82,7 @@ describe('web api - real WebClient', async () => {
   test('429 with Retry-After is retried by the client after the wait', async () => {
     let limited = 0;
     const paced = new WebClient(team.botToken, { slackApiUrl: sandbox.info.apiUrl, retryConfig: { retries: 3, minTimeout: 0, maxTimeout: 0 }, ...quiet });
-    paced.on('rate_limited', () => (limited += 1));
+    paced.on(WebClientEvent.RATE_LIMITED, () => (limited += 1));
     const started = Date.now();
     for (let i = 0; i < 3; i++) await paced.chat.postMessage({ channel: 'C0GENERAL1', text: `burst ${i}` });
     assert.equal(limited, 1, 'third message in a burst of 2 was rate limited once');
