@@ -4,8 +4,4 @@ export const SandboxErrorCodes = {
   BAD_OPTIONS: 'SF_ERR_SANDBOX_BAD_OPTIONS',
   /** The HTTP server could not listen (port in use, bad host). */
   LISTEN: 'SF_ERR_SANDBOX_LISTEN',
-  /** A driver request was malformed or named unknown teams, channels, users or messages. */
-  BAD_DRIVER_REQUEST: 'SF_ERR_SANDBOX_BAD_DRIVER_REQUEST',
-  /** Delivering to the app (HTTP or socket) failed. */
-  DELIVERY: 'SF_ERR_SANDBOX_DELIVERY',
 } as const;
