@@ -17,6 +17,7 @@ import {
   type TeamActive,
 } from '../../protocol/index.ts';
 import type { Logger } from './logger.ts';
+import { sendToGame } from '../actor-host/client.ts';
 import { request } from './nats.ts';
 import type { TeamSettingsStore } from './team-settings.ts';
 import type { TokenStore } from './token-store.ts';
@@ -203,9 +204,9 @@ export class SlackRouter {
           lang,
           receivedAt: this.now(),
         },
-        'command',
+        true,
       );
-      return fromReply(reply);
+      return reply === null ? {} : fromReply(reply);
     }
     if (name in RANKING_COMMANDS) {
       const reply = await request(
@@ -264,7 +265,7 @@ export class SlackRouter {
           messageTs: payload.message?.ts ?? payload.container?.message_ts ?? '',
           receivedAt: this.now(),
         },
-        'click',
+        true,
       ).catch((err: unknown) => {
         const e = asSurfingerError(err);
         log.warn({ code: e.code, reason: e.message }, 'click not delivered');
@@ -295,10 +296,10 @@ export class SlackRouter {
     // Plain chat must cost almost nothing: no activation, and no responder simply means no game.
     void this.toGame(
       { type: MessageTypes.gameMessage, team, channel: m.channel, user: m.user, text: m.text, ts: m.ts, eventId: body.event_id, receivedAt: this.now() },
-      null,
+      false,
     ).catch((err: unknown) => {
       const e = asSurfingerError(err);
-      if (e.code !== 'SF_ERR_NO_RESPONDERS') this.deps.log.warn({ team, channel: m.channel, code: e.code, reason: e.message }, 'message not delivered');
+      this.deps.log.warn({ team, channel: m.channel, code: e.code, reason: e.message }, 'message not delivered');
     });
     return 'forwarded';
   }
@@ -326,27 +327,9 @@ export class SlackRouter {
     return ok;
   }
 
-  /**
-   * Request to a game inbox. NATS "no responders" means the game is not active: with an activation
-   * reason we ask a host to activate it and retry once; without one (plain chat) it is a cheap drop.
-   */
-  private async toGame(msg: GameInbound, activate: 'command' | 'click' | null): Promise<Reply> {
-    const subject = this.deps.subjects.game(msg.team, msg.channel);
-    try {
-      return await request(this.deps.nc, subject, codecs.gameInbound, msg, codecs.reply, this.budgetMs);
-    } catch (err) {
-      const e = asSurfingerError(err);
-      if (e.code !== 'SF_ERR_NO_RESPONDERS' || activate === null) throw e;
-    }
-    await request(
-      this.deps.nc,
-      this.deps.subjects.activate(),
-      codecs.activate,
-      { type: MessageTypes.activate, team: msg.team, channel: msg.channel, reason: activate, hops: 0 },
-      codecs.activated,
-      this.budgetMs,
-    );
-    return request(this.deps.nc, subject, codecs.gameInbound, msg, codecs.reply, this.budgetMs);
+  /** Through the actor host's placement client: commands and clicks activate, plain chat never does. */
+  private toGame(msg: GameInbound, activate: boolean): Promise<Reply | null> {
+    return sendToGame(this.deps.nc, this.deps.subjects, msg, { activate, timeoutMs: this.budgetMs });
   }
 
   private async ephemeral(team: string, channel: string, user: string, text: string, idempotencyKey: string, log: Logger): Promise<void> {

@@ -21,6 +21,9 @@ const env = parseEnv(
     SF_RATE_USER_PER_MIN: z.coerce.number().int().min(1).default(20),
     SF_RATE_TEAM_PER_MIN: z.coerce.number().int().min(1).default(600),
     SF_INGRESS_BODY_LIMIT: z.coerce.number().int().min(1_024).default(65_536),
+    SF_ADMIN_USER: z.string().min(1).default('admin'),
+    /** Unset = the admin page has an unguessable random password, i.e. nobody can log in. */
+    SF_ADMIN_PASSWORD: z.string().min(8).optional(),
   }),
   process.env,
 );
@@ -47,5 +50,6 @@ await runMain('ingress', env.SF_LOG_LEVEL, (log) =>
     },
     rateLimits: { userPerMinute: env.SF_RATE_USER_PER_MIN, teamPerMinute: env.SF_RATE_TEAM_PER_MIN },
     bodyLimit: env.SF_INGRESS_BODY_LIMIT,
+    admin: { user: env.SF_ADMIN_USER, password: env.SF_ADMIN_PASSWORD },
   }),
 );

@@ -23,6 +23,7 @@ const ingress = await start({
   oauth: { clientId: undefined, clientSecret: undefined, authorizeBase: sandbox.url, publicUrl: 'http://127.0.0.1', scopes: 'commands', slackApiUrl: sandbox.info.apiUrl },
   rateLimits: { userPerMinute: 1_000, teamPerMinute: 1_000 },
   bodyLimit: 65_536,
+  admin: { user: 'admin', password: undefined },
 });
 after(() => ingress.stop());
 const egress = await startEgress({

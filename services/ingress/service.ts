@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { createSubjects, ServiceNames } from '../../protocol/index.ts';
@@ -9,6 +10,7 @@ import { RedisRateLimiter, SlackRouter, type RateLimits } from '../common/slack-
 import { TeamSettingsStore } from '../common/team-settings.ts';
 import { parseTokenKeys, TokenStore } from '../common/token-store.ts';
 import { oauthRoutes, type OAuthConfig } from './oauth.ts';
+import { registerPages } from './pages/index.ts';
 import { IngressErrorCodes, slackRoutes } from './slack-routes.ts';
 
 /** Ingress: Slack's HTTP entry point (commands, buttons, events, OAuth) plus health and metrics. */
@@ -29,6 +31,8 @@ export interface IngressOptions {
   /** Largest Slack body accepted (bytes); bigger → 413. */
   bodyLimit: number;
   replyBudgetMs?: number;
+  /** Admin page login; without a password the admin page cannot be logged into. */
+  admin: { user: string; password: string | undefined };
 }
 
 export async function start(opts: IngressOptions): Promise<RunningService> {
@@ -70,6 +74,7 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
   });
   await app.register(async (scope) => slackRoutes(scope, { router, redis, prefix: opts.prefix, signingSecrets: opts.signingSecrets, log, registry, bodyLimit: opts.bodyLimit }));
   oauthRoutes(app, { config: opts.oauth, redis, prefix: opts.prefix, tokens, log });
+  await registerPages(app, { nc, subjects, redis, log: log.child({ part: 'pages' }), admin: { user: opts.admin.user, password: opts.admin.password ?? randomBytes(32).toString('base64url') }, installUrl: '/slack/install' });
   app.get('/healthz', async (_req, reply) => {
     const ok = !nc.isClosed() && redis.status === 'ready';
     return reply.code(ok ? 200 : 503).send({ ok });
