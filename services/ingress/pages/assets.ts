@@ -33,6 +33,7 @@ a { color: var(--brand-2); }
 .btn-primary { background: var(--brand); color: #fff; }
 .btn-primary:hover { background: var(--brand-2); }
 .btn-ghost { background: transparent; color: var(--brand); border: 1px solid var(--line); }
+.btn-small { padding: 6px 12px; font-size: 14px; }
 .slack-mark { width: 22px; height: 22px; }
 .counters { display: flex; gap: 28px; margin-top: 32px; flex-wrap: wrap; }
 .counter b { display: block; font-size: 30px; line-height: 1.1; }
@@ -76,13 +77,14 @@ footer { color: var(--muted); font-size: 14px; padding: 28px 0 40px; border-top:
 .page-head { padding: 32px 0 8px; }
 .page-head h1 { margin: 0; font-size: 30px; letter-spacing: -.01em; }
 .page-head p { margin: 4px 0 0; color: var(--muted); }
-.tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(160px, 1fr)); gap: 14px; margin: 20px 0; }
+.tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(132px, 1fr)); gap: 14px; margin: 20px 0; }
 .tile { background: var(--panel); border: 1px solid var(--line); border-radius: var(--radius); padding: 16px 18px; box-shadow: var(--shadow); }
 .tile b { display: block; font-size: 26px; line-height: 1.2; }
 .tile span { color: var(--muted); font-size: 13px; }
 .tile small { display: block; color: var(--muted); font-size: 12px; margin-top: 2px; }
 .panel { background: var(--panel); border: 1px solid var(--line); border-radius: var(--radius); padding: 18px 20px; box-shadow: var(--shadow); margin: 0 0 18px; overflow-x: auto; }
 .panel h2 { font-size: 18px; margin: 0 0 12px; }
+.panel h3 { font-size: 13px; margin: 14px 0 4px; text-transform: uppercase; letter-spacing: .05em; }
 table { width: 100%; border-collapse: collapse; font-size: 14px; }
 th, td { text-align: left; padding: 8px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { color: var(--muted); font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .05em; }
@@ -105,6 +107,7 @@ input[type=text], input[type=password], textarea { font: inherit; padding: 10px 
 textarea { min-height: 110px; resize: vertical; }
 input:focus, textarea:focus { outline: 2px solid var(--brand-2); outline-offset: 1px; }
 .row { display: flex; gap: 10px; flex-wrap: wrap; align-items: center; }
+.row.spaced { margin-top: 14px; }
 .alert { padding: 10px 14px; border-radius: 10px; margin: 12px 0; font-size: 14px; }
 .alert.ok { background: #e8f7f0; color: #0f6e46; } .alert.err { background: #fdecef; color: #a3123a; }
 .login { max-width: 380px; margin: 64px auto; }
@@ -123,7 +126,7 @@ input:focus, textarea:focus { outline: 2px solid var(--brand-2); outline-offset:
   .grid-4, .grid-2 { grid-template-columns: 1fr; }
   .hero { padding: 36px 0 44px; }
   .hero h1 { font-size: 28px; }
-  .nav .hide-sm { display: none; }
+  .nav .hide-sm, th.hide-sm, td.hide-sm { display: none; }
   th, td { padding: 6px 6px; }
 }
 `;

@@ -1,0 +1,1 @@
+export { registerPages, PagesErrorCodes, type PagesDeps } from './pages.ts';

@@ -1,0 +1,255 @@
+import { randomBytes } from 'node:crypto';
+import formbody from '@fastify/formbody';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RequestStrategy, type NatsConnection } from 'nats';
+import type { Redis } from 'ioredis';
+import { codecs, MessageTypes, ServiceNames, SlackId, type Lang, type Notice, type Subjects } from '../../../protocol/index.ts';
+import type { Logger } from '../../common/logger.ts';
+import { rankingRoot } from '../../ranking/keys.ts';
+import { RankingStore } from '../../ranking/store.ts';
+import { JobHistory } from '../../scheduler/history.ts';
+import { dashboardPage, loginPage, noticePreviewPage, type ClusterInstance, type Flash } from './admin-views.ts';
+import { PAGES_CSS, PAGES_JS } from './assets.ts';
+import { pageTexts, pickLang } from './i18n.ts';
+import { landingPage, type LandingCounters } from './landing.ts';
+import { AdminSessions, cookie, LOGIN_CSRF_COOKIE, MAX_LOGIN_FAILURES, newToken, parseCookies, sameSecret, SESSION_COOKIE, type AdminSession } from './session.ts';
+import { userPage } from './user-page.ts';
+
+export interface PagesDeps {
+  nc: NatsConnection;
+  subjects: Subjects;
+  redis: Redis;
+  log: Logger;
+  admin: { user: string; password: string };
+  /** Where "Add to Slack" leads (the OAuth install route). */
+  installUrl: string;
+  /** Injected clock for "today"; Date.now in production. */
+  now?: () => number;
+}
+
+export const PagesErrorCodes = {
+  /** An admin form came back without the session's CSRF token. */
+  CSRF: 'SF_ERR_PAGES_CSRF',
+  /** Wrong admin credentials, or too many attempts. */
+  LOGIN: 'SF_ERR_PAGES_LOGIN',
+  /** A notice form failed validation. */
+  NOTICE_INVALID: 'SF_ERR_PAGES_NOTICE_INVALID',
+} as const;
+
+const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
+const CHART_DAYS = 30;
+/** How long the admin page waits for $SRV.STATS answers: a dead instance must not stall the page. */
+const STATS_WAIT_MS = 400;
+
+// Everything is served from this origin; inline styles/scripts are not used, so CSP can be strict.
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+};
+
+type Form = Record<string, string | undefined>;
+
+function form(req: FastifyRequest): Form {
+  return typeof req.body === 'object' && req.body !== null ? (req.body as Form) : {};
+}
+
+function langOf(req: FastifyRequest): Lang {
+  return pickLang(req.query, req.headers['accept-language']);
+}
+
+function parseTeams(input: string | undefined): string[] | null {
+  const teams = (input ?? '')
+    .split(/[\s,]+/)
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
+  return teams.every((t) => SlackId.safeParse(t).success) && teams.length <= 10_000 ? [...new Set(teams)] : null;
+}
+
+/**
+ * The web pages ingress serves besides Slack's endpoints: landing page, public per-user ranking
+ * page, and the admin page. Mounted by ingress with one line: `await registerPages(app, deps)`.
+ */
+export async function registerPages(app: FastifyInstance, deps: PagesDeps): Promise<void> {
+  await app.register(async (scope) => pagesPlugin(scope, deps));
+}
+
+async function pagesPlugin(app: FastifyInstance, deps: PagesDeps): Promise<void> {
+  const { nc, subjects, redis, log } = deps;
+  const now = deps.now ?? Date.now;
+  const store = new RankingStore(redis, rankingRoot(subjects.prefix));
+  const sessions = new AdminSessions(redis, subjects.prefix);
+  const jobs = new JobHistory(redis, subjects.prefix);
+  app.addHook('onClose', () => store.close());
+  if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody, { bodyLimit: 16_384 });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.headers(SECURITY_HEADERS);
+    return payload;
+  });
+
+  const sendHtml = (reply: FastifyReply, page: string, status = 200) => reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
+
+  app.get('/assets/pages.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(PAGES_CSS));
+  app.get('/assets/pages.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(PAGES_JS));
+
+  async function counters(): Promise<LandingCounters> {
+    const t = now();
+    const [today, active] = await Promise.all([store.gamesPerDay(1, t), store.activeCounts(t, WEEK_MS)]);
+    return { gamesToday: today[0]?.games ?? 0, teams: active.totalTeams, players: active.totalUsers };
+  }
+
+  app.get('/', async (req, reply) => sendHtml(reply, landingPage(langOf(req), await counters(), deps.installUrl)));
+  app.get('/stats.json', async (_req, reply) => reply.header('cache-control', 'no-store').send(await counters()));
+
+  app.get<{ Params: { team: string; user: string } }>('/u/:team/:user', async (req, reply) => {
+    const { team, user } = req.params;
+    const lang = langOf(req);
+    if (!SlackId.safeParse(team).success || !SlackId.safeParse(user).success) {
+      log.info({ url: req.url }, 'user page for an invalid id');
+      return reply.code(404).type('text/plain').send('not found');
+    }
+    const [stats, bests, badges, recent] = await Promise.all([store.userStats(team, user), store.userBests(team, user), store.badges(team, user), store.userRecent(team, user)]);
+    return sendHtml(reply, userPage(lang, { team, user, stats, bests, badges: badges.user, teamBadges: badges.team, recent }));
+  });
+
+  // ---- admin ----------------------------------------------------------------------------------
+
+  const secure = (req: FastifyRequest) => req.protocol === 'https';
+  const sessionOf = async (req: FastifyRequest): Promise<{ id: string | undefined; session: AdminSession | null }> => {
+    const id = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+    return { id, session: await sessions.get(id) };
+  };
+
+  async function showLogin(req: FastifyRequest, reply: FastifyReply, flash: Flash, status = 200) {
+    const csrf = newToken();
+    reply.header('set-cookie', cookie(LOGIN_CSRF_COOKIE, csrf, { maxAgeSec: 3600, secure: secure(req) }));
+    return sendHtml(reply, loginPage(langOf(req), csrf, flash), status);
+  }
+
+  async function clusterStats(name: string): Promise<ClusterInstance[]> {
+    const found: ClusterInstance[] = [];
+    try {
+      const answers = await nc.services.client({ strategy: RequestStrategy.Timer, maxWait: STATS_WAIT_MS }).stats(name);
+      for await (const s of answers) {
+        // nats.js attaches the service's statsHandler data to each endpoint; any one carries it.
+        const data = s.endpoints?.find((e) => typeof e.data === 'object' && e.data !== null)?.data as Record<string, unknown> | undefined;
+        found.push({ id: s.id, data: data ?? {} });
+      }
+    } catch (err) {
+      log.warn({ service: name, reason: (err as Error).message }, 'service stats unavailable');
+    }
+    return found.sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  async function showDashboard(req: FastifyRequest, reply: FastifyReply, session: AdminSession, flash: Flash, draft = { text: '', teams: '' }) {
+    const t = now();
+    const [perDay, totals, active, topChannels, hosts, supervisors, history] = await Promise.all([
+      store.gamesPerDay(CHART_DAYS, t),
+      store.totals(),
+      store.activeCounts(t, WEEK_MS),
+      store.topChannels(10),
+      clusterStats(ServiceNames.actorHost),
+      clusterStats(ServiceNames.supervisor),
+      jobs.recent(30),
+    ]);
+    const dashboard = { gamesToday: perDay.at(-1)?.games ?? 0, totals, active, perDay, topChannels, hosts, supervisors, jobs: history };
+    return sendHtml(reply, dashboardPage(langOf(req), session.csrf, dashboard, flash, draft), flash?.kind === 'err' ? 400 : 200);
+  }
+
+  /** Every admin POST: a live session and its CSRF token, or the request is refused and logged. */
+  async function guard(req: FastifyRequest, reply: FastifyReply): Promise<AdminSession | null> {
+    const { session } = await sessionOf(req);
+    if (!session) {
+      await showLogin(req, reply, null, 401);
+      return null;
+    }
+    if (!sameSecret(form(req)._csrf ?? '', session.csrf)) {
+      log.warn({ code: PagesErrorCodes.CSRF, url: req.url }, 'admin form without a valid CSRF token');
+      await sendHtml(reply, loginPage(langOf(req), '', { kind: 'err', text: pageTexts(langOf(req)).csrfFailed }), 403);
+      return null;
+    }
+    return session;
+  }
+
+  app.get<{ Querystring: { sent?: string } }>('/admin', async (req, reply) => {
+    const { session } = await sessionOf(req);
+    if (!session) return showLogin(req, reply, null);
+    const sent = typeof req.query.sent === 'string' ? req.query.sent.slice(0, 64) : undefined;
+    return showDashboard(req, reply, session, sent ? { kind: 'ok', text: pageTexts(langOf(req)).noticeSent(sent) } : null);
+  });
+
+  app.post('/admin/login', async (req, reply) => {
+    const t = pageTexts(langOf(req));
+    const body = form(req);
+    const client = req.ip;
+    const expected = parseCookies(req.headers.cookie).get(LOGIN_CSRF_COOKIE) ?? '';
+    if (expected === '' || !sameSecret(body._csrf ?? '', expected)) {
+      log.warn({ code: PagesErrorCodes.CSRF, url: req.url }, 'login form without a valid CSRF token');
+      return showLogin(req, reply, { kind: 'err', text: t.csrfFailed }, 403);
+    }
+    if ((await sessions.failures(client)) >= MAX_LOGIN_FAILURES) {
+      log.warn({ code: PagesErrorCodes.LOGIN, client }, 'admin login locked after repeated failures');
+      return showLogin(req, reply, { kind: 'err', text: t.loginLocked }, 429);
+    }
+    // Both comparisons always run, so timing does not tell which one failed.
+    const userOk = sameSecret(body.user ?? '', deps.admin.user);
+    const passOk = sameSecret(body.password ?? '', deps.admin.password);
+    if (!userOk || !passOk || deps.admin.password === '') {
+      await sessions.recordFailure(client);
+      log.info({ code: PagesErrorCodes.LOGIN, client }, 'admin login failed');
+      return showLogin(req, reply, { kind: 'err', text: t.loginFailed }, 401);
+    }
+    const created = await sessions.create(deps.admin.user);
+    log.info({ user: deps.admin.user }, 'admin signed in');
+    return reply
+      .header('set-cookie', [cookie(SESSION_COOKIE, created.id, { maxAgeSec: created.maxAgeSec, secure: secure(req) }), cookie(LOGIN_CSRF_COOKIE, '', { maxAgeSec: 0, secure: secure(req) })])
+      .redirect(`/admin?lang=${langOf(req)}`, 303);
+  });
+
+  app.post('/admin/logout', async (req, reply) => {
+    if (!(await guard(req, reply))) return reply;
+    await sessions.destroy((await sessionOf(req)).id);
+    return reply.header('set-cookie', cookie(SESSION_COOKIE, '', { maxAgeSec: 0, secure: secure(req) })).redirect(`/admin?lang=${langOf(req)}`, 303);
+  });
+
+  function noticeDraft(req: FastifyRequest): { text: string; teams: string[] } | null {
+    const body = form(req);
+    const text = (body.text ?? '').replace(/\r\n/g, '\n').trim();
+    const teams = parseTeams(body.teams);
+    return text.length === 0 || text.length > 3_000 || teams === null ? null : { text, teams };
+  }
+
+  app.post('/admin/notice/preview', async (req, reply) => {
+    const session = await guard(req, reply);
+    if (!session) return reply;
+    const draft = noticeDraft(req);
+    if (!draft) {
+      log.info({ code: PagesErrorCodes.NOTICE_INVALID }, 'notice form rejected');
+      return showDashboard(req, reply, session, { kind: 'err', text: pageTexts(langOf(req)).noticeInvalid }, { text: form(req).text ?? '', teams: form(req).teams ?? '' });
+    }
+    // The id is fixed at preview time, so a double-clicked confirm is still one notice.
+    return sendHtml(reply, noticePreviewPage(langOf(req), session.csrf, { noticeId: `n-${now()}-${randomBytes(4).toString('hex')}`, ...draft }));
+  });
+
+  app.post('/admin/notice/edit', async (req, reply) => {
+    const session = await guard(req, reply);
+    if (!session) return reply;
+    return showDashboard(req, reply, session, null, { text: form(req).text ?? '', teams: form(req).teams ?? '' });
+  });
+
+  app.post('/admin/notice/send', async (req, reply) => {
+    const session = await guard(req, reply);
+    if (!session) return reply;
+    const draft = noticeDraft(req);
+    const noticeId = form(req).noticeId ?? '';
+    if (!draft || !/^n-\d+-[0-9a-f]{8}$/.test(noticeId)) {
+      log.info({ code: PagesErrorCodes.NOTICE_INVALID }, 'notice confirmation rejected');
+      return showDashboard(req, reply, session, { kind: 'err', text: pageTexts(langOf(req)).noticeInvalid });
+    }
+    const notice: Notice = { type: MessageTypes.notice, noticeId, text: draft.text, teams: draft.teams, requestedBy: session.user, at: now() };
+    nc.publish(subjects.notice(), codecs.notice.encode(notice));
+    await nc.flush();
+    log.info({ noticeId, teams: draft.teams.length }, 'admin notice published');
+    return reply.redirect(`/admin?lang=${langOf(req)}&sent=${encodeURIComponent(noticeId)}`, 303);
+  });
+}
