@@ -1,33 +1,634 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { GameResult, RoundResult } from '../protocol/messages.ts';
-import { createDriver, T0 } from './test-support.ts';
+import fc from 'fast-check';
+import { GameResult, RoundResult, isSubjectToken } from '../protocol/index.ts';
+import type { ActorEvent, Effect } from './contract.ts';
+import { makeGameId } from './game.ts';
+import type { GameOptions } from './game.ts';
+import { MISSIONS, reverseText } from './missions.ts';
+import type { MissionId } from './missions.ts';
+import { toJamo } from './scoring.ts';
+import type { GameState } from './state.ts';
+import { CORPUS, T0, createDriver } from './test-support.ts';
+import { timeLimitMs } from './timing.ts';
 
-describe('normal mode', () => {
+type Driver = ReturnType<typeof createDriver>;
+
+const rounds = (d: Driver) => d.published().filter((r) => r.type === 'surfinger.result.v1.round').map((r) => RoundResult.parse(r));
+const finals = (d: Driver) => d.published().filter((r) => r.type === 'surfinger.result.v1.game').map((r) => GameResult.parse(r));
+const ofType = <T extends Effect['type']>(fx: readonly Effect[], type: T) => fx.filter((e): e is Extract<Effect, { type: T }> => e.type === type);
+const promptBlock = (e: Effect) => ('blocks' in e ? e.blocks : undefined)?.find((b) => typeof b.block_id === 'string' && b.block_id.startsWith('prompt'));
+
+/** Plays a normal game where each [user, text, delay] answers after `delay` ms; returns the round result. */
+function playNormal(answers: Array<[string, (target: string) => string, number]>, options: Partial<GameOptions> = {}) {
+  const d = createDriver(options);
+  d.start('');
+  d.toPrompt();
+  for (const [user, text, delay] of answers) {
+    d.advance(delay);
+    d.say(user, text(d.target()));
+  }
+  d.toDeadline();
+  return { d, round: rounds(d)[0]!, final: finals(d)[0]! };
+}
+
+const exact = (t: string) => t;
+
+describe('game - normal mode', () => {
   test('start → countdown → prompt → answers → deadline → results and published records', () => {
-    const d = createDriver();
-    const started = d.start('normal easy');
-    assert.equal(started[0]?.type, 'reply');
-    assert.equal(started[1]?.type, 'post');
-    d.toPrompt();
-    const target = d.target();
-    d.advance(4_000);
-    d.say('U1', target);
-    d.advance(500);
-    d.say('U2', target.slice(0, -1));
-    d.toDeadline();
-    const [round, final] = d.published();
-    const r = RoundResult.parse(round);
-    assert.equal(r.entries[0]?.user, 'U1');
-    assert.equal(r.entries[0]?.accuracy, 100);
-    assert.ok((r.entries[1]?.accuracy ?? 100) < 100);
-    assert.deepEqual(r.winners, ['U1']);
-    const g = GameResult.parse(final);
-    assert.equal(g.champion, 'U1');
-    assert.equal(g.resultId, `${r.gameId}:final`);
-    assert.equal(r.resultId, `${r.gameId}:1`);
+    const { d, round, final } = playNormal([
+      ['U1', exact, 4_000],
+      ['U2', (t) => t.slice(0, -1), 500],
+    ]);
+    assert.equal(round.entries[0]?.user, 'U1');
+    assert.equal(round.entries[0]?.accuracy, 100);
+    assert.ok(round.entries[1]!.accuracy < 100);
+    assert.deepEqual(round.winners, ['U1']);
+    assert.equal(round.resultId, `${round.gameId}:1`);
+    assert.equal(round.mode, 'normal');
+    assert.equal(round.mission, null);
+    assert.equal(final.resultId, `${round.gameId}:final`);
+    assert.equal(final.champion, 'U1');
+    assert.equal(final.rounds, 1);
     assert.ok(d.logic.isIdle(d.state));
     assert.equal(d.logic.nextDeadline(d.state), null);
-    assert.ok(d.now > T0);
+    assert.equal(d.logic.gameId(d.state), round.gameId);
+  });
+
+  test('the countdown edits one message 3, 2, 1, then the prompt is posted with its markers', () => {
+    const d = createDriver();
+    d.start('');
+    const gameId = d.logic.gameId(d.state)!;
+    d.toPrompt();
+    const keyed = d.effects.filter((e) => e.type === 'post' || e.type === 'update').map((e) => `${e.type} ${'key' in e ? e.key : ''}`);
+    assert.deepEqual(keyed, [
+      `post ${gameId}:countdown:1`,
+      `update ${gameId}:countdown:1`,
+      `update ${gameId}:countdown:1`,
+      `post ${gameId}:prompt:1`,
+    ]);
+    const countdowns = d.effects.filter((e) => 'key' in e && e.key.includes('countdown')).map((e) => ('text' in e ? e.text : ''));
+    assert.deepEqual(countdowns.map((t) => t.match(/(\d)…/)?.[1]), ['3', '2', '1']);
+    const prompt = d.effects.at(-1)!;
+    const block = promptBlock(prompt) as { text: { text: string } };
+    const round = d.state.game!.round!;
+    assert.equal(block.text.text, round.shown);
+    assert.notEqual(round.shown, round.sentence);
+    assert.equal(round.shown.replace(/[\u200B\u200C\u200D\u2060\u200A]/g, ''), round.sentence);
+    assert.equal(d.logic.nextDeadline(d.state), d.now + timeLimitMs(round.target));
+  });
+
+  test('the game id is derived from team, channel and start time, and is a subject token', () => {
+    const d = createDriver();
+    d.start('');
+    assert.equal(d.logic.gameId(d.state), makeGameId('T1', 'C1', T0));
+    assert.ok(isSubjectToken(makeGameId('T1', 'C1', T0)));
+    assert.ok(isSubjectToken(makeGameId('T.x*>', 'C 1', T0)));
+  });
+
+  test('/start while a game runs says so and changes nothing', () => {
+    const d = createDriver();
+    d.start('');
+    const before = JSON.stringify(d.state);
+    const fx = d.start('round 3', 'U2', 'en');
+    assert.equal(fx.length, 1);
+    assert.equal(fx[0]?.type, 'reply');
+    assert.match((fx[0] as { text: string }).text, /already running/);
+    assert.equal(JSON.stringify(d.state), before);
+  });
+
+  test('bad arguments get the usage line, in the command language, and no game', () => {
+    const d = createDriver();
+    const [fx] = d.start('round 99', 'U1', 'ko');
+    assert.equal(fx?.type, 'reply');
+    assert.match((fx as { text: string }).text, /사용법/);
+    assert.ok(d.logic.isIdle(d.state));
+  });
+
+  test('a language without sentences is answered politely', () => {
+    const d = createDriver({}, 1, { ko: CORPUS.ko, en: [] });
+    const [fx] = d.start('', 'U1', 'en');
+    assert.match((fx as { text: string }).text, /no sentences/);
+    assert.ok(d.logic.isIdle(d.state));
+  });
+
+  test('prompts come from the difficulty levels and the language', () => {
+    for (const [difficulty, levels] of [['easy', [1, 2]], ['normal', [2, 3, 4]], ['hard', [4, 5]]] as const) {
+      for (let seed = 0; seed < 20; seed++) {
+        const d = createDriver({}, seed);
+        d.start(difficulty, 'U1', 'en');
+        const round = d.state.game!.round!;
+        assert.ok((levels as readonly number[]).includes(round.level), `${difficulty} drew level ${round.level}`);
+        assert.ok(round.promptId.startsWith('en-'));
+      }
+    }
+  });
+
+  test('a late answer, after the deadline but before its tick, is ignored', () => {
+    const d = createDriver();
+    d.start('');
+    d.toPrompt();
+    d.now = d.state.game!.wakeAt;
+    assert.deepEqual(d.say('U1', d.target()), []);
+    d.send({ type: 'tick' });
+    assert.deepEqual(rounds(d)[0]!.entries, []);
+  });
+
+  test('edits and messages after the round are ignored', () => {
+    const { d } = playNormal([['U1', exact, 3_000]]);
+    d.advance(500);
+    assert.deepEqual(d.say('U1', 'edited text'), []);
+    assert.deepEqual(d.say('U9', 'hello'), []);
+  });
+
+  test('only the first answer per user counts; an edit is a second answer', () => {
+    const { round } = playNormal([
+      ['U1', (t) => t.slice(1), 3_000],
+      ['U1', exact, 500],
+    ]);
+    assert.equal(round.entries.length, 1);
+    assert.ok(round.entries[0]!.accuracy < 100);
+  });
+
+  test('any user may answer a normal game, even one never seen before', () => {
+    const { round } = playNormal([['UNEW', exact, 3_000]]);
+    assert.deepEqual(round.winners, ['UNEW']);
+    assert.deepEqual(round.missed, []);
+  });
+
+  test('empty and whitespace answers are not attempts', () => {
+    const { round } = playNormal([
+      ['U1', () => '   ', 1_000],
+      ['U1', () => '\u200B', 500],
+      ['U1', exact, 2_000],
+    ]);
+    assert.equal(round.entries.length, 1);
+    assert.equal(round.entries[0]!.accuracy, 100);
+    assert.equal(round.entries[0]!.pasted, false);
+  });
+
+  test('an answer over 4,000 characters is rejected with a notice and does not use up the turn', () => {
+    const d = createDriver();
+    d.start('');
+    d.toPrompt();
+    d.advance(2_000);
+    const fx = d.say('U1', 'x'.repeat(4_001));
+    assert.equal(fx.length, 1);
+    assert.equal(fx[0]?.type, 'ephemeral');
+    assert.match((fx[0] as { text: string }).text, /4,000/);
+    d.advance(2_000);
+    d.say('U1', d.target());
+    d.toDeadline();
+    assert.equal(rounds(d)[0]!.entries[0]!.accuracy, 100);
+  });
+
+  test('pasted answer scores zero, is not ranked and gets a gentle notice', () => {
+    const d = createDriver();
+    d.start('');
+    d.toPrompt();
+    d.advance(3_000);
+    const fx = d.say('U1', d.state.game!.round!.shown);
+    assert.equal(fx[0]?.type, 'ephemeral');
+    assert.match((fx[0] as { text: string }).text, /붙여넣/);
+    d.advance(1_000);
+    d.say('U2', d.target().slice(2));
+    d.toDeadline();
+    const [r] = rounds(d);
+    const pasted = r!.entries.find((e) => e.user === 'U1')!;
+    assert.deepEqual([pasted.pasted, pasted.score, pasted.rank], [true, 0, null]);
+    assert.equal(pasted.text, r!.prompt, 'stored without its markers');
+    assert.deepEqual(r!.winners, ['U2']);
+  });
+
+  test('implausibly fast answers are flagged and not ranked', () => {
+    const { round, final } = playNormal([['U1', exact, 100]]);
+    const e = round.entries[0]!;
+    assert.ok(e.speed > 1_500);
+    assert.deepEqual([e.flagged, e.rank], [true, null]);
+    assert.deepEqual(round.winners, []);
+    assert.equal(final.champion, null);
+  });
+
+  test('English caps at 250 WPM and shows WPM', () => {
+    const d = createDriver({ maxEnWpm: 250 });
+    d.start('', 'U1', 'en');
+    d.toPrompt();
+    const target = d.target();
+    const fastMs = Math.floor((target.length / 5 / 300) * 60_000);
+    d.advance(fastMs);
+    d.say('U1', target);
+    d.advance(3_000);
+    d.say('U2', target);
+    d.toDeadline();
+    const [r] = rounds(d);
+    assert.equal(r!.entries.find((e) => e.user === 'U1')!.flagged, true);
+    const u2 = r!.entries.find((e) => e.user === 'U2')!;
+    assert.equal(u2.flagged, false);
+    assert.ok(u2.wpm !== null && u2.wpm > 0);
+  });
+
+  test('nobody answering ends the game with no champion', () => {
+    const { round, final, d } = playNormal([]);
+    assert.deepEqual(round.entries, []);
+    assert.equal(final.champion, null);
+    assert.ok(d.effects.some((e) => e.type === 'post' && /Nobody|아무도/.test(e.text)));
+  });
+
+  test('the "N answered" line updates at most once a second, and a pending count is flushed by a tick', () => {
+    const d = createDriver();
+    d.start('');
+    d.toPrompt();
+    const liveUpdates = () => ofType(d.effects, 'update').filter((e) => e.key.endsWith(':prompt:1'));
+    d.advance(1_500);
+    d.say('U1', d.target());
+    assert.equal(liveUpdates().length, 1);
+    d.advance(100);
+    d.say('U2', d.target());
+    d.advance(100);
+    d.say('U3', d.target());
+    assert.equal(liveUpdates().length, 1, 'throttled');
+    assert.equal(d.logic.nextDeadline(d.state), d.now - 200 + 1_000);
+    d.advance(800);
+    assert.equal(liveUpdates().length, 2);
+    assert.match(liveUpdates()[1]!.text + JSON.stringify(liveUpdates()[1]!.blocks), /3명 입력 완료/);
+    assert.equal(d.logic.nextDeadline(d.state), d.state.game!.wakeAt);
+  });
+});
+
+describe('game - exit', () => {
+  test('the starter stops the game: a final record with exitedBy, and the channel is idle', () => {
+    const d = createDriver();
+    d.start('round 3');
+    d.toPrompt();
+    const fx = d.send({ type: 'command', user: 'U1', command: 'exit', text: '', lang: 'en' });
+    assert.equal(fx[0]?.type, 'reply');
+    assert.match((fx[0] as { text: string }).text, /stopped/);
+    const [final] = finals(d);
+    assert.deepEqual([final!.exitedBy, final!.rounds, final!.champion], ['U1', 0, null]);
+    assert.ok(d.logic.isIdle(d.state));
+    assert.equal(rounds(d).length, 0, 'the unfinished round is not recorded');
+  });
+
+  test('someone else cannot stop it, and /exit with no game says so', () => {
+    const d = createDriver();
+    const [none] = d.send({ type: 'command', user: 'U2', command: 'exit', text: '', lang: 'en' });
+    assert.match((none as { text: string }).text, /No game/);
+    d.start('');
+    const [denied] = d.send({ type: 'command', user: 'U2', command: 'exit', text: '', lang: 'ko' });
+    assert.match((denied as { text: string }).text, /<@U1>님만/);
+    assert.equal(d.logic.isIdle(d.state), false);
+  });
+
+  test('a new game can start after one ends', () => {
+    const { d } = playNormal([['U1', exact, 3_000]]);
+    d.advance(1);
+    d.start('');
+    assert.equal(d.logic.isIdle(d.state), false);
+    assert.notEqual(d.logic.gameId(d.state), finals(d)[0]!.gameId);
+  });
+});
+
+describe('game - round mode', () => {
+  test('N prompts in a row with a table each, then totals; no sentence repeats', () => {
+    const d = createDriver({ missionProbability: 0 });
+    d.start('round 3');
+    for (let n = 1; n <= 3; n++) {
+      d.toPrompt();
+      d.advance(4_000);
+      d.say('U1', d.target());
+      if (n !== 2) d.say('U2', d.target().slice(1));
+      d.toDeadline();
+    }
+    const rs = rounds(d);
+    assert.deepEqual(rs.map((r) => r.round), [1, 2, 3]);
+    assert.equal(new Set(rs.map((r) => r.promptId)).size, 3);
+    assert.deepEqual(rs[1]!.missed, ['U2'], 'a player of an earlier round who skipped this one is marked missed');
+    const [final] = finals(d);
+    assert.equal(final!.rounds, 3);
+    assert.equal(final!.champion, 'U1');
+    assert.deepEqual(final!.totals.map((x) => [x.user, x.rounds]), [['U1', 3], ['U2', 2]]);
+    const u1 = rs.reduce((sum, r) => sum + r.entries.find((e) => e.user === 'U1')!.score, 0);
+    assert.ok(Math.abs(final!.totals[0]!.score - u1) < 0.2);
+    assert.ok(d.effects.some((e) => e.type === 'post' && e.key.endsWith(':final')));
+  });
+
+  test('rounds are separated by a pause before the next countdown', () => {
+    const d = createDriver({ pauseMs: 5_000 });
+    d.start('round 2');
+    d.toPrompt();
+    d.toDeadline();
+    assert.equal(d.state.game!.phase, 'pause');
+    assert.equal(d.logic.nextDeadline(d.state), d.now + 5_000);
+    d.advance(5_000);
+    assert.equal(d.state.game!.phase, 'countdown');
+    assert.equal(d.state.game!.round!.n, 2);
+  });
+});
+
+// ---- King of the Keyboard ---------------------------------------------------------------------
+
+function kok(players: string[], options: Partial<GameOptions> = {}, seed = 42) {
+  const d = createDriver({ missionProbability: 0, ...options }, seed);
+  d.start('kok', players[0]);
+  for (const [i, p] of players.slice(1).entries()) {
+    if (i % 2 === 0) d.send({ type: 'click', user: p, actionId: 'kok_join', value: 'join', messageTs: '1' });
+    else d.say(p, '참가');
+  }
+  return d;
+}
+
+/** One kok round: each user answers the target cut by `cut` characters after `delay` ms. */
+function kokRound(d: Driver, plays: Array<[string, number, number]>) {
+  d.toPrompt();
+  for (const [user, cut, delay] of plays) {
+    d.advance(delay);
+    d.say(user, d.target().slice(0, d.target().length - cut));
+  }
+  if (d.state.game?.phase === 'answering') d.toDeadline();
+}
+
+describe('game - King of the Keyboard', () => {
+  test('join by button or by typing, duplicates ignored; the join message updates', () => {
+    const d = kok(['U1', 'U2', 'U3']);
+    d.say('U2', 'join');
+    d.send({ type: 'click', user: 'U3', actionId: 'kok_join', value: 'join', messageTs: '1' });
+    assert.deepEqual(d.state.game!.players, ['U1', 'U2', 'U3']);
+    assert.equal(d.effects.filter((e) => e.type === 'update' && e.key.endsWith(':join')).length, 2);
+    assert.equal(d.logic.nextDeadline(d.state), T0 + 20_000);
+  });
+
+  test('fewer than two players: cancelled politely, recorded with no rounds', () => {
+    const d = kok(['U1']);
+    d.advance(20_000);
+    assert.ok(d.effects.some((e) => e.type === 'post' && /최소 2명/.test(e.text)));
+    const [final] = finals(d);
+    assert.deepEqual([final!.rounds, final!.champion, final!.mode], [0, null, 'kok']);
+    assert.ok(d.logic.isIdle(d.state));
+  });
+
+  test('the lowest scorer and the missed are out each round; the last one standing is crowned', () => {
+    const d = kok(['U1', 'U2', 'U3', 'U4']);
+    d.advance(20_000);
+    kokRound(d, [['U1', 0, 3_000], ['U2', 1, 200], ['U3', 3, 200]]);
+    let [r1] = rounds(d);
+    assert.deepEqual(r1!.missed, ['U4']);
+    assert.deepEqual(r1!.entries.filter((e) => e.eliminated).map((e) => e.user), ['U3']);
+    assert.deepEqual(d.state.game!.players, ['U1', 'U2']);
+    d.advance(5_000);
+    kokRound(d, [['U2', 0, 3_000], ['U1', 2, 200]]);
+    const [final] = finals(d);
+    assert.equal(final!.champion, 'U2');
+    assert.equal(final!.rounds, 2);
+    assert.ok(d.effects.some((e) => e.type === 'post' && e.text.includes('<@U2>님이 키보드의 왕')));
+    r1 = rounds(d)[1];
+    assert.deepEqual(r1!.entries.map((e) => [e.user, e.eliminated]), [['U2', false], ['U1', true]]);
+  });
+
+  test('the round closes as soon as every standing player answered', () => {
+    const d = kok(['U1', 'U2']);
+    d.advance(20_000);
+    d.toPrompt();
+    const deadline = d.state.game!.wakeAt;
+    d.advance(3_000);
+    d.say('U1', d.target());
+    d.say('U2', d.target().slice(1));
+    assert.equal(rounds(d).length, 1);
+    assert.ok(d.now < deadline);
+  });
+
+  test('non-players and eliminated players cannot answer', () => {
+    const d = kok(['U1', 'U2', 'U3']);
+    d.advance(20_000);
+    kokRound(d, [['U1', 0, 3_000], ['U2', 0, 0], ['UX', 0, 0]]);
+    assert.deepEqual(rounds(d)[0]!.entries.map((e) => e.user).sort(), ['U1', 'U2']);
+    d.advance(5_000);
+    d.toPrompt();
+    d.advance(3_000);
+    assert.deepEqual(d.say('U3', d.target()), []);
+  });
+
+  test('all answerers tied: nobody is out by score and the game goes on', () => {
+    const d = kok(['U1', 'U2']);
+    d.advance(20_000);
+    d.toPrompt();
+    d.advance(3_000);
+    // Same text at the same instant: identical scores.
+    d.say('U1', d.target());
+    d.say('U2', d.target());
+    assert.deepEqual(rounds(d)[0]!.entries.map((e) => e.eliminated), [false, false]);
+    assert.deepEqual(rounds(d)[0]!.winners, ['U1', 'U2']);
+    assert.equal(d.state.game!.phase, 'pause');
+  });
+
+  test('everyone missed: nobody is eliminated and the game ends without a king', () => {
+    const d = kok(['U1', 'U2', 'U3']);
+    d.advance(20_000);
+    kokRound(d, []);
+    const [final] = finals(d);
+    assert.equal(final!.champion, null);
+    assert.deepEqual(rounds(d)[0]!.missed, ['U1', 'U2', 'U3']);
+    assert.ok(d.effects.some((e) => e.type === 'post' && e.text.includes('왕 없이')));
+  });
+
+  test('at the round cap the standing player with the best total is crowned', () => {
+    const d = kok(['U1', 'U2'], { kokMaxRounds: 2 });
+    d.advance(20_000);
+    kokRound(d, [['U1', 0, 3_000], ['U2', 0, 0]]);
+    d.advance(5_000);
+    d.toPrompt();
+    d.advance(3_000);
+    d.say('U2', d.target());
+    d.advance(10);
+    d.say('U1', d.target());
+    // U1 answered 10 ms later: lower score, eliminated; U2 is the last one standing anyway.
+    assert.equal(finals(d)[0]!.champion, 'U2');
+    const d2 = kok(['U1', 'U2'], { kokMaxRounds: 1 });
+    d2.advance(20_000);
+    kokRound(d2, [['U1', 0, 3_000], ['U2', 0, 0]]);
+    assert.equal(finals(d2)[0]!.champion, 'U1', 'a tie at the cap goes to the earliest joiner');
+  });
+});
+
+// ---- missions ---------------------------------------------------------------------------------
+
+/** A normal game whose only round carries `mission` (the first seed that draws it). */
+function withMission(mission: MissionId) {
+  for (let seed = 0; seed < 500; seed++) {
+    const d = createDriver({ missionProbability: 1, missionFirstRound: 1 }, seed);
+    d.start('');
+    if (d.state.game?.round?.mission === mission) return d;
+  }
+  throw new Error(`no seed draws ${mission}`);
+}
+
+describe('game - missions', () => {
+  test('round 1 never carries a mission by default, so a normal game is always plain', () => {
+    for (let seed = 0; seed < 50; seed++) {
+      const d = createDriver({ missionProbability: 1 }, seed);
+      d.start('');
+      assert.equal(d.state.game!.round!.mission, null);
+    }
+  });
+
+  test('every mission is drawn for some seed, with a banner on the countdown and the prompt', () => {
+    for (const mission of MISSIONS) {
+      const d = withMission(mission);
+      assert.ok(d.effects.some((e) => e.type === 'post' && e.blocks?.some((b) => b.block_id === 'mission')));
+      d.toPrompt();
+      assert.ok(ofType(d.effects, 'post').at(-1)!.blocks!.some((b) => b.block_id === 'mission'));
+    }
+  });
+
+  test('mission probability is honoured from round 2 of a round game', () => {
+    let seen = 0;
+    for (let seed = 0; seed < 40; seed++) {
+      const d = createDriver({ missionProbability: 0.5, pauseMs: 0 }, seed);
+      d.start('round 2');
+      d.toPrompt();
+      d.toDeadline();
+      d.advance(1);
+      if (d.state.game?.round?.mission) seen++;
+    }
+    assert.ok(seen > 5 && seen < 35, `missions in ${seen} of 40`);
+  });
+
+  test('reverse: typing the sentence backwards is 100%, typing it forwards is not', () => {
+    const d = withMission('reverse');
+    d.toPrompt();
+    const round = d.state.game!.round!;
+    assert.equal(round.target, reverseText(round.sentence));
+    d.advance(4_000);
+    d.say('U1', round.target);
+    d.say('U2', round.sentence);
+    d.toDeadline();
+    const [r] = rounds(d);
+    assert.equal(r!.mission, 'reverse');
+    assert.deepEqual(r!.entries.map((e) => [e.user, e.accuracy === 100]), [['U1', true], ['U2', false]]);
+  });
+
+  test('initials-swap: the swapped sentence is the target', () => {
+    const d = withMission('initials-swap');
+    d.toPrompt();
+    const round = d.state.game!.round!;
+    assert.notEqual(round.target, round.sentence);
+    assert.equal(toJamo(round.target).length, toJamo(round.sentence).length);
+    d.advance(4_000);
+    d.say('U1', round.target);
+    d.toDeadline();
+    assert.equal(rounds(d)[0]!.entries[0]!.accuracy, 100);
+  });
+
+  test('second-best: the runner-up wins the round and ranks first', () => {
+    const d = withMission('second-best');
+    d.toPrompt();
+    d.advance(4_000);
+    d.say('U1', d.target());
+    d.say('U2', d.target().slice(1));
+    d.say('U3', d.target().slice(3));
+    d.toDeadline();
+    const [r] = rounds(d);
+    assert.deepEqual(r!.winners, ['U2']);
+    assert.deepEqual(r!.entries.map((e) => [e.user, e.rank]), [['U2', 1], ['U1', 2], ['U3', 3]]);
+  });
+
+  test('fastest-correct: only the fastest 100% answer wins; imperfect ones are unranked', () => {
+    const d = withMission('fastest-correct');
+    d.toPrompt();
+    d.advance(3_000);
+    d.say('U1', d.target().slice(1));
+    d.advance(1_000);
+    d.say('U2', d.target());
+    d.advance(1_000);
+    d.say('U3', d.target());
+    d.toDeadline();
+    const [r] = rounds(d);
+    assert.deepEqual(r!.winners, ['U2']);
+    assert.deepEqual(r!.entries.map((e) => [e.user, e.rank]), [['U2', 1], ['U3', 2], ['U1', null]]);
+  });
+});
+
+// ---- robustness: restore, determinism, totality -------------------------------------------------
+
+/** A scripted round game with players, a paste and a kok-less finish; `restore` round-trips state through JSON at every step. */
+function script(restore: boolean) {
+  const d = createDriver({ missionProbability: 0.5 }, 7);
+  const original = d.send.bind(d);
+  d.send = (event: ActorEvent) => {
+    if (restore) d.state = JSON.parse(JSON.stringify(d.state)) as GameState;
+    return original(event);
+  };
+  d.start('round 3');
+  for (let n = 1; n <= 3; n++) {
+    d.toPrompt();
+    d.advance(2_500);
+    d.say('U1', d.target());
+    d.advance(700);
+    d.say('U2', d.target().slice(2));
+    d.say('U3', d.state.game!.round!.shown);
+    d.toDeadline();
+  }
+  return d;
+}
+
+describe('game - robustness', () => {
+  test('a state restored from JSON at any step plays out exactly like the uninterrupted game', () => {
+    const a = script(false);
+    const b = script(true);
+    assert.deepEqual(b.effects, a.effects);
+    assert.deepEqual(b.state, a.state);
+    assert.equal(finals(a).length, 1);
+  });
+
+  test('a restored state mid-round re-runs nothing: the next step emits only its own effects', () => {
+    const d = createDriver();
+    d.start('');
+    d.toPrompt();
+    const restored = JSON.parse(JSON.stringify(d.state)) as GameState;
+    const r = d.logic.step(restored, { type: 'message', user: 'U1', text: 'x', ts: '1', eventId: 'e' }, d.now + 1_500);
+    assert.deepEqual(r.effects.map((e) => e.type), ['update']);
+  });
+
+  test('the same seed plays the same game', () => {
+    assert.deepEqual(script(false).effects, script(false).effects);
+  });
+
+  test('step never throws, and the state stays JSON-safe, whatever the events', () => {
+    const user = fc.constantFrom('U1', 'U2', 'U3', '', '__proto__');
+    const event: fc.Arbitrary<ActorEvent> = fc.oneof(
+      fc.record({ type: fc.constant('command' as const), user, command: fc.constantFrom('start' as const, 'exit' as const), text: fc.oneof(fc.constantFrom('', 'round 2', 'kok', 'hard', 'round 11'), fc.string()), lang: fc.constantFrom('ko' as const, 'en' as const) }),
+      fc.record({ type: fc.constant('message' as const), user, text: fc.oneof(fc.string(), fc.constantFrom('join', '참가', '가나다')), ts: fc.string(), eventId: fc.string() }),
+      fc.record({ type: fc.constant('click' as const), user, actionId: fc.constantFrom('kok_join', 'lang_ko', 'x'), value: fc.string(), messageTs: fc.string() }),
+      fc.constant({ type: 'tick' as const }),
+      fc.anything() as fc.Arbitrary<ActorEvent>,
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(event, fc.nat(30_000)), { maxLength: 60 }), fc.nat(), (events, seed) => {
+        const d = createDriver({}, seed);
+        for (const [e, gap] of events) {
+          d.now += gap;
+          d.send(e);
+          assert.deepEqual(JSON.parse(JSON.stringify(d.state)), d.state);
+          for (const p of d.published()) (p.type === 'surfinger.result.v1.round' ? RoundResult : GameResult).parse(p);
+        }
+        assert.equal(d.state.broken, null);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('a step that fails internally becomes a broken phase, not a throw', () => {
+    const d = createDriver();
+    d.start('round 2');
+    d.toPrompt();
+    d.toDeadline();
+    const corrupt = { ...d.state, game: { ...d.state.game!, usedPrompts: null as unknown as string[] } };
+    const r = d.logic.step(corrupt, { type: 'tick' }, d.now + 10_000);
+    assert.equal(r.state.game, null);
+    assert.equal(r.state.broken?.code, 'SF_ERR_GAME_BROKEN');
+    assert.ok(d.logic.isIdle(r.state));
+    assert.equal(r.effects[0]?.type, 'post');
+    const again = d.logic.step(r.state, { type: 'command', user: 'U1', command: 'start', text: '', lang: 'en' }, d.now + 11_000);
+    assert.equal(again.state.broken, null);
+    assert.equal(d.logic.isIdle(again.state), false);
   });
 });

@@ -130,16 +130,20 @@ function nextDeadline(state: GameState, opts: GameOptions): number | null {
   return g.wakeAt;
 }
 
+/** Same shape as protocol's SlackId: a user we could not put in a published result is not a player. */
+const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const isUser = (user: unknown) => typeof user === 'string' && USER_ID.test(user);
+
 /** The runtime validates payloads at the edge; this keeps `step` total even if one slips through. */
 function isWellFormed(event: ActorEvent): boolean {
   if (typeof event !== 'object' || event === null) return false;
   switch (event.type) {
     case 'command':
-      return typeof event.user === 'string' && typeof event.text === 'string' && (event.lang === 'ko' || event.lang === 'en') && (event.command === 'start' || event.command === 'exit');
+      return isUser(event.user) && typeof event.text === 'string' && (event.lang === 'ko' || event.lang === 'en') && (event.command === 'start' || event.command === 'exit');
     case 'message':
-      return typeof event.user === 'string' && typeof event.text === 'string';
+      return isUser(event.user) && typeof event.text === 'string';
     case 'click':
-      return typeof event.user === 'string' && typeof event.actionId === 'string';
+      return isUser(event.user) && typeof event.actionId === 'string';
     case 'tick':
       return true;
     default:

@@ -120,7 +120,9 @@ export function renderTotals(lang: Lang, totals: readonly TotalsRow[], champion:
   const lines = totals.map((row, i) =>
     t(lang, 'totalsRow', { rank: i + 1, user: mention(row.user), score: fmt(row.score), rounds: row.rounds, accuracy: Math.floor(row.avgAccuracy) }),
   );
-  const crown = champion === null ? t(lang, 'noWinner') : t(lang, kok ? 'kokChampion' : 'champion', { user: mention(champion) });
+  // King of the Keyboard always crowns someone unless nobody answered a round (see modes/kok.ts).
+  const crown =
+    champion !== null ? t(lang, kok ? 'kokChampion' : 'champion', { user: mention(champion) }) : t(lang, kok ? 'kokEveryoneMissed' : 'noWinner');
   const body = lines.length > 0 ? lines.join('\n') : t(lang, 'noAnswers');
   return {
     text: `${crown}\n${body}`,
