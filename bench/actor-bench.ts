@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { NatsConnection } from 'nats';
-import { createGameLogic } from '../actors/index.ts';
+import { createGameLogic, type GameOptions } from '../actors/index.ts';
 import { codecs, createSubjects, MessageTypes, type GameInbound, type Reply, type Subjects } from '../protocol/index.ts';
 import { sendToGame } from '../services/actor-host/client.ts';
 import { start as startActorHost, type RunningActorHost } from '../services/actor-host/service.ts';
@@ -29,6 +29,8 @@ export interface ActorBench {
   host: RunningActorHost;
   /** Prompts posted, by `team/channel`. */
   prompts: Map<string, PromptPosted>;
+  /** Called as each prompt is posted, so answers can be timed from that moment. */
+  onPrompt(listener: (team: string, channel: string, prompt: PromptPosted) => void): void;
   send(msg: GameInbound): Promise<Reply | null>;
   /** `/start <text>` in a channel, as ingress would send it. */
   startGame(team: string, channel: string, user: string, text: string): Promise<Reply | null>;
@@ -36,24 +38,31 @@ export interface ActorBench {
   say(team: string, channel: string, user: string, text: string, seq: number): Promise<Reply | null>;
   /** Resolves when `count` prompts have been posted (or rejects after `timeoutMs`). */
   waitForPrompts(count: number, timeoutMs: number): Promise<void>;
-  stop(): Promise<void>;
+  /** `crash`: drop the host without handing thousands of actors over (nobody needs them after). */
+  stop(opts?: { crash?: boolean }): Promise<void>;
 }
 
+type PromptListener = (team: string, channel: string, prompt: PromptPosted) => void;
+
 /** Serves `subjects.allEgress()` like the egress service would, minus Slack. */
-export function egressStandIn(nc: NatsConnection, subjects: Subjects, prompts: Map<string, PromptPosted>): void {
+export function egressStandIn(nc: NatsConnection, subjects: Subjects, prompts: Map<string, PromptPosted>, listeners: PromptListener[] = []): void {
   let ts = 0;
   nc.subscribe(subjects.allEgress(), {
     queue: subjects.queues.egress,
     callback: (_err, msg) => {
       const req = codecs.egressRequest.decode(msg.data);
       const prompt = req.blocks?.find((b) => typeof b.block_id === 'string' && b.block_id.startsWith('prompt'));
-      if (req.op === 'post' && prompt) prompts.set(`${req.team}/${req.channel}`, { shown: String((prompt.text as { text?: unknown } | undefined)?.text ?? ''), at: performance.now() });
+      if (req.op === 'post' && prompt) {
+        const posted = { shown: String((prompt.text as { text?: unknown } | undefined)?.text ?? ''), at: performance.now() };
+        prompts.set(`${req.team}/${req.channel}`, posted);
+        for (const listener of listeners) listener(req.team, req.channel, posted);
+      }
       msg.respond(codecs.egressReply.encode({ type: MessageTypes.egressReply, ok: true, ts: `1700000000.${String(++ts).padStart(6, '0')}` }));
     },
   });
 }
 
-export async function startActorBench(opts: { hostId?: string; leaseTtlMs?: number; nats?: NatsServer } = {}): Promise<ActorBench> {
+export async function startActorBench(opts: { hostId?: string; leaseTtlMs?: number; nats?: NatsServer; game?: Partial<GameOptions> } = {}): Promise<ActorBench> {
   const nats = opts.nats ?? (await startNatsServer());
   const prefix = 'bench';
   const subjects = createSubjects(prefix);
@@ -62,7 +71,7 @@ export async function startActorBench(opts: { hostId?: string; leaseTtlMs?: numb
     natsUrl: nats.url,
     prefix,
     hostId: opts.hostId ?? 'bench-host',
-    logic: createGameLogic(await loadCorpus()),
+    logic: createGameLogic(await loadCorpus(), opts.game),
     passivateMs: 600_000,
     leaseTtlMs: opts.leaseTtlMs ?? 2_500,
     metricsPort: 0,
@@ -70,7 +79,8 @@ export async function startActorBench(opts: { hostId?: string; leaseTtlMs?: numb
   const nc = await connectNats(nats.url, 'bench-client');
   const stand = await connectNats(nats.url, 'bench-egress');
   const prompts = new Map<string, PromptPosted>();
-  egressStandIn(stand, subjects, prompts);
+  const listeners: PromptListener[] = [];
+  egressStandIn(stand, subjects, prompts, listeners);
   await stand.flush();
   const send = (msg: GameInbound) => sendToGame(nc, subjects, msg, { activate: true, timeoutMs: 10_000, budgetMs: 30_000 });
   return {
@@ -79,6 +89,7 @@ export async function startActorBench(opts: { hostId?: string; leaseTtlMs?: numb
     subjects,
     host,
     prompts,
+    onPrompt: (listener) => listeners.push(listener),
     send,
     startGame: (team, channel, user, text) =>
       send({ type: MessageTypes.gameCommand, team, channel, user, command: 'start', text, lang: 'ko', receivedAt: Date.now() }),
@@ -91,8 +102,8 @@ export async function startActorBench(opts: { hostId?: string; leaseTtlMs?: numb
         await new Promise((r) => setTimeout(r, 20));
       }
     },
-    async stop() {
-      await host.stop().catch(() => undefined);
+    async stop(stopOpts = {}) {
+      await (stopOpts.crash ? host.crash() : host.stop()).catch(() => undefined);
       await Promise.all([nc.close(), stand.close()]);
       if (!opts.nats) await nats.stop();
     },
@@ -102,4 +113,14 @@ export async function startActorBench(opts: { hostId?: string; leaseTtlMs?: numb
 /** Channel ids for game `i`: 100 channels per team, like a cluster of many small workspaces. */
 export function channelOf(i: number): { team: string; channel: string } {
   return { team: `T${Math.floor(i / 100)}`, channel: `C${i}` };
+}
+
+/** Runs `fn` over 0..count-1 with at most `limit` calls in flight. */
+export async function pool(count: number, limit: number, fn: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, count) }, async () => {
+      while (next < count) await fn(next++);
+    }),
+  );
 }

@@ -21,7 +21,7 @@ export interface RunOptions {
   jsonPath?: string;
   /** Progress lines (stderr in the CLI). */
   log(line: string): void;
-  /** A scenario still running after this long is reported as an error so the suite keeps its budget. */
+  /** Overrides every scenario's own timeout (a scenario still running is reported as an error). */
   scenarioTimeoutMs?: number;
 }
 
@@ -58,7 +58,7 @@ function timeout(ms: number, name: string): { promise: Promise<never>; cancel():
 async function runOne(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
   const started = performance.now();
   const base = { name: scenario.name, description: scenario.description };
-  const limit = timeout(options.scenarioTimeoutMs ?? 180_000, scenario.name);
+  const limit = timeout(options.scenarioTimeoutMs ?? scenario.timeoutMs ?? 180_000, scenario.name);
   try {
     const outcome = await Promise.race([scenario.run({ quick: options.quick, log: (line) => options.log(`[${scenario.name}] ${line}`) }), limit.promise]);
     const durationMs = Math.round(performance.now() - started);

@@ -62,6 +62,8 @@ export interface Scenario {
   description: string;
   /** Runs in a few seconds with --quick and needs only nats/redis: the bench test runs these. */
   cheap: boolean;
+  /** Longest the runner waits before reporting an error (default 180 s). */
+  timeoutMs?: number;
   run(ctx: ScenarioContext): Promise<Measured | Skipped>;
 }
 

@@ -1,9 +1,12 @@
 import type { Scenario } from '../types.ts';
 import { actorThroughput } from './actor-throughput.ts';
+import { answerLatency } from './answer-latency.ts';
+import { failover } from './failover.ts';
+import { gamesPerHost } from './games-per-host.ts';
 import { natsBaseline } from './nats-baseline.ts';
 import { rankingIngest } from './ranking-ingest.ts';
 import { resultsPublish } from './results-publish.ts';
 import { scoring } from './scoring.ts';
 
 /** Every scenario in the order `npm run bench` runs them (baselines first, then the cluster). */
-export const scenarios: readonly Scenario[] = [natsBaseline, scoring, resultsPublish, rankingIngest, actorThroughput];
+export const scenarios: readonly Scenario[] = [natsBaseline, scoring, resultsPublish, rankingIngest, actorThroughput, answerLatency, gamesPerHost, failover];

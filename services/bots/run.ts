@@ -100,7 +100,7 @@ export async function runBots(opts: BotsOptions): Promise<BotsSummary> {
     let url = opts.sandboxUrl;
     if (url === undefined) {
       opts.progress?.('starting a local cluster (nats, redis, sandbox, services)…');
-      cluster = await startCluster({ sandbox: { teams: opts.teams, channels: opts.channels, users: opts.players }, logLevel: 'warn' });
+      cluster = await startCluster({ sandbox: { teams: opts.teams, channels: opts.channels, users: opts.players }, readyTimeoutMs: 120_000 });
       url = cluster.sandboxUrl;
     }
     const driver = new SandboxDriver(url);
