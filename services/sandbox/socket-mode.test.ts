@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { describe, test, after } from 'node:test';
 import { LogLevel } from '@slack/web-api';
 import { SocketModeClient } from '@slack/socket-mode';
@@ -57,6 +58,14 @@ describe('socket mode - real SocketModeClient', async () => {
   });
 });
 
+/** Closes a link and waits, so the next test's envelopes can only go to its own link. */
+const shut = async (ws: WebSocket): Promise<void> => {
+  if (ws.readyState === WebSocket.CLOSED) return;
+  const closed = once(ws, 'close');
+  ws.close();
+  await closed;
+};
+
 describe('socket mode - protocol details', async () => {
   const sandbox = await testSandbox({ ackTimeoutMs: 150, pingIntervalMs: 100 });
   const team = sandbox.info.teams[0]!;
@@ -81,10 +90,10 @@ describe('socket mode - protocol details', async () => {
     assert.equal(hello['num_connections'], 1);
     assert.ok(hello['debug_info']);
     assert.deepEqual(hello['connection_info'], { app_id: 'A0SURFINGR' });
+    await shut(first);
     const again = new WebSocket(res.url);
     const status = await new Promise<number>((resolve) => again.once('unexpected-response', (_req, r) => resolve(r.statusCode ?? 0)));
     assert.equal(status, 401);
-    first.close();
   });
 
   test('unacked events_api envelopes are redelivered with retry_attempt up to 3 times; server pings', async () => {
@@ -105,6 +114,7 @@ describe('socket mode - protocol details', async () => {
     assert.equal(payload.event['channel_type'], 'channel');
     assert.equal(events[0]!['accepts_response_payload'], false);
     assert.ok(pings > 0, 'server pinged');
+    await shut(ws);
   });
 
   test('an acked envelope is not redelivered; garbage frames are ignored', async () => {
@@ -116,13 +126,34 @@ describe('socket mode - protocol details', async () => {
     ws.send(JSON.stringify({ envelope_id: event['envelope_id'] }));
     await new Promise((r) => setTimeout(r, 400));
     assert.equal(frames.filter((f) => f['type'] === 'events_api').length, 1);
+    await shut(ws);
   });
 
   test('an unacked slash command is not retried; the user sees operation_timeout', async () => {
-    const { frames } = await open();
+    const { ws, frames } = await open();
     await driver(sandbox.url, 'command', { ...where, command: '/myscore', text: '' });
     await eventually(() => sandbox.workspace.teams.get('T0DEMO0001')!.channels.get('C0GENERAL1')!.messages.find((m) => m.text.includes('operation_timeout') && m.ephemeral_to === 'U0ALICE001'));
     assert.equal(frames.filter((f) => f['type'] === 'slash_commands').length, 1);
+    await shut(ws);
+  });
+
+  test('a click without an app URL arrives as an interactive block_actions envelope', async () => {
+    const { ws, frames } = await open();
+    const team0 = sandbox.info.teams[0]!;
+    const posted = (await (await fetch(`${sandbox.info.apiUrl}chat.postMessage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${team0.botToken}`, 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify({ channel: 'C0GENERAL1', text: 'join?', blocks: [{ type: 'section', block_id: 'join', text: { type: 'mrkdwn', text: 'King of the Keyboard' }, accessory: { type: 'button', action_id: 'king_join', value: 'join', text: { type: 'plain_text', text: 'Join' } } }] }),
+    })).json()) as { ts: string };
+    const clicked = await driver(sandbox.url, 'click', { ...where, message_ts: posted.ts, action_id: 'king_join' });
+    assert.equal(clicked.body['via'], 'socket');
+    const envelope = await eventually(() => frames.find((f) => f['type'] === 'interactive'));
+    ws.send(JSON.stringify({ envelope_id: envelope['envelope_id'] }));
+    const payload = envelope['payload'] as { type: string; actions: Array<{ action_id: string; block_id: string; value: string }> };
+    assert.equal(payload.type, 'block_actions');
+    assert.deepEqual(payload.actions.map((a) => [a.action_id, a.block_id, a.value]), [['king_join', 'join', 'join']]);
+    assert.equal(envelope['accepts_response_payload'], false);
+    await shut(ws);
   });
 
   test('warning keeps the link open; link_disabled closes it', async () => {
