@@ -7,6 +7,7 @@ import { natsBaseline } from './nats-baseline.ts';
 import { rankingIngest } from './ranking-ingest.ts';
 import { resultsPublish } from './results-publish.ts';
 import { scoring } from './scoring.ts';
+import { sockets } from './sockets.ts';
 
 /** Every scenario in the order `npm run bench` runs them (baselines first, then the cluster). */
-export const scenarios: readonly Scenario[] = [natsBaseline, scoring, resultsPublish, rankingIngest, actorThroughput, answerLatency, gamesPerHost, failover];
+export const scenarios: readonly Scenario[] = [natsBaseline, scoring, resultsPublish, rankingIngest, actorThroughput, answerLatency, gamesPerHost, failover, sockets];

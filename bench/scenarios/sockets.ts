@@ -1,0 +1,115 @@
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { codecs, createSubjects, MessageTypes } from '../../protocol/index.ts';
+import { startCluster } from '../../services/common/cluster.ts';
+import { connectNats } from '../../services/common/nats.ts';
+import { round } from '../measure.ts';
+import type { Measured, Scenario, ScenarioContext } from '../types.ts';
+
+const GOAL_SOCKETS = 5_000;
+const GOAL_RATIO = 1.2;
+const BARE = fileURLToPath(new URL('../bare-sockets.ts', import.meta.url));
+
+/** Resident set of another process, the way `ps` sees it. */
+async function rssOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  if (!kb) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(kb) * 1024;
+}
+
+async function socketsOpen(sandboxUrl: string): Promise<number> {
+  const res = await fetch(new URL('/sandbox/v1/sockets', sandboxUrl));
+  return ((await res.json()) as { total: number }).total;
+}
+
+async function waitSockets(sandboxUrl: string, count: number, timeoutMs: number): Promise<void> {
+  const until = performance.now() + timeoutMs;
+  while ((await socketsOpen(sandboxUrl)) < count) {
+    if (performance.now() > until) throw new Error(`only ${await socketsOpen(sandboxUrl)} of ${count} sockets open after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Settled memory: the process has stopped allocating for its connections. */
+const settle = () => new Promise((r) => setTimeout(r, 2_000));
+
+async function run(ctx: ScenarioContext): Promise<Measured> {
+  const teams = ctx.quick ? 50 : GOAL_SOCKETS;
+  const prefix = 'benchsock';
+  ctx.log(`sandbox with ${teams} teams and one connection supervisor`);
+  const cluster = await startCluster({
+    services: ['connection-supervisor'],
+    prefix,
+    sandbox: { teams },
+    readyTimeoutMs: 120_000,
+    // Sockets must stay open while measured: no idle expiry during the run.
+    env: { SF_SUPERVISOR_IDLE_MS: String(3_600_000) },
+  });
+  const nc = await connectNats(cluster.natsUrl, 'bench-sockets');
+  try {
+    const subjects = createSubjects(prefix);
+    const supervisor = cluster.service('connection-supervisor-1');
+    await settle();
+    const idleRss = await rssOf(supervisor.pid);
+    let t = performance.now();
+    for (const team of cluster.sandbox.teams) {
+      nc.publish(subjects.teamActive(team.teamId), codecs.teamActive.encode({ type: MessageTypes.teamActive, team: team.teamId, reason: 'admin', at: Date.now() }));
+    }
+    await waitSockets(cluster.sandboxUrl, teams, 240_000);
+    const supervisorOpenMs = performance.now() - t;
+    await settle();
+    const supervisorHeld = await socketsOpen(cluster.sandboxUrl);
+    const supervisorPer = ((await rssOf(supervisor.pid)) - idleRss) / teams;
+    ctx.log(`supervisor holds ${supervisorHeld} sockets; now ${teams} bare SocketModeClients in a child process`);
+
+    const child = spawn(process.execPath, ['--import', 'tsx', BARE], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const lines = createInterface({ input: child.stdout! });
+      const first = new Promise<string>((resolve) => lines.once('line', resolve));
+      await settle();
+      const bareIdleRss = await rssOf(child.pid!);
+      t = performance.now();
+      child.stdin!.write(`${JSON.stringify({ apiUrl: cluster.sandbox.apiUrl, tokens: cluster.sandbox.teams.map((x) => x.appToken) })}\n`);
+      const bare = JSON.parse(await first) as { opened: number; failed: number };
+      const bareOpenMs = performance.now() - t;
+      await settle();
+      const barePer = ((await rssOf(child.pid!)) - bareIdleRss) / teams;
+      const measured = { label: 'supervisor RSS per socket', value: round(supervisorPer), unit: 'bytes' };
+      const baseline = { label: 'bare SocketModeClient RSS per socket', value: round(barePer), unit: 'bytes' };
+      const ratio = supervisorPer / barePer;
+      return {
+        measured,
+        baseline,
+        ratio,
+        figures: [
+          measured,
+          baseline,
+          { label: 'sockets held by one supervisor', value: supervisorHeld, unit: 'sockets' },
+          { label: 'supervisor: all sockets open after', value: round(supervisorOpenMs), unit: 'ms' },
+          { label: `bare clients opened (${bare.failed} failed)`, value: bare.opened, unit: 'sockets' },
+          { label: 'bare: all sockets open after', value: round(bareOpenMs), unit: 'ms' },
+        ],
+        goal: { text: `≥ ${GOAL_SOCKETS.toLocaleString('en-US')} sockets, ≤ ${GOAL_RATIO}× bare RSS per socket`, pass: supervisorHeld >= GOAL_SOCKETS && ratio <= GOAL_RATIO },
+        notes: ['RSS growth of each process (from /proc) from idle to holding every team socket, divided by the team count; both against the same sandbox'],
+      };
+    } finally {
+      child.stdin!.end();
+      child.kill();
+    }
+  } finally {
+    await nc.close();
+    await cluster.stop();
+  }
+}
+
+export const sockets: Scenario = {
+  name: 'sockets',
+  description: 'idle team sockets one connection supervisor holds, RSS per socket vs bare SocketModeClient instances',
+  cheap: false,
+  timeoutMs: 420_000,
+  run,
+};
