@@ -7,6 +7,7 @@ import { register as ranking } from './ranking.ts';
 import { register as tokens } from './tokens.ts';
 import { register as sandbox } from './sandbox.ts';
 import { register as status } from './status.ts';
+import { register as score } from './score.ts';
 
 /** Each entry adds one subcommand. Add yours here (one import, one line). */
 export const commands: Array<(program: Command) => void> = [
@@ -18,4 +19,5 @@ export const commands: Array<(program: Command) => void> = [
   tokens,
   sandbox,
   status,
+  score,
 ];
