@@ -136,7 +136,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
       const parsed = parseParams(req.headers['content-type'], body);
       if (!parsed.ok) {
-        logger.info({ path, reason: parsed.reason }, 'web api: bad body');
+        logger.warn({ path, reason: parsed.reason }, 'web api: bad body');
         return sendJson(res, 200, { ok: false, error: 'invalid_arguments' });
       }
       const params = { ...Object.fromEntries(url.searchParams), ...parsed.params };

@@ -18,17 +18,14 @@ export interface Recorded {
 }
 
 /** A tiny app: records every request and answers with what `reply` returns (default 200 ""). */
-export async function recordingApp(reply: (req: Recorded) => { status?: number; type?: string; body?: string } = () => ({})): Promise<{ url: string; requests: Recorded[]; next(path: string): Promise<Recorded> }> {
+export async function recordingApp(reply: (req: Recorded) => { status?: number; type?: string; body?: string } = () => ({})): Promise<{ url: string; requests: Recorded[] }> {
   const requests: Recorded[] = [];
-  const waiters: Array<{ path: string; resolve: (r: Recorded) => void }> = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const recorded = { path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
       requests.push(recorded);
-      const waiter = waiters.findIndex((w) => w.path === recorded.path);
-      if (waiter >= 0) waiters.splice(waiter, 1)[0]?.resolve(recorded);
       const answer = reply(recorded);
       res.writeHead(answer.status ?? 200, { 'content-type': answer.type ?? 'text/plain' });
       res.end(answer.body ?? '');
@@ -39,9 +36,6 @@ export async function recordingApp(reply: (req: Recorded) => { status?: number; 
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
-    next: (path) => {
-      return new Promise<Recorded>((resolve) => waiters.push({ path, resolve }));
-    },
   };
 }
 

@@ -146,32 +146,30 @@ function postEphemeral(ctx: Ctx): Record<string, unknown> {
   return { ok: true, message_ts: message.ts };
 }
 
-/** The bot's own, non-ephemeral message in the channel named by `channel` + `ts`. */
-function ownMessage(ctx: Ctx, forbidden: string): { channel: SandboxChannel; message: StoredMessage } | Record<string, unknown> {
+/** The bot's own, non-ephemeral message named by `channel` + `ts`, or Slack's error for why not. */
+function ownMessage(ctx: Ctx, forbidden: string): { ok: true; channel: SandboxChannel; message: StoredMessage } | { ok: false; error: string } {
   const channel = channelOf(ctx);
-  if (!channel) return fail('channel_not_found');
+  if (!channel) return { ok: false, error: 'channel_not_found' };
   const message = ctx.deps.workspace.find(channel, str(ctx.call.params, 'ts') ?? '');
-  if (!message || message.ephemeral_to !== undefined) return fail('message_not_found');
-  if (message.bot_id !== ctx.team.botId) return fail(forbidden);
-  return { channel, message };
+  if (!message || message.ephemeral_to !== undefined) return { ok: false, error: 'message_not_found' };
+  if (message.bot_id !== ctx.team.botId) return { ok: false, error: forbidden };
+  return { ok: true, channel, message };
 }
 
 function update(ctx: Ctx): Record<string, unknown> {
   const found = ownMessage(ctx, 'cant_update_message');
-  if (!('message' in found)) return found;
+  if (!found.ok) return fail(found.error);
   const content = readContent(ctx.call.params);
   if (!content.ok) return fail(content.error);
-  const { channel, message } = found as { channel: SandboxChannel; message: StoredMessage };
-  const updated = ctx.deps.workspace.edit(ctx.team, channel, message, { ...content.content, editor: ctx.team.bot.id });
-  return { ok: true, channel: channel.id, ts: updated.ts, text: updated.text, message: { ...wireMessage(updated), bot_profile: botProfile(ctx.team) } };
+  const updated = ctx.deps.workspace.edit(ctx.team, found.channel, found.message, { ...content.content, editor: ctx.team.bot.id });
+  return { ok: true, channel: found.channel.id, ts: updated.ts, text: updated.text, message: { ...wireMessage(updated), bot_profile: botProfile(ctx.team) } };
 }
 
 function remove(ctx: Ctx): Record<string, unknown> {
   const found = ownMessage(ctx, 'cant_delete_message');
-  if (!('message' in found)) return found;
-  const { channel, message } = found as { channel: SandboxChannel; message: StoredMessage };
-  ctx.deps.workspace.remove(ctx.team, channel, message.ts);
-  return { ok: true, channel: channel.id, ts: message.ts };
+  if (!found.ok) return fail(found.error);
+  ctx.deps.workspace.remove(ctx.team, found.channel, found.message.ts);
+  return { ok: true, channel: found.channel.id, ts: found.message.ts };
 }
 
 function conversationsList(ctx: Ctx): Record<string, unknown> {
