@@ -191,7 +191,7 @@ export class ActorCell<S> {
       return;
     }
     const now = clock.now();
-    if (!directory.valid(now)) {
+    if (!directory.valid()) {
       this.fence('membership lapsed');
       if (msg) replyError(msg, ActorHostErrorCodes.LEASE_LOST, 'host lost its membership; retry');
       return;
@@ -287,7 +287,7 @@ export class ActorCell<S> {
       } catch (err) {
         const e = asSurfingerError(err);
         // NATS unreachable (e.g. a nats-server restart): keep the mailbox blocked and retry while we may.
-        if (e.code === ActorHostErrorCodes.LEASE_LOST || this.stopped || !directory.valid(clock.now())) {
+        if (e.code === ActorHostErrorCodes.LEASE_LOST || this.stopped || !directory.valid()) {
           throw e.code === ActorHostErrorCodes.LEASE_LOST ? e : new SurfingerError(ActorHostErrorCodes.LEASE_LOST, 'lost ownership while committing', { cause: err });
         }
         this.log.warn({ err: e.message, attempt }, 'snapshot write failed; retrying');

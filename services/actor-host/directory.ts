@@ -54,6 +54,7 @@ export class Directory {
     private readonly kv: { members: KV; leases: KV },
     readonly hostId: string,
     readonly ttlMs: number,
+    /** Wall time shared by all hosts (lease expiry is compared across processes), not game time. */
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly events: DirectoryEvents,
@@ -113,7 +114,7 @@ export class Directory {
         this.loseMembership();
       } else {
         this.log.warn({ err: (err as Error).message, msLeft: this.expiresAt - now }, 'membership renewal failed; retrying');
-        if (!this.valid(this.clock.now())) this.loseMembership();
+        if (!this.valid()) this.loseMembership();
       }
     }
   }
@@ -125,8 +126,8 @@ export class Directory {
   }
 
   /** True while our membership is certainly alive in every other host's eyes. */
-  valid(now: number): boolean {
-    if (!this.lost && now >= this.expiresAt - this.guardMs) this.loseMembership();
+  valid(): boolean {
+    if (!this.lost && this.clock.now() >= this.expiresAt - this.guardMs) this.loseMembership();
     return !this.lost;
   }
 
@@ -136,20 +137,16 @@ export class Directory {
   }
 
   /** Alive by the latest watched membership record (used by the orphan scan). */
-  isAlive(hostId: string | null, incarnation: string | null, now: number): boolean {
+  isAlive(hostId: string | null, incarnation: string | null): boolean {
     if (hostId === null) return false;
     const m = this.members.get(hostId);
-    return m !== undefined && m.incarnation === incarnation && m.expiresAt > now;
-  }
-
-  liveHosts(now: number): MemberRecord[] {
-    return [...this.members.values()].filter((m) => m.expiresAt > now);
+    return m !== undefined && m.incarnation === incarnation && m.expiresAt > this.clock.now();
   }
 
   /** Leases that need a new owner: busy, and released or owned by a dead membership. */
-  orphans(now: number): string[] {
+  orphans(): string[] {
     const out: string[] = [];
-    for (const [key, { lease }] of this.leases) if (lease.busy && !this.isAlive(lease.hostId, lease.incarnation, now)) out.push(key);
+    for (const [key, { lease }] of this.leases) if (lease.busy && !this.isAlive(lease.hostId, lease.incarnation)) out.push(key);
     return out;
   }
 
@@ -161,7 +158,7 @@ export class Directory {
   async claim(key: string, busy: boolean): Promise<ClaimResult> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const now = this.clock.now();
-      if (!this.valid(now)) throw new SurfingerError(ActorHostErrorCodes.LEASE_LOST, 'this host has no live membership');
+      if (!this.valid()) throw new SurfingerError(ActorHostErrorCodes.LEASE_LOST, 'this host has no live membership');
       const entry = await this.kv.leases.get(key);
       const mine: LeaseRecord = { hostId: this.hostId, incarnation: this.incarnation, busy, at: now };
       try {

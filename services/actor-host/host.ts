@@ -118,7 +118,8 @@ export class Host<S> {
       ...this.stats,
       heapUsed: process.memoryUsage().heapUsed,
       draining: this.draining,
-      at: this.o.clock.now(),
+      // Wall time: compared with other processes' reports, unlike game time.
+      at: Date.now(),
     };
     this.loads.set(this.hostId, load);
     this.o.nc.publish(this.o.subjects.hostLoad(this.hostId), codecs.hostLoad.encode(load));
@@ -145,7 +146,7 @@ export class Host<S> {
   }
 
   private leastLoaded(): HostLoad | null {
-    const fresh = this.o.clock.now() - 3 * this.loadIntervalMs;
+    const fresh = Date.now() - 3 * this.loadIntervalMs;
     let best: HostLoad | null = null;
     for (const load of this.loads.values()) {
       if (load.draining || load.at < fresh) continue;
@@ -176,9 +177,9 @@ export class Host<S> {
 
   /** Running games whose owner died or left: claim them (CAS decides between hosts) and resume them. */
   private async adoptOrphans(): Promise<void> {
-    const { directory, clock } = this.o;
-    if (this.draining || !directory.valid(clock.now())) return;
-    const orphans = directory.orphans(clock.now()).filter((k) => !this.actors.has(k) && !this.activating.has(k));
+    const { directory } = this.o;
+    if (this.draining || !directory.valid()) return;
+    const orphans = directory.orphans().filter((k) => !this.actors.has(k) && !this.activating.has(k));
     // Shuffled, so surviving hosts start on different games and share the adoption work.
     for (let i = orphans.length - 1; i > 0; i--) {
       const j = Math.floor(Math.random() * (i + 1));

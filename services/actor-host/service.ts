@@ -64,7 +64,7 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
     { members, leases },
     opts.hostId,
     opts.leaseTtlMs,
-    clock,
+    systemClock,
     log,
     { onMembershipLost: () => host.membershipLost(), onLeaseChanged: (key, _lease, rev) => host.leaseChanged(key, rev) },
     () => metrics.renewFailures.inc(),
@@ -97,7 +97,7 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
   addEndpoint(service, 'activate-on', { subject: subjects.activateOn(opts.hostId), input: codecs.activate, output: codecs.activated, log, handle: (req) => host.handleActivate(req) });
   await nc.flush();
 
-  const ops = await startOpsServer({ port: opts.metricsPort, host: opts.metricsHost, registry, healthy: () => !nc.isClosed() && directory.valid(clock.now()) });
+  const ops = await startOpsServer({ port: opts.metricsPort, host: opts.metricsHost, registry, healthy: () => !nc.isClosed() && directory.valid() });
 
   return {
     host: host as Host<unknown>,

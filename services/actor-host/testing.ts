@@ -1,4 +1,5 @@
 import type { NatsConnection } from 'nats';
+import type { GameLogic } from '../../actors/contract.ts';
 import { codecs, MessageTypes, type EgressRequest, type GameInbound, type ResultMessage, type Subjects } from '../../protocol/index.ts';
 import { createLogger, type Logger } from '../common/logger.ts';
 import type { Infra } from '../../test/support/harness.ts';
@@ -25,14 +26,14 @@ export function collectingLogger(): { log: Logger; lines: LogLine[] } {
 export async function startTestHost(
   infra: Infra,
   hostId: string,
-  opts: { passivateMs?: number; leaseTtlMs?: number; clock?: Clock; log?: Logger } = {},
+  opts: { passivateMs?: number; leaseTtlMs?: number; clock?: Clock; log?: Logger; logic?: GameLogic<unknown> } = {},
 ): Promise<RunningActorHost> {
   return start({
     log: opts.log ?? createLogger('actor-host', { level: 'silent' }),
     natsUrl: infra.nats.url,
     prefix: infra.subjects.prefix,
     hostId,
-    logic: createTestLogic(),
+    logic: opts.logic ?? (createTestLogic() as GameLogic<unknown>),
     passivateMs: opts.passivateMs ?? 60_000,
     leaseTtlMs: opts.leaseTtlMs ?? 1_500,
     metricsPort: 0,
