@@ -81,7 +81,7 @@ describe('socket mode - protocol details', async () => {
     return { ws, frames };
   };
 
-  test('hello has num_connections, debug_info and connection_info; tickets are single-use', async () => {
+  test('hello has num_connections, debug_info and connection_info; pings answered; tickets are single-use', async () => {
     const res = (await (await fetch(`${sandbox.info.apiUrl}apps.connections.open`, { method: 'POST', headers: { authorization: `Bearer ${team.appToken}` } })).json()) as { url: string };
     const first = new WebSocket(res.url);
     after(() => first.terminate());
@@ -90,6 +90,9 @@ describe('socket mode - protocol details', async () => {
     assert.equal(hello['num_connections'], 1);
     assert.ok(hello['debug_info']);
     assert.deepEqual(hello['connection_info'], { app_id: 'A0SURFINGR' });
+    const pong = once(first, 'pong');
+    first.ping(Buffer.from('are you there'));
+    assert.equal(String((await pong)[0]), 'are you there', 'client pings are answered');
     await shut(first);
     const again = new WebSocket(res.url);
     const status = await new Promise<number>((resolve) => again.once('unexpected-response', (_req, r) => resolve(r.statusCode ?? 0)));
