@@ -53,7 +53,15 @@ function instanceTable(lang: Lang, rows: ClusterInstance[], cols: Array<[label: 
   const t = pageTexts(lang);
   if (rows.length === 0) return html`<p class="muted">${t.clusterUnavailable}</p>`;
   return html`<table><thead><tr><th>${t.colInstance}</th>${cols.map(([label]) => html`<th class="num">${label}</th>`)}</tr></thead><tbody>
-${rows.map((r) => html`<tr><td class="mono">${r.id}</td>${cols.map(([, field]) => html`<td class="num">${String(r.data[field] ?? '–')}</td>`)}</tr>`)}</tbody></table>`;
+${rows.map((r) => html`<tr><td class="mono">${r.id}</td>${cols.map(([, field]) => html`<td class="num">${cell(r.data[field])}</td>`)}</tr>`)}</tbody></table>`;
+}
+
+/** A stats value as a count: services report some as lists or maps (e.g. a supervisor's teams). */
+function cell(value: unknown): string {
+  if (typeof value === 'number') return value.toLocaleString();
+  if (Array.isArray(value)) return String(value.length);
+  if (typeof value === 'object' && value !== null) return String(Object.keys(value).length);
+  return value === undefined ? '–' : String(value);
 }
 
 function sum(rows: ClusterInstance[], field: string): number {

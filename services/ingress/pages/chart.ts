@@ -20,8 +20,10 @@ export function barChart(points: ReadonlyArray<{ label: string; value: number }>
   const parts: string[] = [];
   for (const frac of [0, 0.5, 1]) {
     const v = top * frac;
+    // Games are whole numbers: a gridline at 0.5 would only confuse.
+    if (!Number.isInteger(v)) continue;
     parts.push(`<line class="axis" x1="${pad.left}" x2="${width - pad.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/>`);
-    parts.push(`<text x="${pad.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${Number.isInteger(v) ? v : v.toFixed(1)}</text>`);
+    parts.push(`<text x="${pad.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v}</text>`);
   }
   points.forEach((p, i) => {
     const x = pad.left + i * step + (step - barW) / 2;
