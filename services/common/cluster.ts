@@ -37,7 +37,8 @@ export interface SandboxInfo {
   apiUrl: string;
   uiUrl: string;
   teams: SandboxTeam[];
-  [extra: string]: unknown;
+  /** The app's OAuth client credentials. */
+  app?: { appId: string; clientId: string; clientSecret: string };
 }
 
 export interface ClusterOptions {
@@ -239,8 +240,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const sandboxProc = await launch({
       name: 'sandbox',
       id: 'sandbox',
-      entry: 'services/sandbox/main.ts',
-      args: sandboxArgs,
+      // The sandbox is a tool, not a service: it runs through its CLI command.
+      entry: 'cli/main.ts',
+      args: ['sandbox', ...sandboxArgs],
       env: { SF_LOG_LEVEL: options.logLevel ?? 'info' },
       logDir,
       readyTimeoutMs,
@@ -266,8 +268,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       SF_TOKEN_KEYS: `local:${randomBytes(32).toString('base64')}`,
       SF_ADMIN_USER: 'admin',
       SF_ADMIN_PASSWORD: randomBytes(9).toString('base64url'),
-      ...(typeof sandbox.clientId === 'string' ? { SF_SLACK_CLIENT_ID: sandbox.clientId } : {}),
-      ...(typeof sandbox.clientSecret === 'string' ? { SF_SLACK_CLIENT_SECRET: sandbox.clientSecret } : {}),
+      ...(sandbox.app ? { SF_SLACK_CLIENT_ID: sandbox.app.clientId, SF_SLACK_CLIENT_SECRET: sandbox.app.clientSecret } : {}),
       ...options.env,
     };
 
