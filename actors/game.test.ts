@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { GameResult, RoundResult, isSubjectToken } from '../protocol/index.ts';
+import { GameResult, MessageTypes, RoundResult, isSubjectToken } from '../protocol/index.ts';
 import type { ActorEvent, Effect } from './contract.ts';
 import { makeGameId } from './game.ts';
 import type { GameOptions } from './game.ts';
@@ -14,8 +14,8 @@ import { timeLimitMs } from './timing.ts';
 
 type Driver = ReturnType<typeof createDriver>;
 
-const rounds = (d: Driver) => d.published().filter((r) => r.type === 'surfinger.result.v1.round').map((r) => RoundResult.parse(r));
-const finals = (d: Driver) => d.published().filter((r) => r.type === 'surfinger.result.v1.game').map((r) => GameResult.parse(r));
+const rounds = (d: Driver) => d.published().filter((r) => r.type === MessageTypes.roundResult).map((r) => RoundResult.parse(r));
+const finals = (d: Driver) => d.published().filter((r) => r.type === MessageTypes.gameResult).map((r) => GameResult.parse(r));
 const ofType = <T extends Effect['type']>(fx: readonly Effect[], type: T) => fx.filter((e): e is Extract<Effect, { type: T }> => e.type === type);
 const promptBlock = (e: Effect) => ('blocks' in e ? e.blocks : undefined)?.find((b) => typeof b.block_id === 'string' && b.block_id.startsWith('prompt'));
 
@@ -42,7 +42,7 @@ describe('game - normal mode', () => {
     ]);
     assert.equal(round.entries[0]?.user, 'U1');
     assert.equal(round.entries[0]?.accuracy, 100);
-    assert.ok(round.entries[1]!.accuracy < 100);
+    assert.equal(round.entries[1]!.accuracy < 100, true);
     assert.deepEqual(round.winners, ['U1']);
     assert.equal(round.resultId, `${round.gameId}:1`);
     assert.equal(round.mode, 'normal');
@@ -50,7 +50,7 @@ describe('game - normal mode', () => {
     assert.equal(final.resultId, `${round.gameId}:final`);
     assert.equal(final.champion, 'U1');
     assert.equal(final.rounds, 1);
-    assert.ok(d.logic.isIdle(d.state));
+    assert.equal(d.logic.isIdle(d.state), true);
     assert.equal(d.logic.nextDeadline(d.state), null);
     assert.equal(d.logic.gameId(d.state), round.gameId);
   });
@@ -82,8 +82,8 @@ describe('game - normal mode', () => {
     const d = createDriver();
     d.start('');
     assert.equal(d.logic.gameId(d.state), makeGameId('T1', 'C1', T0));
-    assert.ok(isSubjectToken(makeGameId('T1', 'C1', T0)));
-    assert.ok(isSubjectToken(makeGameId('T.x*>', 'C 1', T0)));
+    assert.equal(isSubjectToken(makeGameId('T1', 'C1', T0)), true);
+    assert.equal(isSubjectToken(makeGameId('T.x*>', 'C 1', T0)), true);
   });
 
   test('/start while a game runs says so and changes nothing', () => {
@@ -102,14 +102,14 @@ describe('game - normal mode', () => {
     const [fx] = d.start('round 99', 'U1', 'ko');
     assert.equal(fx?.type, 'reply');
     assert.match((fx as { text: string }).text, /사용법/);
-    assert.ok(d.logic.isIdle(d.state));
+    assert.equal(d.logic.isIdle(d.state), true);
   });
 
   test('a language without sentences is answered politely', () => {
     const d = createDriver({}, 1, { ko: CORPUS.ko, en: [] });
     const [fx] = d.start('', 'U1', 'en');
     assert.match((fx as { text: string }).text, /no sentences/);
-    assert.ok(d.logic.isIdle(d.state));
+    assert.equal(d.logic.isIdle(d.state), true);
   });
 
   test('prompts come from the difficulty levels and the language', () => {
@@ -118,8 +118,8 @@ describe('game - normal mode', () => {
         const d = createDriver({}, seed);
         d.start(difficulty, 'U1', 'en');
         const round = d.state.game!.round!;
-        assert.ok((levels as readonly number[]).includes(round.level), `${difficulty} drew level ${round.level}`);
-        assert.ok(round.promptId.startsWith('en-'));
+        assert.equal((levels as readonly number[]).includes(round.level), true, `${difficulty} drew level ${round.level}`);
+        assert.equal(round.promptId.startsWith('en-'), true);
       }
     }
   });
@@ -147,7 +147,7 @@ describe('game - normal mode', () => {
       ['U1', exact, 500],
     ]);
     assert.equal(round.entries.length, 1);
-    assert.ok(round.entries[0]!.accuracy < 100);
+    assert.equal(round.entries[0]!.accuracy < 100, true);
   });
 
   test('any user may answer a normal game, even one never seen before', () => {
@@ -203,7 +203,7 @@ describe('game - normal mode', () => {
   test('implausibly fast answers are flagged and not ranked', () => {
     const { round, final } = playNormal([['U1', exact, 100]]);
     const e = round.entries[0]!;
-    assert.ok(e.speed > 1_500);
+    assert.equal(e.speed > 1_500, true);
     assert.deepEqual([e.flagged, e.rank], [true, null]);
     assert.deepEqual(round.winners, []);
     assert.equal(final.champion, null);
@@ -224,14 +224,14 @@ describe('game - normal mode', () => {
     assert.equal(r!.entries.find((e) => e.user === 'U1')!.flagged, true);
     const u2 = r!.entries.find((e) => e.user === 'U2')!;
     assert.equal(u2.flagged, false);
-    assert.ok(u2.wpm !== null && u2.wpm > 0);
+    assert.equal(u2.wpm !== null && u2.wpm > 0, true);
   });
 
   test('nobody answering ends the game with no champion', () => {
     const { round, final, d } = playNormal([]);
     assert.deepEqual(round.entries, []);
     assert.equal(final.champion, null);
-    assert.ok(d.effects.some((e) => e.type === 'post' && /Nobody|아무도/.test(e.text)));
+    assert.equal(d.effects.some((e) => e.type === 'post' && /Nobody|아무도/.test(e.text)), true);
   });
 
   test('the "N answered" line updates at most once a second, and a pending count is flushed by a tick', () => {
@@ -265,7 +265,7 @@ describe('game - exit', () => {
     assert.match((fx[0] as { text: string }).text, /stopped/);
     const [final] = finals(d);
     assert.deepEqual([final!.exitedBy, final!.rounds, final!.champion], ['U1', 0, null]);
-    assert.ok(d.logic.isIdle(d.state));
+    assert.equal(d.logic.isIdle(d.state), true);
     assert.equal(rounds(d).length, 0, 'the unfinished round is not recorded');
   });
 
@@ -308,8 +308,8 @@ describe('game - round mode', () => {
     assert.equal(final!.champion, 'U1');
     assert.deepEqual(final!.totals.map((x) => [x.user, x.rounds]), [['U1', 3], ['U2', 2]]);
     const u1 = rs.reduce((sum, r) => sum + r.entries.find((e) => e.user === 'U1')!.score, 0);
-    assert.ok(Math.abs(final!.totals[0]!.score - u1) < 0.2);
-    assert.ok(d.effects.some((e) => e.type === 'post' && e.key.endsWith(':final')));
+    assert.equal(Math.abs(final!.totals[0]!.score - u1) < 0.2, true);
+    assert.equal(d.effects.some((e) => e.type === 'post' && e.key.endsWith(':final')), true);
   });
 
   test('rounds are separated by a pause before the next countdown', () => {
@@ -360,10 +360,10 @@ describe('game - King of the Keyboard', () => {
   test('fewer than two players: cancelled politely, recorded with no rounds', () => {
     const d = kok(['U1']);
     d.advance(20_000);
-    assert.ok(d.effects.some((e) => e.type === 'post' && /최소 2명/.test(e.text)));
+    assert.equal(d.effects.some((e) => e.type === 'post' && /최소 2명/.test(e.text)), true);
     const [final] = finals(d);
     assert.deepEqual([final!.rounds, final!.champion, final!.mode], [0, null, 'kok']);
-    assert.ok(d.logic.isIdle(d.state));
+    assert.equal(d.logic.isIdle(d.state), true);
   });
 
   test('the lowest scorer and the missed are out each round; the last one standing is crowned', () => {
@@ -379,7 +379,7 @@ describe('game - King of the Keyboard', () => {
     const [final] = finals(d);
     assert.equal(final!.champion, 'U2');
     assert.equal(final!.rounds, 2);
-    assert.ok(d.effects.some((e) => e.type === 'post' && e.text.includes('<@U2>님이 키보드의 왕')));
+    assert.equal(d.effects.some((e) => e.type === 'post' && e.text.includes('<@U2>님이 키보드의 왕')), true);
     r1 = rounds(d)[1];
     assert.deepEqual(r1!.entries.map((e) => [e.user, e.eliminated]), [['U2', false], ['U1', true]]);
   });
@@ -393,7 +393,7 @@ describe('game - King of the Keyboard', () => {
     d.say('U1', d.target());
     d.say('U2', d.target().slice(1));
     assert.equal(rounds(d).length, 1);
-    assert.ok(d.now < deadline);
+    assert.equal(d.now < deadline, true);
   });
 
   test('non-players and eliminated players cannot answer', () => {
@@ -427,7 +427,7 @@ describe('game - King of the Keyboard', () => {
     const [final] = finals(d);
     assert.equal(final!.champion, null);
     assert.deepEqual(rounds(d)[0]!.missed, ['U1', 'U2', 'U3']);
-    assert.ok(d.effects.some((e) => e.type === 'post' && e.text.includes('왕 없이')));
+    assert.equal(d.effects.some((e) => e.type === 'post' && e.text.includes('왕 없이')), true);
   });
 
   test('at the round cap the standing player with the best total is crowned', () => {
@@ -473,9 +473,9 @@ describe('game - missions', () => {
   test('every mission is drawn for some seed, with a banner on the countdown and the prompt', () => {
     for (const mission of MISSIONS) {
       const d = withMission(mission);
-      assert.ok(d.effects.some((e) => e.type === 'post' && e.blocks?.some((b) => b.block_id === 'mission')));
+      assert.equal(d.effects.some((e) => e.type === 'post' && e.blocks?.some((b) => b.block_id === 'mission')), true);
       d.toPrompt();
-      assert.ok(ofType(d.effects, 'post').at(-1)!.blocks!.some((b) => b.block_id === 'mission'));
+      assert.equal(ofType(d.effects, 'post').at(-1)!.blocks!.some((b) => b.block_id === 'mission'), true);
     }
   });
 
@@ -489,7 +489,7 @@ describe('game - missions', () => {
       d.advance(1);
       if (d.state.game?.round?.mission) seen++;
     }
-    assert.ok(seen > 5 && seen < 35, `missions in ${seen} of 40`);
+    assert.equal(seen > 5 && seen < 35, true, `missions in ${seen} of 40`);
   });
 
   test('reverse: typing the sentence backwards is 100%, typing it forwards is not', () => {
@@ -608,7 +608,7 @@ describe('game - robustness', () => {
           d.now += gap;
           d.send(e);
           assert.deepEqual(JSON.parse(JSON.stringify(d.state)), d.state);
-          for (const p of d.published()) (p.type === 'surfinger.result.v1.round' ? RoundResult : GameResult).parse(p);
+          for (const p of d.published()) (p.type === MessageTypes.roundResult ? RoundResult : GameResult).parse(p);
         }
         assert.equal(d.state.broken, null);
       }),
@@ -625,7 +625,7 @@ describe('game - robustness', () => {
     const r = d.logic.step(corrupt, { type: 'tick' }, d.now + 10_000);
     assert.equal(r.state.game, null);
     assert.equal(r.state.broken?.code, 'SF_ERR_GAME_BROKEN');
-    assert.ok(d.logic.isIdle(r.state));
+    assert.equal(d.logic.isIdle(r.state), true);
     assert.equal(r.effects[0]?.type, 'post');
     const again = d.logic.step(r.state, { type: 'command', user: 'U1', command: 'start', text: '', lang: 'en' }, d.now + 11_000);
     assert.equal(again.state.broken, null);

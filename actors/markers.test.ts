@@ -8,13 +8,13 @@ test('markers - every gap between two characters gets one marker', () => {
   const shown = insertMarkers('가나다', new Rng(3));
   const chars = Array.from(shown);
   assert.equal(chars.length, 5);
-  assert.ok(MARKERS.includes(chars[1] as (typeof MARKERS)[number]));
-  assert.ok(MARKERS.includes(chars[3] as (typeof MARKERS)[number]));
+  assert.equal(MARKERS.includes(chars[1] as (typeof MARKERS)[number]), true);
+  assert.equal(MARKERS.includes(chars[3] as (typeof MARKERS)[number]), true);
 });
 
 test('markers - a copy of any two adjacent characters carries a marker', () => {
   const shown = insertMarkers('hello', new Rng(9));
-  assert.ok(hasMarkers(shown.slice(0, 3)));
+  assert.equal(hasMarkers(shown.slice(0, 3)), true);
 });
 
 test('markers - stripping restores the text exactly', () => {

@@ -9,7 +9,7 @@ const actionIds = (blocks: Blocks) =>
 test('render - help lists every command in both languages', () => {
   for (const lang of ['ko', 'en'] as const) {
     const { text, blocks } = renderHelp(lang);
-    for (const cmd of ['/helpgame', '/lang', '/start', '/exit', '/myscore', '/rank', '/score', '/badge']) assert.ok(text.includes(cmd), `${lang} ${cmd}`);
+    for (const cmd of ['/helpgame', '/lang', '/start', '/exit', '/myscore', '/rank', '/score', '/badge']) assert.equal(text.includes(cmd), true, `${lang} ${cmd}`);
     Blocks.parse(blocks);
   }
 });
@@ -17,14 +17,14 @@ test('render - help lists every command in both languages', () => {
 test('render - the language picker has 한국어 and English buttons', () => {
   const { blocks } = renderLangPicker('en');
   assert.deepEqual(actionIds(blocks), ['lang_ko', 'lang_en']);
-  assert.ok(JSON.stringify(blocks).includes('한국어'));
+  assert.equal(JSON.stringify(blocks).includes('한국어'), true);
 });
 
 test('render - the prompt block holds exactly the shown sentence', () => {
   const { blocks } = renderPrompt('ko', { round: 2, shown: 'a\u200Bb', mission: 'reverse', timeLimitMs: 6_000, answered: 0 });
   const prompt = blocks.find((b) => typeof b.block_id === 'string' && b.block_id.startsWith('prompt'));
   assert.deepEqual(prompt?.text, { type: 'plain_text', text: 'a\u200Bb', emoji: false });
-  assert.ok(blocks.some((b) => b.block_id === 'mission'));
+  assert.equal(blocks.some((b) => b.block_id === 'mission'), true);
 });
 
 test('render - results list ranked, pasted and missed players, marking the eliminated', () => {

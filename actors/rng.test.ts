@@ -12,8 +12,8 @@ test('rng - values are in [0, 1) and seeds stay uint32', () => {
   let seed = 0;
   for (let i = 0; i < 10_000; i++) {
     const d = draw(seed);
-    assert.ok(d.value >= 0 && d.value < 1);
-    assert.ok(Number.isInteger(d.seed) && d.seed >= 0 && d.seed < 2 ** 32);
+    assert.equal(d.value >= 0 && d.value < 1, true);
+    assert.equal(Number.isInteger(d.seed) && d.seed >= 0 && d.seed < 2 ** 32, true);
     seed = d.seed;
   }
 });

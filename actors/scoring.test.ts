@@ -73,7 +73,7 @@ describe('scoring - speed, WPM and score', () => {
     const s = scoreAnswer({ prompt: '서핑거는 타자 게임입니다.', answer: '서핑거능 타자 개임입니다', elapsedMs: 6_000 });
     assert.equal(s.speed, 28 * 10);
     assert.equal(s.wpm, null);
-    assert.ok(Math.abs(s.score - (26 / 29) ** 2 * 280) < 1e-9);
+    assert.equal(Math.abs(s.score - (26 / 29) ** 2 * 280) < 1e-9, true);
   });
 
   test('English shows WPM with 5 characters per word', () => {
@@ -161,7 +161,7 @@ describe('scoring - properties', () => {
           answer = answer.slice(0, i) + '#' + answer.slice(i);
           const now = score(p, answer);
           assert.equal(now.distance, k + 1);
-          assert.ok(now.accuracy <= last);
+          assert.equal(now.accuracy <= last, true);
           last = now.accuracy;
         });
       }),

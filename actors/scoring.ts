@@ -68,10 +68,10 @@ export function toJamo(text: string): string {
 /**
  * A round scores every answer against the same prompt, so the prompt's decomposition (markers
  * stripped) is memoised, keyed by the prompt as given.
- * Bounded and cleared wholesale: an actor host cycles through many prompts, and a cache that only
- * ever grows would be a leak.
+ * Sized above the corpus (≥ 300 sentences per language) so a host running many games at once keeps
+ * every prompt; bounded and cleared wholesale so a stream of unusual prompts cannot leak memory.
  */
-const PROMPT_CACHE_LIMIT = 256;
+const PROMPT_CACHE_LIMIT = 4_096;
 const promptJamo = new Map<string, string>();
 
 function cachedPromptJamo(prompt: string): string {

@@ -33,7 +33,7 @@ test('kok - everyone missed: nobody eliminated, the game is told to end', () => 
 });
 
 test('kok - join words in both languages, any case and spacing', () => {
-  assert.ok(isJoinWord(' Join '));
-  assert.ok(isJoinWord('참가'));
+  assert.equal(isJoinWord(' Join '), true);
+  assert.equal(isJoinWord('참가'), true);
   assert.equal(isJoinWord('join me'), false);
 });

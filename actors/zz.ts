@@ -1,0 +1,11 @@
+import { createDriver } from './test-support.ts';
+const d = createDriver({ missionProbability: 0 }, 42);
+d.start('kok', 'U1');
+d.send({ type: 'click', user: 'U2', actionId: 'kok_join', value: 'join', messageTs: '1' });
+d.say('U3', '참가');
+d.advance(20_000);
+console.log('a');
+d.toPrompt();
+console.log('b', d.state.game?.phase);
+if (d.state.game?.phase === 'answering') d.toDeadline();
+console.log('c', d.state.game);
