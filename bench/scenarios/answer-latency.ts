@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { Rng } from '../../actors/rng.ts';
 import { planAnswer, type Persona } from '../../services/bots/personas.ts';
-import { channelOf, pool, startActorBench } from '../actor-bench.ts';
+import { channelOf, startActorBench } from '../actor-bench.ts';
+import { pool } from '../pool.ts';
 import { percentiles, type Percentiles } from '../percentiles.ts';
 import { round } from '../measure.ts';
 import { requestReplyOp } from './nats-baseline.ts';

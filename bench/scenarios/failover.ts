@@ -6,7 +6,8 @@ import { recordCodecs } from '../../services/actor-host/records.ts';
 import { startCluster } from '../../services/common/cluster.ts';
 import { connectNats } from '../../services/common/nats.ts';
 import type { NatsConnection } from 'nats';
-import { channelOf, egressStandIn, pool } from '../actor-bench.ts';
+import { channelOf, egressStandIn } from '../actor-bench.ts';
+import { pool } from '../pool.ts';
 import { round } from '../measure.ts';
 import type { Measured, Scenario, ScenarioContext } from '../types.ts';
 

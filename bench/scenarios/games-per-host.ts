@@ -3,7 +3,8 @@ import type { NatsConnection } from 'nats';
 import { createGameLogic } from '../../actors/index.ts';
 import { loadCorpus } from '../../services/common/corpus.ts';
 import type { Subjects } from '../../protocol/index.ts';
-import { channelOf, pool, startActorBench } from '../actor-bench.ts';
+import { channelOf, startActorBench } from '../actor-bench.ts';
+import { pool } from '../pool.ts';
 import { round, settledHeapUsed } from '../measure.ts';
 import type { Measured, Scenario, ScenarioContext } from '../types.ts';
 

@@ -1,6 +1,7 @@
 import type { Scenario } from '../types.ts';
 import { actorThroughput } from './actor-throughput.ts';
 import { answerLatency } from './answer-latency.ts';
+import { endToEnd } from './end-to-end.ts';
 import { failover } from './failover.ts';
 import { gamesPerHost } from './games-per-host.ts';
 import { natsBaseline } from './nats-baseline.ts';
@@ -10,4 +11,4 @@ import { scoring } from './scoring.ts';
 import { sockets } from './sockets.ts';
 
 /** Every scenario in the order `npm run bench` runs them (baselines first, then the cluster). */
-export const scenarios: readonly Scenario[] = [natsBaseline, scoring, resultsPublish, rankingIngest, actorThroughput, answerLatency, gamesPerHost, failover, sockets];
+export const scenarios: readonly Scenario[] = [natsBaseline, scoring, resultsPublish, rankingIngest, actorThroughput, answerLatency, gamesPerHost, failover, sockets, endToEnd];
