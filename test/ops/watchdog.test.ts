@@ -80,7 +80,7 @@ test('watchdog - posts a down service once to the ops channel, then its recovery
   after(() => watchdog.stop());
 
   await watchdog.look();
-  assert.deepEqual(egress.posts, [], 'a healthy cluster posts nothing');
+  assert.equal(egress.posts.length, 0, 'a healthy cluster posts nothing');
 
   await ranking.stop();
   await watchdog.look();
@@ -139,7 +139,7 @@ test('watchdog - an alert egress refuses is retried on the next look, not lost',
   await ranking.stop();
   await watchdog.look();
   await watchdog.look();
-  assert.deepEqual(egress.posts, []);
+  assert.equal(egress.posts.length, 0);
   assert.match(await registry.metrics(), /sf_alert_post_failures_total 1/);
 
   egress.refuse = false;
