@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { testSandbox } from './test-support.ts';
@@ -33,4 +34,27 @@ test('fuzz - a few hundred random requests never crash the sandbox', async () =>
   assert.equal(sent, 400);
   const alive = (await (await fetch(`${sandbox.info.apiUrl}auth.test`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).json()) as { ok: boolean };
   assert.equal(alive.ok, true, 'still answers after the fuzz');
+});
+
+test('fuzz - odd request targets and upgrade attempts are refused, not fatal', async () => {
+  const sandbox = await testSandbox();
+  const { port } = new URL(sandbox.url);
+  const raw = (request: string) =>
+    new Promise<string>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write(request));
+      let got = '';
+      socket.on('data', (d) => (got += d.toString()));
+      socket.on('close', () => resolve(got.split('\r\n')[0] ?? ''));
+      socket.on('error', () => resolve(''));
+      socket.setTimeout(2000, () => socket.destroy());
+    });
+  const upgrade = 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+  for (const target of ['//[', '/socket/abc', '/socket/00ff', '//[/socket', '/%', '/api/auth.test?%zz']) {
+    for (const extra of ['', upgrade]) {
+      const status = await raw(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${extra}\r\n`);
+      assert.doesNotMatch(status, / 5\d\d /, `${target} ${extra ? 'upgrade' : ''}: ${status}`);
+    }
+  }
+  const alive = await fetch(`${sandbox.info.apiUrl}auth.test`, { method: 'POST', headers: { authorization: `Bearer ${sandbox.info.teams[0]!.botToken}` } });
+  assert.equal(((await alive.json()) as { ok: boolean }).ok, true);
 });

@@ -122,7 +122,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+    const url = requestUrl(req);
+    if (!url) return sendJson(res, 400, { ok: false, error: 'invalid_url' });
     const path = url.pathname;
     const method = req.method ?? 'GET';
 
@@ -207,7 +208,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 
   server.on('upgrade', (req, socket, head) => {
-    const match = /^\/socket\/([0-9a-f]+)$/.exec(new URL(req.url ?? '/', 'http://sandbox.invalid').pathname);
+    const match = /^\/socket\/([0-9a-f]+)$/.exec(requestUrl(req)?.pathname ?? '');
     if (!match?.[1]) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
@@ -266,6 +267,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 
   return { info, url: baseUrl, workspace, setAppUrl, close };
+}
+
+/** The request target as a URL; undefined for targets WHATWG URL rejects (e.g. `//[`). */
+function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://sandbox.invalid');
+  } catch {
+    return undefined;
+  }
 }
 
 function sendHtml(res: ServerResponse, status: number, html: string): void {
