@@ -130,6 +130,22 @@ describe('http delivery - signed requests to the app', async () => {
   });
 });
 
+describe('http delivery - app failures', async () => {
+  const app = await recordingApp(() => ({ status: 500 }));
+  const sandbox = await testSandbox({ appUrl: app.url, ackTimeoutMs: 200 });
+  test('a failing slash command reports app_error and Slackbot tells the user', async () => {
+    const res = await post(`${sandbox.url}sandbox/v1/command`, { ...where, command: '/rank', text: '' });
+    assert.deepEqual(res.body, { ok: true, via: 'http', app_error: 'http_error', status: 500 });
+    const note = sandbox.workspace.teams.get('T0DEMO0001')!.channels.get('C0GENERAL1')!.messages.at(-1)!;
+    assert.equal(note.user, 'USLACKBOT');
+    assert.equal(note.ephemeral_to, 'U0BOB00001');
+    assert.match(note.text, /\/rank failed with the error "dispatch_failed"/);
+  });
+  test('url_verification that is not echoed is reported', async () => {
+    assert.deepEqual(await sandbox.setAppUrl(app.url), { ok: true, app_url: app.url, url_verification: { ok: false, error: 'http_error' } });
+  });
+});
+
 describe('oauth v2 install', async () => {
   const sandbox = await testSandbox();
   test('authorize page → Allow → redirect with code and state → oauth.v2.access returns the bot token', async () => {

@@ -54,7 +54,8 @@ export interface Actor {
   user: SandboxUser;
 }
 
-export type DispatchResult = { ok: true; via: Via; envelope_id?: string; status?: number } | { ok: false; error: string };
+/** `app_error`: HTTP delivery failed (timeout, error status, no connection); for commands Slack shows the user a note. */
+export type DispatchResult = { ok: true; via: Via; envelope_id?: string; status?: number; app_error?: string } | { ok: false; error: string };
 
 export class Interactions {
   readonly #o: InteractionsOptions;
@@ -98,8 +99,9 @@ export class Interactions {
     if (appUrl) {
       const result = await this.#post(team, `${appUrl}/slack/commands`, new URLSearchParams(fields).toString(), 'application/x-www-form-urlencoded');
       if (!result.ok) {
-        this.#note(actor, `${command} failed with the error "${result.reason === 'http_timeout' ? 'operation_timeout' : 'dispatch_failed'}"`);
-        return { ok: true, via: 'http', ...(result.status ? { status: result.status } : {}) };
+        const shown = result.reason === 'http_timeout' ? 'operation_timeout' : 'dispatch_failed';
+        this.#note(actor, `${command} failed with the error "${shown}"`);
+        return { ok: true, via: 'http', app_error: result.reason, ...(result.status ? { status: result.status } : {}) };
       }
       const reply = replyAsMessage(result.reply);
       if (reply) this.show({ teamId: team.id, channelId: channel.id, userId: user.id }, reply);
@@ -182,7 +184,8 @@ export class Interactions {
     if (appUrl) {
       // Slack ignores the body of a block_actions response; the app answers via response_url or the API.
       const result = await this.#post(team, `${appUrl}/slack/interactivity`, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
-      return { ok: true, via: 'http', ...(result.ok ? { status: result.reply.status } : result.status ? { status: result.status } : {}) };
+      if (result.ok) return { ok: true, via: 'http', status: result.reply.status };
+      return { ok: true, via: 'http', app_error: result.reason, ...(result.status ? { status: result.status } : {}) };
     }
     const envelope = this.#o.hub.deliver(team.id, 'interactive', payload);
     if (envelope) return { ok: true, via: 'socket', envelope_id: envelope.envelope_id };
