@@ -9,6 +9,7 @@ import { ensureStreams } from '../../services/common/jetstream.ts';
 import { TeamSettingsStore } from '../../services/common/team-settings.ts';
 import { createSubjects, ServiceNames } from '../../protocol/index.ts';
 import { allows, natsUsers, renderAuthConf, subjectMatches } from '../../deploy/nats/permissions.ts';
+import { probeCluster } from '../../services/watchdog/probe.ts';
 
 /**
  * Acceptance 3 of issue 9: the committed NATS authorization config is what the generator derives
@@ -159,6 +160,13 @@ test('service api - every service registers under its own name; the operator dis
   const found = new Set<string>();
   for await (const id of await operator.services.client({ strategy: RequestStrategy.Timer, maxWait: 500 }).ping()) found.add(id.name);
   assert.deepEqual([...found].sort(), Object.values(byName).sort());
+  // `surfinger status` and the watchdog work with their least-privilege users, JetStream included.
+  for (const user of ['operator', 'watchdog']) {
+    const snapshot = await probeCluster({ nc: await as(user), subjects: s, monitorUrl: null, waitMs: 300, loadWaitMs: 300 });
+    assert.deepEqual(snapshot.problems, [], `${user}: ${JSON.stringify(snapshot.problems)}`);
+    assert.equal(snapshot.services.length, Object.keys(byName).length);
+    assert.ok(snapshot.streams.some((st) => st.stream === s.streams.results && st.consumers.some((c) => c.consumer === 'ranking')));
+  }
   await refused(operator, 'publish', s.game('T1', 'C1'), () => operator.publish(s.game('T1', 'C1')));
 
   // Another service's credentials cannot answer discovery under that service's name.
