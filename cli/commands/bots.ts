@@ -27,6 +27,7 @@ function formatSummary(s: BotsSummary): string {
     `rounds     ${s.rounds}`,
     `answers    ${s.answers} (${Object.entries(s.answersByPersona).map(([p, n]) => `${p} ${n}`).join(', ')})`,
     `pasted     ${s.pastedCaught} caught of ${s.pastedSent} sent`,
+    `answer → result table    p50 ${ms(s.answerToResultMs.p50)}  p95 ${ms(s.answerToResultMs.p95)}  p99 ${ms(s.answerToResultMs.p99)}`,
     `deadline → result table  p50 ${ms(s.deadlineToResultMs.p50)}  p95 ${ms(s.deadlineToResultMs.p95)}  p99 ${ms(s.deadlineToResultMs.p99)}`,
     `errors     ${s.errors}${s.errorSamples.map((e) => `\n  ${e}`).join('')}`,
   ].join('\n');

@@ -56,9 +56,9 @@ export class SandboxDriver {
     return this.call('POST', '/sandbox/v1/command', { team_id: team, channel_id: channel, user_id: user, command, text });
   }
 
-  /** A channel message typed by `user`. */
-  async message(team: string, channel: string, user: string, text: string): Promise<void> {
-    await this.call('POST', '/sandbox/v1/message', { team_id: team, channel_id: channel, user_id: user, text });
+  /** A channel message typed by `user`; resolves with its Slack ts. */
+  async message(team: string, channel: string, user: string, text: string): Promise<string> {
+    return (await this.call<{ ts: string }>('POST', '/sandbox/v1/message', { team_id: team, channel_id: channel, user_id: user, text })).ts;
   }
 
   /** Every team with its channels and users. */

@@ -33,10 +33,12 @@ export interface BotStats {
   errorSamples: string[];
   /** Result table's appearance minus (prompt's appearance + time limit), per round. */
   deadlineToResultMs: number[];
+  /** Result table's ts minus the answer's ts (both sandbox clock), per answer sent in time. */
+  answerToResultMs: number[];
 }
 
 export function emptyStats(): BotStats {
-  return { gamesStarted: 0, gamesFinished: 0, rounds: 0, answers: 0, answersByPersona: {}, pastedSent: 0, pastedCaught: 0, errors: 0, errorSamples: [], deadlineToResultMs: [] };
+  return { gamesStarted: 0, gamesFinished: 0, rounds: 0, answers: 0, answersByPersona: {}, pastedSent: 0, pastedCaught: 0, errors: 0, errorSamples: [], deadlineToResultMs: [], answerToResultMs: [] };
 }
 
 export function recordError(stats: BotStats, where: string, err: unknown): void {
@@ -84,7 +86,7 @@ async function playGame(plan: ChannelPlan, ctx: PlayContext, where: string): Pro
   await driver.command(plan.team, plan.channel, plan.players[0]!.user, '/start', startText(ctx.mode, ctx.rounds));
   stats.gamesStarted++;
   const pending: Array<Promise<void>> = [];
-  let prompt: { ts: string; limitMs: number; pasters: string[]; honest: string[] } | null = null;
+  let prompt: { ts: string; limitMs: number; pasters: string[]; honest: string[]; answeredAt: number[] } | null = null;
   let lastProgress = Date.now();
   for (;;) {
     await sleep(ctx.pollMs);
@@ -92,7 +94,7 @@ async function playGame(plan: ChannelPlan, ctx: PlayContext, where: string): Pro
     for (const event of newEvents(await driver.messages(plan.team, plan.channel), seen)) {
       lastProgress = Date.now();
       if (event.kind === 'prompt') {
-        const round = { ts: event.ts, limitMs: timeLimitMs(stripMarkers(event.shown)), pasters: [] as string[], honest: [] as string[] };
+        const round = { ts: event.ts, limitMs: timeLimitMs(stripMarkers(event.shown)), pasters: [] as string[], honest: [] as string[], answeredAt: [] as number[] };
         prompt = round;
         for (const player of plan.players) {
           const answer = planAnswer(player.persona, event.shown, ctx.rng);
@@ -101,7 +103,8 @@ async function playGame(plan: ChannelPlan, ctx: PlayContext, where: string): Pro
           pending.push(
             sleep(answer.delayMs).then(async () => {
               try {
-                await driver.message(plan.team, plan.channel, player.user, answer.text);
+                const ts = await driver.message(plan.team, plan.channel, player.user, answer.text);
+                if (player.persona !== 'late') round.answeredAt.push(tsMillis(ts));
                 stats.answers++;
                 stats.answersByPersona[player.persona] = (stats.answersByPersona[player.persona] ?? 0) + 1;
                 if (player.persona === 'paster') stats.pastedSent++;
@@ -118,6 +121,7 @@ async function playGame(plan: ChannelPlan, ctx: PlayContext, where: string): Pro
         stats.rounds++;
         if (prompt !== null) {
           stats.deadlineToResultMs.push(tsMillis(event.ts) - (tsMillis(prompt.ts) + prompt.limitMs));
+          for (const at of prompt.answeredAt) stats.answerToResultMs.push(tsMillis(event.ts) - at);
           for (const user of prompt.pasters) {
             if (listedAsPasted(event.body, user)) stats.pastedCaught++;
             else recordError(stats, where, new Error(`pasted answer of ${user} was not caught`));

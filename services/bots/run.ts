@@ -43,6 +43,7 @@ export interface BotsSummary {
   errors: number;
   errorSamples: string[];
   deadlineToResultMs: Percentiles;
+  answerToResultMs: Percentiles;
 }
 
 /** What the bots need to know of a sandbox team. */
@@ -87,6 +88,7 @@ function summarize(opts: BotsOptions, stats: BotStats, elapsedMs: number, channe
     errors: stats.errors,
     errorSamples: stats.errorSamples,
     deadlineToResultMs: percentiles([...stats.deadlineToResultMs]),
+    answerToResultMs: percentiles([...stats.answerToResultMs]),
   };
 }
 
