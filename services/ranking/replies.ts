@@ -1,7 +1,7 @@
 import type { Blocks, Lang, Reply } from '../../protocol/index.ts';
 import { MessageTypes } from '../../protocol/index.ts';
 import { ALL_BADGES, badgeEmoji, nextBadges, TEAM_BADGES, USER_BADGES, type BadgeProgress } from './badges.ts';
-import { badgeText, rankingTexts } from './i18n.ts';
+import { badgeText, rt } from './i18n.ts';
 import type { RecordEntry, TeamStats, UserStats } from './model.ts';
 import { RECENT_DAYS, RECENT_GAMES, type MyScore, type RankRow } from './store.ts';
 
@@ -35,9 +35,8 @@ function reply(text: string, blocks: Blocks): Reply {
 
 /** "512.3 pts · 98% · 320/min (64 WPM)" */
 export function recordLine(lang: Lang, r: RecordEntry): string {
-  const t = rankingTexts(lang);
-  const wpm = r.wpm === null ? '' : ` (${r.wpm} ${t.wpm})`;
-  return `*${r.score}* ${t.points} · ${r.acc}% · ${r.speed}${t.perMinute}${wpm}`;
+  const wpm = r.wpm === null ? '' : ` (${r.wpm} ${rt(lang, 'wpm')})`;
+  return `*${r.score}* ${rt(lang, 'points')} · ${r.acc}% · ${r.speed}${rt(lang, 'perMinute')}${wpm}`;
 }
 
 /** Slack renders `<@U…>` as the member's display name. */
@@ -46,41 +45,37 @@ function mention(user: string): string {
 }
 
 export function rankReply(lang: Lang, rows: RankRow[], asker: string): Reply {
-  const t = rankingTexts(lang);
-  if (rows.length === 0) return reply(t.rankEmpty, [header(t.rankTitle), section(t.rankEmpty)]);
+  if (rows.length === 0) return reply(rt(lang, 'rankEmpty'), [header(rt(lang, 'rankTitle')), section(rt(lang, 'rankEmpty'))]);
   const shown = rows.slice(0, SHOWN_ROWS).map((row, i) => `${place(i)} ${mention(row.user)} — ${recordLine(lang, row.best)}`);
   const mine = rows.findIndex((row) => row.user === asker);
   const own = rows[mine];
   if (own && mine >= SHOWN_ROWS) shown.push('…', `${place(mine)} ${mention(asker)} — ${recordLine(lang, own.best)}`);
-  return reply(t.rankTitle, [header(t.rankTitle), section(shown.join('\n')), context(t.rankRule(RECENT_GAMES, RECENT_DAYS))]);
+  return reply(rt(lang, 'rankTitle'), [header(rt(lang, 'rankTitle')), section(shown.join('\n')), context(rt(lang, 'rankRule', { games: RECENT_GAMES, days: RECENT_DAYS }))]);
 }
 
 export function scoreReply(lang: Lang, records: RecordEntry[]): Reply {
-  const t = rankingTexts(lang);
-  if (records.length === 0) return reply(t.scoreEmpty, [header(t.scoreTitle), section(t.scoreEmpty)]);
+  if (records.length === 0) return reply(rt(lang, 'scoreEmpty'), [header(rt(lang, 'scoreTitle')), section(rt(lang, 'scoreEmpty'))]);
   const lines = records.map((r, i) => `${place(i)} ${mention(r.u)} — ${recordLine(lang, r)}\n      > ${r.prompt}`);
-  return reply(t.scoreTitle, [header(t.scoreTitle), section(lines.join('\n'))]);
+  return reply(rt(lang, 'scoreTitle'), [header(rt(lang, 'scoreTitle')), section(lines.join('\n'))]);
 }
 
 function bestLine(lang: Lang, label: string, best: { score: number | null; rank: number | null }): string {
-  const t = rankingTexts(lang);
-  return best.score === null ? `${label}: –` : `${label}: *${best.score}* ${t.points}${best.rank === null ? '' : ` (${t.nth(best.rank)})`}`;
+  return best.score === null ? `${label}: –` : `${label}: *${best.score}* ${rt(lang, 'points')}${best.rank === null ? '' : ` (${rt(lang, 'nth', { rank: best.rank })})`}`;
 }
 
 export function myScoreReply(lang: Lang, my: MyScore, pageUrl: string): Reply {
-  const t = rankingTexts(lang);
-  if (my.stats.answers === 0) return reply(t.myNone, [header(t.myTitle), section(t.myNone), context(`<${pageUrl}|${t.myPage}>`)]);
+  if (my.stats.answers === 0) return reply(rt(lang, 'myNone'), [header(rt(lang, 'myTitle')), section(rt(lang, 'myNone')), context(`<${pageUrl}|${rt(lang, 'myPage')}>`)]);
   const avg = my.stats.ranked === 0 ? 0 : Math.round(my.stats.sumAccuracy / my.stats.ranked);
   const blocks: Blocks = [
-    header(t.myTitle),
-    section(my.rank === null ? t.myUnranked : t.myRank(my.rank, my.of)),
+    header(rt(lang, 'myTitle')),
+    section(my.rank === null ? rt(lang, 'myUnranked') : rt(lang, 'myRank', { rank: my.rank, of: my.of })),
     section(
-      [`*${t.myBests}*`, bestLine(lang, t.myChannel, my.bests.channel), bestLine(lang, t.myTeam, my.bests.team), bestLine(lang, t.myGlobal, my.bests.global)].join('\n'),
+      [`*${rt(lang, 'myBests')}*`, bestLine(lang, rt(lang, 'myChannel'), my.bests.channel), bestLine(lang, rt(lang, 'myTeam'), my.bests.team), bestLine(lang, rt(lang, 'myGlobal'), my.bests.global)].join('\n'),
     ),
   ];
-  if (my.recent.length > 0) blocks.push(section([`*${t.myRecent}*`, ...my.recent.map((r) => `• ${recordLine(lang, r)}`)].join('\n')));
-  blocks.push(context(`${t.myStats(my.stats.games, my.stats.answers, avg, my.stats.perfects)} · <${pageUrl}|${t.myPage}>`));
-  return reply(t.myTitle, blocks);
+  if (my.recent.length > 0) blocks.push(section([`*${rt(lang, 'myRecent')}*`, ...my.recent.map((r) => `• ${recordLine(lang, r)}`)].join('\n')));
+  blocks.push(context(`${rt(lang, 'myStats', { games: my.stats.games, answers: my.stats.answers, avg, perfects: my.stats.perfects })} · <${pageUrl}|${rt(lang, 'myPage')}>`));
+  return reply(rt(lang, 'myTitle'), blocks);
 }
 
 function progressBar(p: BadgeProgress): string {
@@ -94,8 +89,7 @@ export function badgeLine(lang: Lang, id: string): string {
 }
 
 export function badgeReply(lang: Lang, owned: { user: Map<string, number>; team: Map<string, number> }, stats: { user: UserStats; team: TeamStats }): Reply {
-  const t = rankingTexts(lang);
-  const list = (ids: string[]) => (ids.length === 0 ? t.badgeNone : ids.map((id) => badgeLine(lang, id)).join('\n'));
+  const list = (ids: string[]) => (ids.length === 0 ? rt(lang, 'badgeNone') : ids.map((id) => badgeLine(lang, id)).join('\n'));
   // Catalog order, so the list reads the same every time regardless of when each was earned.
   const mine = USER_BADGES.map((b) => b.id).filter((id) => owned.user.has(id));
   const ours = TEAM_BADGES.map((b) => b.id).filter((id) => owned.team.has(id));
@@ -104,17 +98,17 @@ export function badgeReply(lang: Lang, owned: { user: Map<string, number>; team:
     ...nextBadges(TEAM_BADGES, new Set(owned.team.keys()), stats.team, 1),
   ].map((p) => `${p.emoji} *${badgeText(lang, p.id).name}* ${progressBar(p)}`);
   const blocks: Blocks = [
-    header(t.badgeTitle),
-    section(`*${t.badgeMine(mine.length, USER_BADGES.length)}*\n${list(mine)}`),
-    section(`*${t.badgeTeam(ours.length, TEAM_BADGES.length)}*\n${list(ours)}`),
+    header(rt(lang, 'badgeTitle')),
+    section(`*${rt(lang, 'badgeMine', { count: mine.length, total: USER_BADGES.length })}*\n${list(mine)}`),
+    section(`*${rt(lang, 'badgeTeam', { count: ours.length, total: TEAM_BADGES.length })}*\n${list(ours)}`),
   ];
-  if (next.length > 0) blocks.push(section(`*${t.badgeNext}*\n${next.join('\n')}`));
+  if (next.length > 0) blocks.push(section(`*${rt(lang, 'badgeNext')}*\n${next.join('\n')}`));
   blocks.push(context(`${mine.length + ours.length}/${ALL_BADGES.length}`));
-  return reply(t.badgeTitle, blocks);
+  return reply(rt(lang, 'badgeTitle'), blocks);
 }
 
 export function announcementText(lang: Lang, user: string | null, badge: string): string {
-  const t = rankingTexts(lang);
   const { name, description } = badgeText(lang, badge);
-  return user === null ? t.badgeAnnounceTeam(badgeEmoji(badge), name, description) : t.badgeAnnounce(mention(user), badgeEmoji(badge), name, description);
+  const emoji = badgeEmoji(badge);
+  return user === null ? rt(lang, 'badgeAnnounceTeam', { emoji, name, description }) : rt(lang, 'badgeAnnounce', { who: mention(user), emoji, name, description });
 }

@@ -8,7 +8,7 @@ import { SchedulerErrorCodes } from './errors.ts';
 import type { JobHistory, JobRun } from './history.ts';
 import { runRelevel } from './relevel.ts';
 import { planReminders, type ReminderLog } from './reminders.ts';
-import { schedulerTexts } from './i18n.ts';
+import { st } from './i18n.ts';
 import type { Clock, JobLeases, SlackEgress } from './seams.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -102,7 +102,7 @@ export class Scheduler {
         }
         const { lang } = await this.deps.settings.get(team);
         try {
-          await this.deps.egress.post(team, channel, `*${schedulerTexts(lang).noticeHeader}*\n${notice.text}`, `notice:${notice.noticeId}:${team}`);
+          await this.deps.egress.post(team, channel, `*${st(lang, 'noticeHeader')}*\n${notice.text}`, `notice:${notice.noticeId}:${team}`);
           sent.push(team);
         } catch (err) {
           const e = asSurfingerError(err);
@@ -133,9 +133,8 @@ export class Scheduler {
     let users = 0;
     let failed = 0;
     for (const post of posts) {
-      const t = schedulerTexts(post.lang);
       const mentions = post.users.map((u) => `<@${u}>`).join(' ');
-      const text = `${post.teamIdle ? t.remindTeam(mentions) : t.remindUsers(mentions)}\n_${t.optOutHint}_`;
+      const text = `${st(post.lang, post.teamIdle ? 'remindTeam' : 'remindUsers', { mentions })}\n_${st(post.lang, 'optOutHint')}_`;
       try {
         await egress.post(post.team, post.channel, text, `reminder:${post.team}:${post.channel}:${localDay(now, config.calendar)}`);
         await reminded.mark(post.team, post.users, now);
