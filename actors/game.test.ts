@@ -549,7 +549,7 @@ describe('game - missions', () => {
 
 // ---- robustness: restore, determinism, totality -------------------------------------------------
 
-/** A scripted round game with players, a paste and a kok-less finish; `restore` round-trips state through JSON at every step. */
+/** A scripted round game with three players and a paste; `restore` round-trips the state through JSON before every step. */
 function script(restore: boolean) {
   const d = createDriver({ missionProbability: 0.5 }, 7);
   const original = d.send.bind(d);
@@ -590,6 +590,13 @@ describe('game - robustness', () => {
 
   test('the same seed plays the same game', () => {
     assert.deepEqual(script(false).effects, script(false).effects);
+  });
+
+  test('step never mutates the state it is given (the driver deep-freezes every input)', () => {
+    const d = script(false);
+    assert.equal(Object.isFrozen(d.state), false, 'the latest state is fresh');
+    assert.equal(d.effects.filter((e) => e.type === 'post' && e.key.endsWith(':broken')).length, 0);
+    assert.equal(finals(d).length, 1);
   });
 
   test('step never throws, and the state stays JSON-safe, whatever the events', () => {

@@ -106,8 +106,7 @@ export function createGameLogic(corpus: Corpus, options: Partial<GameOptions> = 
     step(state, event, now) {
       try {
         if (!isWellFormed(event) || !Number.isFinite(now)) return { state, effects: [] };
-        // A private copy: rules mutate freely, and a failure halfway leaves the caller's state intact.
-        const draft = structuredClone(state);
+        const draft = draftOf(state);
         const ctx: Ctx = { corpus, opts, state: draft, now, fx: [], rng: new Rng(draft.seed) };
         handle(ctx, event);
         draft.seed = ctx.rng.seed;
@@ -128,6 +127,23 @@ function nextDeadline(state: GameState, opts: GameOptions): number | null {
   const round = g.round;
   if (g.phase === 'answering' && round !== null && livePending(round)) return Math.min(g.wakeAt, round.live.at + opts.liveThrottleMs);
   return g.wakeAt;
+}
+
+/**
+ * A private copy of everything a step may mutate, so rules mutate freely and a failure halfway
+ * leaves the caller's state intact. Answers are never changed once recorded, so they are shared
+ * rather than deep-cloned: a whole-state clone cost more than the rules in a busy channel. A test
+ * steps deep-frozen states through whole games to keep this list honest.
+ */
+function draftOf(state: GameState): GameState {
+  const g = state.game;
+  if (g === null) return { ...state, broken: state.broken && { ...state.broken } };
+  const round = g.round && { ...g.round, answers: [...g.round.answers], live: { ...g.round.live } };
+  return {
+    ...state,
+    broken: state.broken && { ...state.broken },
+    game: { ...g, players: [...g.players], out: [...g.out], usedPrompts: [...g.usedPrompts], totals: g.totals.map((x) => ({ ...x })), round },
+  };
 }
 
 /** Same shape as protocol's SlackId: a user we could not put in a published result is not a player. */

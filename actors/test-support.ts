@@ -24,6 +24,14 @@ export const CORPUS: Corpus = {
 
 export const T0 = 1_800_000_000_000;
 
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 export function createDriver(options: Partial<GameOptions> = {}, seed = 42, corpus: Corpus = CORPUS) {
   const logic = createGameLogic(corpus, options);
   const d = {
@@ -31,8 +39,9 @@ export function createDriver(options: Partial<GameOptions> = {}, seed = 42, corp
     state: logic.initial({ team: 'T1', channel: 'C1' }, seed) as GameState,
     now: T0,
     effects: [] as Effect[],
+    /** Steps a deep-frozen state: a rule that mutates its input throws, which breaks the game visibly. */
     send(event: ActorEvent): Effect[] {
-      const r = logic.step(d.state, event, d.now);
+      const r = logic.step(deepFreeze(d.state), event, d.now);
       d.state = r.state;
       d.effects.push(...r.effects);
       return r.effects;
