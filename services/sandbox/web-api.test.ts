@@ -131,3 +131,19 @@ describe('web api - bad input', async () => {
     assert.equal((await call('chat.postMessage', 'channel=C0BAD00001&blocks=notjson')).body['error'], 'invalid_blocks');
   });
 });
+
+describe('web api - method tiers', async () => {
+  const sandbox = await testSandbox({ rateLimit: { tierPerMinute: { 1: 20, 2: 20, 3: 2, 4: 100 } } });
+  const token = sandbox.info.teams[0]!.botToken;
+  test('a tier 3 method is limited per team and method; other methods are unaffected', async () => {
+    const info = () => fetch(`${sandbox.info.apiUrl}conversations.info`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: new URLSearchParams({ channel: 'C0GENERAL1' }) });
+    assert.equal((await info()).status, 200);
+    assert.equal((await info()).status, 200);
+    const limited = await info();
+    assert.equal(limited.status, 429);
+    assert.equal(limited.headers.get('retry-after'), '30', 'one token every 30 s at 2/min');
+    assert.deepEqual(await limited.json(), { ok: false, error: 'ratelimited' });
+    const auth = await fetch(`${sandbox.info.apiUrl}auth.test`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    assert.equal(auth.status, 200);
+  });
+});
