@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { SERVICE_NAMES } from '../../services/common/cluster.ts';
 import { natsUsers, renderAuthConf } from '../nats/permissions.ts';
+import { checkImage } from './image.ts';
 import { build, KustomizeError, type Built, type K8sObject } from './kustomize.ts';
 import { checkObjects, type Problem } from './k8s-rules.ts';
 import { AdapterValues, describeIssues, GrafanaDashboard, NatsValues } from './schemas.ts';
@@ -17,7 +18,9 @@ import { AdapterValues, describeIssues, GrafanaDashboard, NatsValues } from './s
  *    nats/values.yaml matches its schema and passes every auth.conf password in from the Secret;
  *    each Deployment's NATS user exists in auth.conf;
  * 3. prometheus-adapter/values.yaml serves every custom metric an HPA asks for;
- * 4. grafana/surfinger.json is a dashboard charting every metric operators must watch.
+ * 4. grafana/surfinger.json is a dashboard charting every metric operators must watch;
+ * 5. the Dockerfile next to the deploy/ directory builds an image that holds what the services
+ *    import (image.ts).
  */
 
 export interface Section {
@@ -196,9 +199,17 @@ function checkGrafana(root: string): Section {
   return { name: 'grafana', summary: `${panels} panels`, problems };
 }
 
+function checkDockerfile(root: string): Section[] {
+  const repo = dirname(root);
+  // A copy of deploy/ alone (tests) has no repository around it.
+  if (!existsSync(join(repo, 'Dockerfile'))) return [];
+  const { problems, facts } = checkImage(repo);
+  return [{ name: 'image', summary: `${facts.files} runtime files inside ${facts.copied.join(' ')}; ${facts.packages.length} production packages`, problems }];
+}
+
 export function runDeployCheck(root: string): Section[] {
   const { sections, base } = checkKustomize(root);
-  return [...sections, checkNats(root, base), checkAdapter(root, base), checkGrafana(root)];
+  return [...sections, checkNats(root, base), checkAdapter(root, base), checkGrafana(root), ...checkDockerfile(root)];
 }
 
 /** The human report: one line per section, then one line per problem naming file and object. */

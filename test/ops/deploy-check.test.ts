@@ -1,11 +1,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, strategicMerge } from '../../deploy/check/kustomize.ts';
+import { checkImage } from '../../deploy/check/image.ts';
 
 /**
  * Acceptance 1 of issue 9: `npm run deploy:check` passes on the real deploy/ and fails, naming the
@@ -41,7 +42,7 @@ test('deploy:check - the real deploy/ passes', () => {
   const { status, out } = run();
   assert.equal(status, 0, out);
   assert.match(out, /all checks passed/);
-  for (const section of ['kustomize base', 'kustomize overlays/dev', 'kustomize overlays/prod', 'nats', 'grafana']) assert.match(out, new RegExp(`ok +${section}`));
+  for (const section of ['kustomize base', 'kustomize overlays/dev', 'kustomize overlays/prod', 'nats', 'grafana', 'image']) assert.match(out, new RegExp(`ok +${section}`));
 });
 
 test('deploy:check - a schema violation fails and names the file, object and field', () => {
@@ -117,4 +118,26 @@ test('kustomize - the prod overlay raises limits, keeps probes and pins the imag
   assert.equal(host.metadata.namespace, 'surfinger');
   const keda = build(join(DEPLOY, 'k8s/overlays/prod-keda'), DEPLOY);
   assert.equal(keda.objects.filter((o) => o.kind === 'HorizontalPodAutoscaler').length, 0, 'KEDA replaces the HPA');
+});
+
+test('image - a Dockerfile that leaves out an imported folder or needs a dev dependency fails', () => {
+  const repo = mkdtempSync(join(tmpdir(), 'sf-image-'));
+  copies.push(repo);
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(repo, path)), { recursive: true });
+    writeFileSync(join(repo, path), text);
+  };
+  write('package.json', JSON.stringify({ dependencies: { nats: '^2' }, devDependencies: { 'fast-check': '^4' } }));
+  write('bin/surfinger.mjs', "await import('../cli/main.ts');\n");
+  write('cli/main.ts', "import { connect } from 'nats';\nimport type { Arbitrary } from 'fast-check';\nimport { x } from '../protocol/x.ts';\n");
+  write('protocol/x.ts', 'export const x = 1;\n');
+  write('services/web/main.ts', "import fc from 'fast-check';\n");
+  write('Dockerfile', readFileSync(join(ROOT, 'Dockerfile'), 'utf8').replace(/^COPY (protocol|actors|bench|data|services) .*\n/gm, '').replace('COPY package.json tsconfig.json ./', 'COPY package.json ./\nCOPY services ./services').replace('USER 10001:10001', 'USER root'));
+  const { problems } = checkImage(repo);
+  const messages = problems.map((p) => `${p.subject}: ${p.message}`);
+  assert.ok(messages.includes('contents: protocol/x.ts is imported at runtime but not copied into the image'), messages.join('\n'));
+  assert.ok(messages.includes('dependencies: services/web/main.ts imports fast-check, which is not a production dependency (npm ci --omit=dev skips it)'), messages.join('\n'));
+  assert.ok(messages.some((m) => m.startsWith('user: ')), messages.join('\n'));
+  // A type-only import of a dev package is erased at runtime and is fine.
+  assert.ok(!messages.some((m) => m.includes('cli/main.ts imports fast-check')), messages.join('\n'));
 });
