@@ -74,7 +74,7 @@ async function runScenario(ctx: ScenarioContext): Promise<Measured> {
   const [nats, redisServer] = await Promise.all([startNatsServer(), startRedisServer()]);
   const nc = await connectNats(nats.url, 'bench-ranking');
   const redis = new Redis(redisServer.url);
-  const count = ctx.quick ? 500 : 4_000;
+  const count = ctx.quick ? 500 : 2_000;
   const rankingSubjects = createSubjects('benchrank');
   const bareSubjects = createSubjects('benchbare');
   try {
