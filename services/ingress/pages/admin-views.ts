@@ -29,20 +29,20 @@ function flashBox(flash: Flash): Html | '' {
 
 function adminNav(lang: Lang, csrf: string): Html {
   const t = pageTexts(lang);
-  return html`<form method="post" action="/admin/logout?lang=${lang}" class="row"><input type="hidden" name="_csrf" value="${csrf}"><button class="btn btn-ghost btn-small" type="submit" id="logout">${t.logout}</button></form>`;
+  return html`<form method="post" action="/admin/logout?lang=${lang}" class="row"><input type="hidden" name="_csrf" value="${csrf}"><button class="btn btn-ghost btn-small" type="submit" id="logout">${t('logout')}</button></form>`;
 }
 
 export function loginPage(lang: Lang, csrf: string, flash: Flash): string {
   const t = pageTexts(lang);
   const body = html`<div class="wrap"><div class="panel login">
-  <h2>${t.loginTitle}</h2>${flashBox(flash)}
+  <h2>${t('loginTitle')}</h2>${flashBox(flash)}
   <form class="stack" method="post" action="/admin/login?lang=${lang}">
     <input type="hidden" name="_csrf" value="${csrf}">
-    <label>${t.loginUser}<input type="text" name="user" autocomplete="username" required></label>
-    <label>${t.loginPassword}<input type="password" name="password" autocomplete="current-password" required></label>
-    <button class="btn btn-primary" type="submit" id="login">${t.loginButton}</button>
+    <label>${t('loginUser')}<input type="text" name="user" autocomplete="username" required></label>
+    <label>${t('loginPassword')}<input type="password" name="password" autocomplete="current-password" required></label>
+    <button class="btn btn-primary" type="submit" id="login">${t('loginButton')}</button>
   </form></div></div>`;
-  return layout({ lang, title: `${t.loginTitle} — SurFinger`, body, path: '/admin' });
+  return layout({ lang, title: `${t('loginTitle')} — SurFinger`, body, path: '/admin' });
 }
 
 function num(n: number | undefined): string {
@@ -51,8 +51,8 @@ function num(n: number | undefined): string {
 
 function instanceTable(lang: Lang, rows: ClusterInstance[], cols: Array<[label: string, field: string]>): Html {
   const t = pageTexts(lang);
-  if (rows.length === 0) return html`<p class="muted">${t.clusterUnavailable}</p>`;
-  return html`<table><thead><tr><th>${t.colInstance}</th>${cols.map(([label]) => html`<th class="num">${label}</th>`)}</tr></thead><tbody>
+  if (rows.length === 0) return html`<p class="muted">${t('clusterUnavailable')}</p>`;
+  return html`<table><thead><tr><th>${t('colInstance')}</th>${cols.map(([label]) => html`<th class="num">${label}</th>`)}</tr></thead><tbody>
 ${rows.map((r) => html`<tr><td class="mono">${r.id}</td>${cols.map(([, field]) => html`<td class="num">${cell(r.data[field])}</td>`)}</tr>`)}</tbody></table>`;
 }
 
@@ -83,58 +83,58 @@ export function dashboardPage(lang: Lang, csrf: string, d: Dashboard, flash: Fla
   const t = pageTexts(lang);
   const a = d.active;
   const body = html`<div class="wrap">
-  <div class="page-head"><h1>${t.adminTitle}</h1></div>
+  <div class="page-head"><h1>${t('adminTitle')}</h1></div>
   ${flashBox(flash)}
   <div class="tiles">
-    <div class="tile"><b id="games-today">${num(d.gamesToday)}</b><span>${t.tileGamesToday}</span></div>
-    <div class="tile"><b>${num(d.totals.games)}</b><span>${t.tileGamesTotal}</span></div>
-    <div class="tile"><b>${num(a.activeTeams)}</b><span>${t.tileActiveTeams}</span><small>${t.inactive(a.totalTeams - a.activeTeams)}</small></div>
-    <div class="tile"><b>${num(a.activeUsers)}</b><span>${t.tileActiveUsers}</span><small>${t.inactive(a.totalUsers - a.activeUsers)}</small></div>
-    <div class="tile"><b>${num(sum(d.hosts, 'games'))}</b><span>${t.colActors}</span><small>${t.colRunning} ${num(sum(d.hosts, 'running'))}</small></div>
-    <div class="tile"><b>${num(sum(d.supervisors, 'openSockets'))}</b><span>${t.colSockets}</span></div>
-    <div class="tile"><b>${num(d.totals.pasted)}</b><span>${t.tilePasted}</span></div>
+    <div class="tile"><b id="games-today">${num(d.gamesToday)}</b><span>${t('tileGamesToday')}</span></div>
+    <div class="tile"><b>${num(d.totals.games)}</b><span>${t('tileGamesTotal')}</span></div>
+    <div class="tile"><b>${num(a.activeTeams)}</b><span>${t('tileActiveTeams')}</span><small>${t('inactive', { n: a.totalTeams - a.activeTeams })}</small></div>
+    <div class="tile"><b>${num(a.activeUsers)}</b><span>${t('tileActiveUsers')}</span><small>${t('inactive', { n: a.totalUsers - a.activeUsers })}</small></div>
+    <div class="tile"><b>${num(sum(d.hosts, 'games'))}</b><span>${t('colActors')}</span><small>${t('colRunning')} ${num(sum(d.hosts, 'running'))}</small></div>
+    <div class="tile"><b>${num(sum(d.supervisors, 'openSockets'))}</b><span>${t('colSockets')}</span></div>
+    <div class="tile"><b>${num(d.totals.pasted)}</b><span>${t('tilePasted')}</span></div>
   </div>
-  <div class="panel chart" id="games-chart"><h2>${t.chartTitle}</h2>${raw(barChart(d.perDay.map((p) => ({ label: p.day, value: p.games })), { ariaLabel: t.chartTitle }))}</div>
+  <div class="panel chart" id="games-chart"><h2>${t('chartTitle')}</h2>${raw(barChart(d.perDay.map((p) => ({ label: p.day, value: p.games })), { ariaLabel: t('chartTitle') }))}</div>
   <div class="split">
-    <div class="panel"><h2>${t.topChannels}</h2>${
+    <div class="panel"><h2>${t('topChannels')}</h2>${
       d.topChannels.length === 0
-        ? html`<p class="muted">${t.none}</p>`
-        : html`<table><thead><tr><th>${t.colTeam}</th><th>${t.colChannel}</th><th class="num">${t.colGames}</th></tr></thead><tbody>
+        ? html`<p class="muted">${t('none')}</p>`
+        : html`<table><thead><tr><th>${t('colTeam')}</th><th>${t('colChannel')}</th><th class="num">${t('colGames')}</th></tr></thead><tbody>
         ${d.topChannels.map((c) => html`<tr><td class="mono">${c.team}</td><td class="mono">${c.channel}</td><td class="num">${num(c.games)}</td></tr>`)}</tbody></table>`
     }</div>
-    <div class="panel"><h2>${t.clusterTitle}</h2>
-      <h3 class="muted">${t.actorHosts}</h3>${instanceTable(lang, d.hosts, [[t.colActors, 'games'], [t.colRunning, 'running']])}
-      <h3 class="muted">${t.supervisors}</h3>${instanceTable(lang, d.supervisors, [[t.colSockets, 'openSockets'], [t.colTeamsLabel, 'teams']])}
+    <div class="panel"><h2>${t('clusterTitle')}</h2>
+      <h3 class="muted">${t('actorHosts')}</h3>${instanceTable(lang, d.hosts, [[t('colActors'), 'games'], [t('colRunning'), 'running']])}
+      <h3 class="muted">${t('supervisors')}</h3>${instanceTable(lang, d.supervisors, [[t('colSockets'), 'openSockets'], [t('colTeamsLabel'), 'teams']])}
     </div>
   </div>
-  <div class="panel" id="notice"><h2>${t.noticeTitle}</h2>
+  <div class="panel" id="notice"><h2>${t('noticeTitle')}</h2>
     <form class="stack" method="post" action="/admin/notice/preview?lang=${lang}">
       <input type="hidden" name="_csrf" value="${csrf}">
-      <label>${t.noticeText}<textarea name="text" maxlength="3000" required>${draft.text}</textarea></label>
-      <label>${t.noticeTeams}<input type="text" name="teams" value="${draft.teams}" placeholder="T0123, T0456"></label>
-      <div class="row"><button class="btn btn-primary" type="submit" id="notice-preview">${t.noticePreview}</button></div>
+      <label>${t('noticeText')}<textarea name="text" maxlength="3000" required>${draft.text}</textarea></label>
+      <label>${t('noticeTeams')}<input type="text" name="teams" value="${draft.teams}" placeholder="T0123, T0456"></label>
+      <div class="row"><button class="btn btn-primary" type="submit" id="notice-preview">${t('noticePreview')}</button></div>
     </form>
   </div>
-  <div class="panel" id="jobs"><h2>${t.jobsTitle}</h2>${
+  <div class="panel" id="jobs"><h2>${t('jobsTitle')}</h2>${
     d.jobs.length === 0
-      ? html`<p class="muted">${t.none}</p>`
-      : html`<table><thead><tr><th>${t.colJob}</th><th class="hide-sm">${t.colPeriod}</th><th class="hide-sm">${t.colHolder}</th><th>${t.colStarted}</th><th>${t.colResult}</th></tr></thead><tbody>
+      ? html`<p class="muted">${t('none')}</p>`
+      : html`<table><thead><tr><th>${t('colJob')}</th><th class="hide-sm">${t('colPeriod')}</th><th class="hide-sm">${t('colHolder')}</th><th>${t('colStarted')}</th><th>${t('colResult')}</th></tr></thead><tbody>
       ${d.jobs.map(
         (j) =>
-          html`<tr><td><b>${j.job}</b></td><td class="mono hide-sm">${j.period.slice(0, 16)}</td><td class="mono hide-sm">${j.holder}</td><td>${new Date(j.startedAt).toISOString().replace('T', ' ').slice(0, 16)}</td><td><span class="pill ${j.ok ? 'ok' : 'err'}">${j.ok ? t.ok : t.failed}</span> <span class="muted">${j.error ?? summaryOf(j.summary).slice(0, 300)}</span></td></tr>`,
+          html`<tr><td><b>${j.job}</b></td><td class="mono hide-sm">${j.period.slice(0, 16)}</td><td class="mono hide-sm">${j.holder}</td><td>${new Date(j.startedAt).toISOString().replace('T', ' ').slice(0, 16)}</td><td><span class="pill ${j.ok ? 'ok' : 'err'}">${j.ok ? t('ok') : t('failed')}</span> <span class="muted">${j.error ?? summaryOf(j.summary).slice(0, 300)}</span></td></tr>`,
       )}</tbody></table>`
   }</div>
 </div>`;
-  return layout({ lang, title: `${t.adminTitle} — SurFinger`, body, path: '/admin', nav: adminNav(lang, csrf) });
+  return layout({ lang, title: `${t('adminTitle')} — SurFinger`, body, path: '/admin', nav: adminNav(lang, csrf) });
 }
 
 export function noticePreviewPage(lang: Lang, csrf: string, notice: { noticeId: string; text: string; teams: string[] }): string {
   const t = pageTexts(lang);
   const body = html`<div class="wrap">
-  <div class="page-head"><h1>${t.noticeTitle}</h1></div>
-  <div class="panel" id="notice-preview-panel"><h2>${t.noticePreviewTitle}</h2>
-    <p class="muted">→ ${notice.teams.length === 0 ? t.noticeTargetsAll : notice.teams.join(', ')}</p>
-    <div class="preview" id="notice-preview-text"><b>${t.noticeHeader}</b>
+  <div class="page-head"><h1>${t('noticeTitle')}</h1></div>
+  <div class="panel" id="notice-preview-panel"><h2>${t('noticePreviewTitle')}</h2>
+    <p class="muted">→ ${notice.teams.length === 0 ? t('noticeTargetsAll') : notice.teams.join(', ')}</p>
+    <div class="preview" id="notice-preview-text"><b>${t('noticeHeader')}</b>
 ${notice.text}</div>
     <div class="row spaced">
       <form method="post" action="/admin/notice/send?lang=${lang}">
@@ -142,16 +142,16 @@ ${notice.text}</div>
         <input type="hidden" name="noticeId" value="${notice.noticeId}">
         <input type="hidden" name="text" value="${notice.text}">
         <input type="hidden" name="teams" value="${notice.teams.join(',')}">
-        <button class="btn btn-primary" type="submit" id="notice-confirm">${t.noticeConfirm}</button>
+        <button class="btn btn-primary" type="submit" id="notice-confirm">${t('noticeConfirm')}</button>
       </form>
       <form method="post" action="/admin/notice/edit?lang=${lang}">
         <input type="hidden" name="_csrf" value="${csrf}">
         <input type="hidden" name="text" value="${notice.text}">
         <input type="hidden" name="teams" value="${notice.teams.join(',')}">
-        <button class="btn btn-ghost" type="submit">${t.noticeEdit}</button>
+        <button class="btn btn-ghost" type="submit">${t('noticeEdit')}</button>
       </form>
     </div>
   </div>
 </div>`;
-  return layout({ lang, title: `${t.noticeTitle} — SurFinger`, body, path: '/admin', nav: adminNav(lang, csrf) });
+  return layout({ lang, title: `${t('noticeTitle')} — SurFinger`, body, path: '/admin', nav: adminNav(lang, csrf) });
 }

@@ -1,9 +1,13 @@
+import { defineCatalog, type Vars } from '../../../actors/i18n/index.ts';
 import type { Lang } from '../../../protocol/index.ts';
 
-/** Every text on the web pages, Korean and English (`en` is typed from `ko`). */
+/**
+ * Every text on the web pages, Korean and English, through the project's `defineCatalog`
+ * (`{name}` placeholders; a key missing in either language is a compile error). Lists (how to
+ * play, features, demo answers) are numbered keys so both languages keep the same items.
+ */
 const ko = {
-  htmlLang: 'ko',
-  otherLang: { code: 'en' as Lang, label: 'English' },
+  otherLangLabel: 'English',
   tagline: '슬랙에서 즐기는 타자 게임',
   heroTitle: '채널 사람들과 타자 경주를',
   heroBody: '프롬프트 문장이 올라오면 누가 가장 빠르고 정확하게 따라 치는지 겨뤄요. 자모 단위로 채점해서 띄어쓰기 하나, 자모 하나 틀려도 공정하게 점수를 받아요.',
@@ -12,30 +16,35 @@ const ko = {
   teams: '참여 팀',
   players: '플레이어',
   howTitle: '이렇게 놀아요',
-  how: [
-    ['/start', '채널에서 게임을 시작해요. 일반, 라운드, 키보드의 왕 모드가 있어요.'],
-    ['따라 치기', '문장이 올라오면 제한 시간 안에 그대로 입력해요. 복사해서 붙여 넣으면 들켜요!'],
-    ['점수', '점수 = 정확도² × 속도. 빠른 것보다 정확한 게 중요해요.'],
-    ['/rank · /myscore · /badge', '최근 기록으로 매긴 순위, 내 기록, 모은 배지를 확인해요.'],
-  ] as ReadonlyArray<readonly [string, string]>,
+  'how.1.title': '/start',
+  'how.1.text': '채널에서 게임을 시작해요. 일반, 라운드, 키보드의 왕 모드가 있어요.',
+  'how.2.title': '따라 치기',
+  'how.2.text': '문장이 올라오면 제한 시간 안에 그대로 입력해요. 복사해서 붙여 넣으면 들켜요!',
+  'how.3.title': '점수',
+  'how.3.text': '점수 = 정확도² × 속도. 빠른 것보다 정확한 게 중요해요.',
+  'how.4.title': '/rank · /myscore · /badge',
+  'how.4.text': '최근 기록으로 매긴 순위, 내 기록, 모은 배지를 확인해요.',
   demoChannel: '# 타자-연습',
   demoPrompt: '오늘은 날씨가 맑아요',
-  demoAnswers: [
-    ['민지', '오늘은 날씨가 맑아요', '100%'],
-    ['준호', '오늘은 날씨가 맑아오', '95%'],
-  ] as ReadonlyArray<readonly [string, string, string]>,
+  'demo.1.who': '민지',
+  'demo.1.text': '오늘은 날씨가 맑아요',
+  'demo.1.acc': '100%',
+  'demo.2.who': '준호',
+  'demo.2.text': '오늘은 날씨가 맑아오',
+  'demo.2.acc': '95%',
   demoResult: '🥇 민지 100% · 320타/분   🥈 준호 95% · 340타/분',
   featuresTitle: '특징',
-  features: [
-    ['자모 채점', '한 → ㅎㅏㄴ 으로 나눠 편집 거리로 채점해요. 오타 하나가 문장 전체를 망치지 않아요.'],
-    ['세 가지 모드', '한 문장 승부, 여러 라운드 합산, 꼴찌가 탈락하는 키보드의 왕.'],
-    ['배지와 랭킹', '100% 정확도, 속도 티어, 마라톤 등 18가지 배지와 채널·팀·전체 랭킹.'],
-    ['붙여넣기 방지', '보이지 않는 문자를 심어 복사·붙여넣기를 잡아내요.'],
-  ] as ReadonlyArray<readonly [string, string]>,
+  'feature.1.title': '자모 채점',
+  'feature.1.text': '한 → ㅎㅏㄴ 으로 나눠 편집 거리로 채점해요. 오타 하나가 문장 전체를 망치지 않아요.',
+  'feature.2.title': '세 가지 모드',
+  'feature.2.text': '한 문장 승부, 여러 라운드 합산, 꼴찌가 탈락하는 키보드의 왕.',
+  'feature.3.title': '배지와 랭킹',
+  'feature.3.text': '100% 정확도, 속도 티어, 마라톤 등 18가지 배지와 채널·팀·전체 랭킹.',
+  'feature.4.title': '붙여넣기 방지',
+  'feature.4.text': '보이지 않는 문자를 심어 복사·붙여넣기를 잡아내요.',
   footer: 'SurFinger — 2016년 슬랙 타자 게임을 다시 만들었어요.',
-  // user page
-  userTitle: (user: string) => `${user} 님의 기록`,
-  userTeam: (team: string) => `팀 ${team}`,
+  userTitle: '{user} 님의 기록',
+  userTeam: '팀 {team}',
   statGames: '게임',
   statAnswers: '답변',
   statAvgAccuracy: '평균 정확도',
@@ -53,7 +62,6 @@ const ko = {
   colSentence: '문장',
   noRecords: '아직 기록이 없어요.',
   perMinute: '타/분',
-  // admin
   adminTitle: '관리자',
   loginTitle: '관리자 로그인',
   loginUser: '아이디',
@@ -67,7 +75,7 @@ const ko = {
   tileActiveTeams: '활성 팀 (7일)',
   tileActiveUsers: '활성 사용자 (7일)',
   tilePasted: '붙여넣기 적발',
-  inactive: (n: number) => `비활성 ${n}`,
+  inactive: '비활성 {n}',
   chartTitle: '일별 게임 수 (최근 30일, UTC)',
   topChannels: '많이 플레이한 채널',
   colTeam: '팀',
@@ -90,7 +98,7 @@ const ko = {
   noticeTargetsAll: '설치된 모든 팀',
   noticeConfirm: '보내기',
   noticeEdit: '고치기',
-  noticeSent: (id: string) => `공지 ${id} 를 보냈어요. 처리 결과는 작업 기록에서 볼 수 있어요.`,
+  noticeSent: '공지 {id} 를 보냈어요. 처리 결과는 작업 기록에서 볼 수 있어요.',
   noticeInvalid: '공지 내용이 비었거나 팀 ID가 올바르지 않아요.',
   csrfFailed: '폼이 만료됐어요. 페이지를 새로 고친 뒤 다시 해 주세요.',
   jobsTitle: '작업 기록',
@@ -103,13 +111,12 @@ const ko = {
   ok: '성공',
   failed: '실패',
   noticeHeader: '📢 SurFinger 공지',
-};
+} as const;
 
-type PageTexts = typeof ko;
+export type PageKey = keyof typeof ko;
 
-const en: PageTexts = {
-  htmlLang: 'en',
-  otherLang: { code: 'ko', label: '한국어' },
+const en: Record<PageKey, string> = {
+  otherLangLabel: '한국어',
   tagline: 'A typing race that lives in Slack',
   heroTitle: 'Race your channel at typing',
   heroBody: 'A sentence appears; whoever retypes it fastest and most accurately wins. Scoring works letter by letter (jamo by jamo in Korean), so one extra space or one wrong letter costs one edit, not the whole sentence.',
@@ -118,29 +125,35 @@ const en: PageTexts = {
   teams: 'Teams playing',
   players: 'Players',
   howTitle: 'How to play',
-  how: [
-    ['/start', 'Start a game in a channel: normal, round, or King of the Keyboard mode.'],
-    ['Retype', 'When the sentence appears, type it before time runs out. Copy-paste gets caught!'],
-    ['Score', 'Score = accuracy² × speed. Accuracy matters more than raw speed.'],
-    ['/rank · /myscore · /badge', 'See the ranking from recent records, your own records, and your badges.'],
-  ],
+  'how.1.title': '/start',
+  'how.1.text': 'Start a game in a channel: normal, round, or King of the Keyboard mode.',
+  'how.2.title': 'Retype',
+  'how.2.text': 'When the sentence appears, type it before time runs out. Copy-paste gets caught!',
+  'how.3.title': 'Score',
+  'how.3.text': 'Score = accuracy² × speed. Accuracy matters more than raw speed.',
+  'how.4.title': '/rank · /myscore · /badge',
+  'how.4.text': 'See the ranking from recent records, your own records, and your badges.',
   demoChannel: '# typing-club',
   demoPrompt: 'Fresh bread smells nice',
-  demoAnswers: [
-    ['Minji', 'Fresh bread smells nice', '100%'],
-    ['Junho', 'Fresh bread smels nice', '96%'],
-  ],
+  'demo.1.who': 'Minji',
+  'demo.1.text': 'Fresh bread smells nice',
+  'demo.1.acc': '100%',
+  'demo.2.who': 'Junho',
+  'demo.2.text': 'Fresh bread smels nice',
+  'demo.2.acc': '96%',
   demoResult: '🥇 Minji 100% · 64 WPM   🥈 Junho 96% · 70 WPM',
   featuresTitle: 'Features',
-  features: [
-    ['Fair accuracy', 'Edit distance over letters (and Korean jamo): one typo never ruins the sentence.'],
-    ['Three modes', 'One-sentence sprint, multi-round totals, and King of the Keyboard survival.'],
-    ['Badges and rankings', '18 badges — 100% accuracy, speed tiers, marathon… — and channel, team and global rankings.'],
-    ['Anti-paste', 'Invisible characters in the prompt expose copy-paste.'],
-  ],
+  'feature.1.title': 'Fair accuracy',
+  'feature.1.text': 'Edit distance over letters (and Korean jamo): one typo never ruins the sentence.',
+  'feature.2.title': 'Three modes',
+  'feature.2.text': 'One-sentence sprint, multi-round totals, and King of the Keyboard survival.',
+  'feature.3.title': 'Badges and rankings',
+  'feature.3.text': '18 badges — 100% accuracy, speed tiers, marathon… — and channel, team and global rankings.',
+  'feature.4.title': 'Anti-paste',
+  'feature.4.text': 'Invisible characters in the prompt expose copy-paste.',
   footer: 'SurFinger — the 2016 Slack typing game, rebuilt.',
-  userTitle: (user) => `Records of ${user}`,
-  userTeam: (team) => `Team ${team}`,
+  userTitle: 'Records of {user}',
+  userTeam: 'Team {team}',
   statGames: 'Games',
   statAnswers: 'Answers',
   statAvgAccuracy: 'Average accuracy',
@@ -171,7 +184,7 @@ const en: PageTexts = {
   tileActiveTeams: 'Active teams (7 days)',
   tileActiveUsers: 'Active users (7 days)',
   tilePasted: 'Pastes caught',
-  inactive: (n) => `${n} inactive`,
+  inactive: '{n} inactive',
   chartTitle: 'Games per day (last 30 days, UTC)',
   topChannels: 'Top channels',
   colTeam: 'Team',
@@ -194,7 +207,7 @@ const en: PageTexts = {
   noticeTargetsAll: 'every installed team',
   noticeConfirm: 'Send',
   noticeEdit: 'Edit',
-  noticeSent: (id) => `Notice ${id} sent. Delivery shows up in the job history.`,
+  noticeSent: 'Notice {id} sent. Delivery shows up in the job history.',
   noticeInvalid: 'The notice is empty or a team id is not valid.',
   csrfFailed: 'This form expired. Reload the page and try again.',
   jobsTitle: 'Job history',
@@ -209,12 +222,17 @@ const en: PageTexts = {
   noticeHeader: '📢 SurFinger notice',
 };
 
-const catalogs: Record<Lang, PageTexts> = { ko, en };
+const pt = defineCatalog<PageKey>({ ko, en });
 
-export type { PageTexts };
+/** A translator bound to one language, so templates read `t('key')`. */
+export type PageTexts = (key: PageKey, vars?: Vars) => string;
 
 export function pageTexts(lang: Lang): PageTexts {
-  return catalogs[lang];
+  return (key, vars) => pt(lang, key, vars);
+}
+
+export function otherLang(lang: Lang): Lang {
+  return lang === 'ko' ? 'en' : 'ko';
 }
 
 /** `?lang=` wins, then the browser's Accept-Language, then Korean (the game's home). */

@@ -16,39 +16,39 @@ export function landingPage(lang: Lang, counters: LandingCounters, installUrl: s
   const body = html`
 <section class="hero"><div class="wrap">
   <div>
-    <div class="eyebrow">${t.tagline}</div>
-    <h1>${t.heroTitle}</h1>
-    <p>${t.heroBody}</p>
-    <a class="btn btn-slack" id="add-to-slack" href="${installUrl}">${SLACK_MARK}${t.addToSlack}</a>
+    <div class="eyebrow">${t('tagline')}</div>
+    <h1>${t('heroTitle')}</h1>
+    <p>${t('heroBody')}</p>
+    <a class="btn btn-slack" id="add-to-slack" href="${installUrl}">${SLACK_MARK}${t('addToSlack')}</a>
     <div class="counters">
-      <div class="counter"><b data-counter="gamesToday">${counters.gamesToday.toLocaleString()}</b><span>${t.gamesToday}</span></div>
-      <div class="counter"><b data-counter="teams">${counters.teams.toLocaleString()}</b><span>${t.teams}</span></div>
-      <div class="counter"><b data-counter="players">${counters.players.toLocaleString()}</b><span>${t.players}</span></div>
+      <div class="counter"><b data-counter="gamesToday">${counters.gamesToday.toLocaleString()}</b><span>${t('gamesToday')}</span></div>
+      <div class="counter"><b data-counter="teams">${counters.teams.toLocaleString()}</b><span>${t('teams')}</span></div>
+      <div class="counter"><b data-counter="players">${counters.players.toLocaleString()}</b><span>${t('players')}</span></div>
     </div>
   </div>
   <div class="demo" aria-label="demo">
-    <div class="demo-head"><span class="dots"><i></i><i></i><i></i></span>${t.demoChannel}</div>
+    <div class="demo-head"><span class="dots"><i></i><i></i><i></i></span>${t('demoChannel')}</div>
     <div class="demo-body">
-      <div class="msg m1"><div class="avatar av-bot">⌨</div><div><div class="who">SurFinger</div><div class="text prompt-box">${t.demoPrompt}</div></div></div>
-      ${t.demoAnswers.map(
-        ([who, text, acc], i) =>
-          html`<div class="msg m${i + 2}"><div class="avatar av-${i}">${who.slice(0, 1)}</div><div><div class="who">${who}</div><div class="text"><span class="typing">${text}</span><span class="tag${acc === '100%' ? '' : ' miss'}">${acc}</span></div></div></div>`,
+      <div class="msg m1"><div class="avatar av-bot">⌨</div><div><div class="who">SurFinger</div><div class="text prompt-box">${t('demoPrompt')}</div></div></div>
+      ${([1, 2] as const).map(
+        (n, i) =>
+          html`<div class="msg m${n + 1}"><div class="avatar av-${i}">${t(`demo.${n}.who`).slice(0, 1)}</div><div><div class="who">${t(`demo.${n}.who`)}</div><div class="text"><span class="typing">${t(`demo.${n}.text`)}</span><span class="tag${t(`demo.${n}.acc`) === '100%' ? '' : ' miss'}">${t(`demo.${n}.acc`)}</span></div></div></div>`,
       )}
-      <div class="msg m4"><div class="avatar av-bot">⌨</div><div><div class="who">SurFinger</div><div class="text">${t.demoResult}</div></div></div>
+      <div class="msg m4"><div class="avatar av-bot">⌨</div><div><div class="who">SurFinger</div><div class="text">${t('demoResult')}</div></div></div>
     </div>
   </div>
 </div></section>
 <section class="block"><div class="wrap">
-  <h2>${t.howTitle}</h2>
+  <h2>${t('howTitle')}</h2>
   <div class="grid grid-4">
-    ${t.how.map(([title, text], i) => html`<div class="card"><span class="step-num">${i + 1}</span><h3><code>${title}</code></h3><p>${text}</p></div>`)}
+    ${([1, 2, 3, 4] as const).map((n) => html`<div class="card"><span class="step-num">${n}</span><h3><code>${t(`how.${n}.title`)}</code></h3><p>${t(`how.${n}.text`)}</p></div>`)}
   </div>
 </div></section>
 <section class="block tight"><div class="wrap">
-  <h2>${t.featuresTitle}</h2>
+  <h2>${t('featuresTitle')}</h2>
   <div class="grid grid-2">
-    ${t.features.map(([title, text]) => html`<div class="card"><h3>${title}</h3><p>${text}</p></div>`)}
+    ${([1, 2, 3, 4] as const).map((n) => html`<div class="card"><h3>${t(`feature.${n}.title`)}</h3><p>${t(`feature.${n}.text`)}</p></div>`)}
   </div>
 </div></section>`;
-  return layout({ lang, title: `SurFinger — ${t.tagline}`, body, path: '/' });
+  return layout({ lang, title: `SurFinger — ${t('tagline')}`, body, path: '/' });
 }

@@ -1,12 +1,12 @@
 import type { Lang } from '../../../protocol/index.ts';
 import { html, type Html } from './html.ts';
-import { pageTexts } from './i18n.ts';
+import { otherLang, pageTexts } from './i18n.ts';
 
 /** The page shell every page shares: head, top bar with the language switch, footer. */
 export function layout(opts: { lang: Lang; title: string; body: Html; path: string; nav?: Html }): string {
   const t = pageTexts(opts.lang);
-  const other = t.otherLang;
-  return `<!doctype html>${html`<html lang="${t.htmlLang}">
+  const other = otherLang(opts.lang);
+  return `<!doctype html>${html`<html lang="${opts.lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -17,10 +17,10 @@ export function layout(opts: { lang: Lang; title: string; body: Html; path: stri
 <body>
 <header class="topbar"><div class="wrap">
   <a class="logo" href="/?lang=${opts.lang}"><span class="logo-mark">⌨</span>SurFinger</a>
-  <nav class="nav">${opts.nav ?? ''}<a href="${opts.path}?lang=${other.code}" hreflang="${other.code}">${other.label}</a></nav>
+  <nav class="nav">${opts.nav ?? ''}<a href="${opts.path}?lang=${other}" hreflang="${other}">${t('otherLangLabel')}</a></nav>
 </div></header>
 ${opts.body}
-<footer><div class="wrap">${t.footer}</div></footer>
+<footer><div class="wrap">${t('footer')}</div></footer>
 <script src="/assets/pages.js" defer></script>
 </body>
 </html>`}`;

@@ -61,9 +61,9 @@ function langOf(req: FastifyRequest): Lang {
 function parseTeams(input: string | undefined): string[] | null {
   const teams = (input ?? '')
     .split(/[\s,]+/)
-    .map((t) => t.trim())
-    .filter((t) => t.length > 0);
-  return teams.every((t) => SlackId.safeParse(t).success) && teams.length <= 10_000 ? [...new Set(teams)] : null;
+    .map((team) => team.trim())
+    .filter((team) => team.length > 0);
+  return teams.every((team) => SlackId.safeParse(team).success) && teams.length <= 10_000 ? [...new Set(teams)] : null;
 }
 
 /**
@@ -165,7 +165,7 @@ async function pagesPlugin(app: FastifyInstance, deps: PagesDeps): Promise<void>
     }
     if (!sameSecret(form(req)._csrf ?? '', session.csrf)) {
       log.warn({ code: PagesErrorCodes.CSRF, url: req.url }, 'admin form without a valid CSRF token');
-      await sendHtml(reply, loginPage(langOf(req), '', { kind: 'err', text: pageTexts(langOf(req)).csrfFailed }), 403);
+      await sendHtml(reply, loginPage(langOf(req), '', { kind: 'err', text: pageTexts(langOf(req))('csrfFailed') }), 403);
       return null;
     }
     return session;
@@ -175,7 +175,7 @@ async function pagesPlugin(app: FastifyInstance, deps: PagesDeps): Promise<void>
     const { session } = await sessionOf(req);
     if (!session) return showLogin(req, reply, null);
     const sent = typeof req.query.sent === 'string' ? req.query.sent.slice(0, 64) : undefined;
-    return showDashboard(req, reply, session, sent ? { kind: 'ok', text: pageTexts(langOf(req)).noticeSent(sent) } : null);
+    return showDashboard(req, reply, session, sent ? { kind: 'ok', text: pageTexts(langOf(req))('noticeSent', { id: sent }) } : null);
   });
 
   app.post('/admin/login', async (req, reply) => {
@@ -185,11 +185,11 @@ async function pagesPlugin(app: FastifyInstance, deps: PagesDeps): Promise<void>
     const expected = parseCookies(req.headers.cookie).get(LOGIN_CSRF_COOKIE) ?? '';
     if (expected === '' || !sameSecret(body._csrf ?? '', expected)) {
       log.warn({ code: PagesErrorCodes.CSRF, url: req.url }, 'login form without a valid CSRF token');
-      return showLogin(req, reply, { kind: 'err', text: t.csrfFailed }, 403);
+      return showLogin(req, reply, { kind: 'err', text: t('csrfFailed') }, 403);
     }
     if ((await sessions.failures(client)) >= MAX_LOGIN_FAILURES) {
       log.warn({ code: PagesErrorCodes.LOGIN, client }, 'admin login locked after repeated failures');
-      return showLogin(req, reply, { kind: 'err', text: t.loginLocked }, 429);
+      return showLogin(req, reply, { kind: 'err', text: t('loginLocked') }, 429);
     }
     // Both comparisons always run, so timing does not tell which one failed.
     const userOk = sameSecret(body.user ?? '', deps.admin.user);
@@ -197,7 +197,7 @@ async function pagesPlugin(app: FastifyInstance, deps: PagesDeps): Promise<void>
     if (!userOk || !passOk || deps.admin.password === '') {
       await sessions.recordFailure(client);
       log.info({ code: PagesErrorCodes.LOGIN, client }, 'admin login failed');
-      return showLogin(req, reply, { kind: 'err', text: t.loginFailed }, 401);
+      return showLogin(req, reply, { kind: 'err', text: t('loginFailed') }, 401);
     }
     const created = await sessions.create(deps.admin.user);
     log.info({ user: deps.admin.user }, 'admin signed in');
@@ -225,7 +225,7 @@ async function pagesPlugin(app: FastifyInstance, deps: PagesDeps): Promise<void>
     const draft = noticeDraft(req);
     if (!draft) {
       log.info({ code: PagesErrorCodes.NOTICE_INVALID }, 'notice form rejected');
-      return showDashboard(req, reply, session, { kind: 'err', text: pageTexts(langOf(req)).noticeInvalid }, { text: form(req).text ?? '', teams: form(req).teams ?? '' });
+      return showDashboard(req, reply, session, { kind: 'err', text: pageTexts(langOf(req))('noticeInvalid') }, { text: form(req).text ?? '', teams: form(req).teams ?? '' });
     }
     // The id is fixed at preview time, so a double-clicked confirm is still one notice.
     return sendHtml(reply, noticePreviewPage(langOf(req), session.csrf, { noticeId: `n-${now()}-${randomBytes(4).toString('hex')}`, ...draft }));
@@ -244,7 +244,7 @@ async function pagesPlugin(app: FastifyInstance, deps: PagesDeps): Promise<void>
     const noticeId = form(req).noticeId ?? '';
     if (!draft || !/^n-\d+-[0-9a-f]{8}$/.test(noticeId)) {
       log.info({ code: PagesErrorCodes.NOTICE_INVALID }, 'notice confirmation rejected');
-      return showDashboard(req, reply, session, { kind: 'err', text: pageTexts(langOf(req)).noticeInvalid });
+      return showDashboard(req, reply, session, { kind: 'err', text: pageTexts(langOf(req))('noticeInvalid') });
     }
     const notice: Notice = { type: MessageTypes.notice, noticeId, text: draft.text, teams: draft.teams, requestedBy: session.user, at: now() };
     nc.publish(subjects.notice(), codecs.notice.encode(notice));
