@@ -20,7 +20,7 @@ import { AdapterValues, describeIssues, GrafanaDashboard, NatsValues } from './s
  * 3. prometheus-adapter/values.yaml serves every custom metric an HPA asks for;
  * 4. grafana/surfinger.json is a dashboard charting every metric operators must watch;
  * 5. the Dockerfile next to the deploy/ directory builds an image that holds what the services
- *    import (image.ts).
+ *    import (image.ts), and compose.yaml runs every service from it.
  */
 
 export interface Section {
@@ -45,6 +45,7 @@ export const WATCHED_METRICS = [
 const MIN_GRACE = { 'actor-host': 30 };
 
 type Dict = Record<string, unknown>;
+const isDict = (v: unknown): v is Dict => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function yamlFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -199,17 +200,45 @@ function checkGrafana(root: string): Section {
   return { name: 'grafana', summary: `${panels} panels`, problems };
 }
 
-function checkDockerfile(root: string): Section[] {
+/** compose.yaml runs every service from the image, two actor hosts, JetStream and monitoring. */
+function checkCompose(repo: string): Section {
+  const problems: Problem[] = [];
+  const add = (subject: string, message: string) => problems.push({ file: 'compose.yaml', subject, message });
+  let doc: unknown;
+  try {
+    // Compose files share settings through YAML merge keys (`<<: *service`).
+    doc = parseYaml(readFileSync(join(repo, 'compose.yaml'), 'utf8'), { merge: true });
+  } catch (err) {
+    add('yaml', `cannot parse: ${(err as Error).message}`);
+  }
+  const services = ((doc as Dict | undefined)?.services ?? {}) as Record<string, Dict>;
+  const kinds = new Map<string, number>();
+  for (const [name, svc] of Object.entries(services)) {
+    if (name === 'nats' || name === 'redis') continue;
+    const kind = Array.isArray(svc.command) ? String(svc.command[0]) : '';
+    if (!(SERVICE_NAMES as readonly string[]).includes(kind)) add(name, `command must name a service (${SERVICE_NAMES.join(', ')}), is ${kind || 'missing'}`);
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    if (!isDict(svc.healthcheck)) add(name, 'no healthcheck');
+  }
+  for (const kind of SERVICE_NAMES) if (!kinds.has(kind)) add('services', `no container runs ${kind}`);
+  if ((kinds.get('actor-host') ?? 0) < 2) add('services', 'needs at least two actor hosts');
+  const nats = services.nats?.command;
+  if (!Array.isArray(nats) || !nats.includes('--jetstream') || !nats.includes('--http_port')) add('nats', 'must run with --jetstream and a monitoring --http_port');
+  if (!services.redis) add('services', 'no redis');
+  return { name: 'compose', summary: `${Object.keys(services).length} containers, ${kinds.get('actor-host') ?? 0} actor hosts`, problems };
+}
+
+function checkRepoFiles(root: string): Section[] {
   const repo = dirname(root);
   // A copy of deploy/ alone (tests) has no repository around it.
   if (!existsSync(join(repo, 'Dockerfile'))) return [];
   const { problems, facts } = checkImage(repo);
-  return [{ name: 'image', summary: `${facts.files} runtime files inside ${facts.copied.join(' ')}; ${facts.packages.length} production packages`, problems }];
+  return [{ name: 'image', summary: `${facts.files} runtime files inside ${facts.copied.join(' ')}; ${facts.packages.length} production packages`, problems }, checkCompose(repo)];
 }
 
 export function runDeployCheck(root: string): Section[] {
   const { sections, base } = checkKustomize(root);
-  return [...sections, checkNats(root, base), checkAdapter(root, base), checkGrafana(root), ...checkDockerfile(root)];
+  return [...sections, checkNats(root, base), checkAdapter(root, base), checkGrafana(root), ...checkRepoFiles(root)];
 }
 
 /** The human report: one line per section, then one line per problem naming file and object. */
