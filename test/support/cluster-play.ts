@@ -21,7 +21,8 @@ export class Channel {
     return this.driver.command(this.team, this.channel, user, command, text);
   }
 
-  say(user: string, text: string): Promise<void> {
+  /** Resolves with the message's ts. */
+  say(user: string, text: string): Promise<string> {
     return this.driver.message(this.team, this.channel, user, text);
   }
 
