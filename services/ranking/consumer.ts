@@ -27,7 +27,8 @@ export function decodeResult(data: Uint8Array): DecodeOutcome {
 }
 
 export interface ConsumerHooks {
-  apply(result: ResultMessage): Promise<ApplyOutcome>;
+  /** `working` tells JetStream the message is still being handled (resets its ack timer). */
+  apply(result: ResultMessage, working: () => void): Promise<ApplyOutcome>;
   /** After each message: stream messages still waiting for this consumer. */
   onPending(pending: number): void;
   onOutcome(outcome: 'applied' | 'duplicate' | 'rejected' | 'failed'): void;
@@ -41,6 +42,9 @@ export async function ensureDurable(nc: NatsConnection, subjects: Subjects): Pro
     deliver_policy: DeliverPolicy.All,
     ack_wait: nanos(30_000),
     max_deliver: -1,
+    // One result in flight cluster-wide: every replica applies in stream order, which is what
+    // makes a rebuild (a replay in stream order) reproduce the live data exactly.
+    max_ack_pending: 1,
   });
 }
 
@@ -70,7 +74,7 @@ export async function startResultsConsumer(
     const { result } = decoded;
     const rlog = log.child({ team: result.team, channel: result.channel, gameId: result.gameId });
     try {
-      const outcome = await hooks.apply(result);
+      const outcome = await hooks.apply(result, () => m.working());
       m.ack();
       hooks.onOutcome(outcome.applied ? 'applied' : 'duplicate');
       rlog.debug({ resultId: result.resultId, applied: outcome.applied }, outcome.applied ? 'result applied' : 'duplicate result skipped');

@@ -20,6 +20,8 @@ export function rootKeys(root: string) {
     generations: `${root}:gens`,
     /** Badge announcements waiting to be posted (list of JSON). */
     outbox: `${root}:outbox`,
+    /** Set while a rebuild catches up and flips: live applies wait, so both see stream order. */
+    rebuilding: `${root}:rebuilding`,
   } as const;
 }
 

@@ -20,10 +20,13 @@ export interface RebuildReport {
  * 1. take a new generation id and note the stream's last sequence;
  * 2. apply every message up to it, in stream order, to the new generation (no announcements:
  *    badges were announced the first time);
- * 3. flip the generation pointer — the live consumer's next transaction writes the new generation;
+ * 3. hold live applies (the live consumer waits on its current message, so it keeps stream order);
  * 4. catch up on whatever arrived meanwhile (anything the live consumer put into the old generation
- *    is in the stream before the flip, so this pass covers it; duplicates are skipped by the marker);
- * 5. drop the old generation's keys.
+ *    is in the stream before the hold, so this pass covers it);
+ * 5. flip the generation pointer and release the hold — the live consumer resumes on the new
+ *    generation, where everything up to the catch-up is already applied (its redelivered
+ *    duplicates are skipped by the marker);
+ * 6. drop the old generation's keys.
  * Because apply is a deterministic fold over stream order, the new keys equal the old ones.
  */
 export async function rebuildRanking(nc: NatsConnection, subjects: Subjects, store: RankingStore, log: Logger): Promise<RebuildReport> {
@@ -57,8 +60,13 @@ export async function rebuildRanking(nc: NatsConnection, subjects: Subjects, sto
     const lastSeq = async () => (await jsm.streams.info(stream)).state.last_seq;
     const firstPassEnd = await lastSeq();
     await replay(1, firstPassEnd);
-    report.previous = await store.swapGeneration(generation);
-    await replay(firstPassEnd + 1, await lastSeq());
+    await store.holdLiveApplies();
+    try {
+      await replay(firstPassEnd + 1, await lastSeq());
+      report.previous = await store.swapGeneration(generation);
+    } finally {
+      await store.releaseLiveApplies();
+    }
     report.droppedKeys = await store.dropGeneration(report.previous);
   } catch (err) {
     throw new SurfingerError(RankingErrorCodes.REBUILD_FAILED, `rebuild into generation ${generation} failed: ${asSurfingerError(err).message}`, { cause: err });

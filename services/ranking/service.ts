@@ -85,8 +85,8 @@ export async function start(deps: RankingDeps): Promise<RunningService> {
   const outboxTimer = setInterval(() => void drainOutbox(), deps.outboxRetryMs ?? 5_000);
 
   const consumer = await startResultsConsumer(nc, subjects, log, {
-    apply: async (result) => {
-      const outcome = await store.apply(result, { announce: true });
+    apply: async (result, working) => {
+      const outcome = await store.apply(result, { announce: true, onWait: working });
       if (outcome.announcements.length > 0) {
         badges.inc(outcome.announcements.length);
         void drainOutbox();

@@ -18,6 +18,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const TOP_KEEP = 100;
 export const USER_RECENT_KEEP = 20;
 const MAX_APPLY_ATTEMPTS = 50;
+const REBUILD_POLL_MS = 100;
+/** A crashed rebuild must not hold live applies forever. */
+const REBUILD_HOLD_SEC = 120;
 
 export interface BadgeAnnouncement {
   /** Stable per badge and holder: the egress idempotency key. */
@@ -28,6 +31,15 @@ export interface BadgeAnnouncement {
   /** null for a team badge. */
   user: string | null;
   badge: string;
+}
+
+export interface ApplyOptions {
+  /** Write this generation instead of the live one (rebuilds); ignores the rebuild hold. */
+  gen?: string;
+  /** Queue badge announcements in the outbox (the live consumer; never a rebuild). */
+  announce?: boolean;
+  /** Called while the apply waits for a rebuild to flip (e.g. to tell JetStream we are working). */
+  onWait?: () => void | Promise<void>;
 }
 
 export interface ApplyOutcome {
@@ -135,20 +147,29 @@ export class RankingStore {
    * 3. MULTI: all writes + the applied marker (+ announcements into the outbox); EXEC.
    * A concurrent apply or a generation flip aborts EXEC and we start again from 1.
    */
-  apply(result: ResultMessage, options: { gen?: string; announce?: boolean } = {}): Promise<ApplyOutcome> {
+  apply(result: ResultMessage, options: ApplyOptions = {}): Promise<ApplyOutcome> {
     const run = this.queue.then(() => this.applyNow(result, options));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async applyNow(result: ResultMessage, options: { gen?: string; announce?: boolean }): Promise<ApplyOutcome> {
+  private async applyNow(result: ResultMessage, options: ApplyOptions): Promise<ApplyOutcome> {
     const w = this.writer;
-    for (let attempt = 0; attempt < MAX_APPLY_ATTEMPTS; attempt++) {
+    for (let attempt = 0; attempt < MAX_APPLY_ATTEMPTS; ) {
       let gen = options.gen;
       if (gen === undefined) {
-        await w.watch(this.root.pointer);
-        gen = (await w.get(this.root.pointer)) ?? FIRST_GENERATION;
+        await w.watch(this.root.pointer, this.root.rebuilding);
+        const [pointer, rebuilding] = await w.mget(this.root.pointer, this.root.rebuilding);
+        if (rebuilding !== null) {
+          // A rebuild is flipping generations: hold this result (not a conflict) until it is done.
+          await w.unwatch();
+          await options.onWait?.();
+          await new Promise((r) => setTimeout(r, REBUILD_POLL_MS));
+          continue;
+        }
+        gen = pointer ?? FIRST_GENERATION;
       }
+      attempt += 1;
       const k = dataKeys(this.rootKey, gen);
       await w.watch(k.applied);
       if ((await w.sismember(k.applied, result.resultId)) === 1) {
@@ -260,6 +281,15 @@ export class RankingStore {
 
   async newGeneration(): Promise<string> {
     return String(await this.redis.incr(this.root.generations));
+  }
+
+  /** Holds live applies (they wait, in order) until `release` or REBUILD_HOLD_SEC. */
+  async holdLiveApplies(): Promise<void> {
+    await this.redis.set(this.root.rebuilding, '1', 'EX', REBUILD_HOLD_SEC);
+  }
+
+  async releaseLiveApplies(): Promise<void> {
+    await this.redis.del(this.root.rebuilding);
   }
 
   /** Makes `gen` live and returns the generation it replaced. */
