@@ -14,7 +14,7 @@ const env = parseEnv(
     /** Membership heartbeat and reconcile period. */
     SF_SUPERVISOR_HEARTBEAT_MS: z.coerce.number().int().min(50).default(500),
     /** A replica silent for this long is dead and its teams move. */
-    SF_SUPERVISOR_MEMBER_TTL_MS: z.coerce.number().int().min(200).default(2_000),
+    SF_SUPERVISOR_MEMBER_TTL_MS: z.coerce.number().int().min(200).default(3_000),
     SF_TOKEN_KEYS: z.string().optional(),
   }),
   process.env,

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { KV, Subscription } from 'nats';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { asSurfingerError, codecs, createSubjects, MessageTypes, pack, ServiceNames, unpack, type SupervisorState } from '../../protocol/index.ts';
+import { asSurfingerError, codecs, createSubjects, MessageTypes, pack, ServiceNames, type SupervisorState } from '../../protocol/index.ts';
 import { openBucket } from '../common/jetstream.ts';
 import type { Logger } from '../common/logger.ts';
 import type { RunningService } from '../common/main-kit.ts';
@@ -53,6 +53,9 @@ export interface SupervisorOptions {
   random?: () => number;
 }
 
+/** Opens in flight per replica: a burst of 200 TeamActive must not starve our own event loop. */
+const MAX_OPENING = 32;
+
 interface Held {
   socket: TeamSocket;
   lastActivity: number;
@@ -66,7 +69,7 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
   const log = opts.log.child({ supervisorId: id });
   const subjects = createSubjects(opts.prefix);
   const heartbeatMs = opts.heartbeatMs ?? 500;
-  const memberTtlMs = opts.memberTtlMs ?? 2_000;
+  const memberTtlMs = opts.memberTtlMs ?? 3_000;
   const backoff = opts.backoff ?? DEFAULT_BACKOFF;
   const random = opts.random ?? Math.random;
   const activeKey = `${opts.prefix}:supervisor:active`;
@@ -209,21 +212,58 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
     count('ignored');
   }
 
-  async function heartbeat(): Promise<void> {
-    await members.put(memberKey, pack({ id, at: Date.now() } satisfies Heartbeat));
-    const beats: Heartbeat[] = [];
-    for await (const key of await members.keys('supervisor.*')) {
-      const entry = await members.get(key);
-      if (!entry || entry.operation !== 'PUT' || entry.value.length === 0) continue;
-      const beat = unpack(entry.value) as Partial<Heartbeat>;
-      if (typeof beat.id === 'string' && typeof beat.at === 'number') beats.push({ id: beat.id, at: beat.at });
+  /**
+   * Heartbeats arrive by a KV watch (pushed, no listing round trips) and are timed by when *we*
+   * heard them, so clock skew between machines cannot kill or resurrect a member.
+   */
+  const heard = new Map<string, number>();
+  const watcher = await members.watch({ key: 'supervisor.*' });
+  void (async () => {
+    for await (const entry of watcher) {
+      const member = entry.key.slice('supervisor.'.length);
+      if (entry.operation !== 'PUT' || entry.value.length === 0) heard.delete(member);
+      else heard.set(member, Date.now());
     }
+  })();
+
+  let lastBeat = 0;
+  async function heartbeat(): Promise<void> {
+    const started = Date.now();
+    // A late heartbeat means our own event loop (or CPU) stalled; others' beats then only look old
+    // because we read them late, so this round may add members but never declares one dead.
+    const lagging = lastBeat !== 0 && started - lastBeat > 3 * heartbeatMs;
+    lastBeat = started;
+    await members.put(memberKey, pack({ id, at: started } satisfies Heartbeat));
+    const beats: Heartbeat[] = [...heard].map(([member, at]) => ({ id: member, at }));
     const now = Date.now();
-    const next = liveMembers(beats, now, memberTtlMs);
+    const gone = await probeLate(beats, now);
+    const next = liveMembers(beats.filter((b) => !gone.has(b.id)), now, memberTtlMs);
     if (!next.includes(id)) next.push(id);
+    if (lagging) for (const m of live) if (!next.includes(m) && !gone.has(m) && heard.has(m)) next.push(m);
     next.sort();
     if (next.join(',') !== live.join(',')) log.info({ members: next }, 'supervisor membership changed');
     live = next;
+  }
+
+  /**
+   * A heartbeat a few periods late is ambiguous: a dead replica, or one stalled by load. Ask it:
+   * NATS answers "no responders" at once when nobody is subscribed any more, which is definitive
+   * proof of death (a SIGKILLed process loses its subscriptions with its connection). A timeout
+   * only means "slow", so that replica keeps its teams until its heartbeat is memberTtlMs old.
+   */
+  async function probeLate(beats: Heartbeat[], now: number): Promise<Set<string>> {
+    const gone = new Set<string>();
+    const late = beats.filter((b) => b.id !== id && now - b.at > 3 * heartbeatMs && now - b.at < memberTtlMs);
+    await Promise.all(
+      late.map(async (b) => {
+        try {
+          await nc.request(subjects.supervisorState(b.id), new Uint8Array(), { timeout: heartbeatMs });
+        } catch (err) {
+          if ((err as { code?: string }).code === '503') gone.add(b.id);
+        }
+      }),
+    );
+    return gone;
   }
 
   async function reconcile(): Promise<void> {
@@ -236,6 +276,7 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
         continue;
       }
       const failed = failedUntil.get(team);
+      if (opening.size >= MAX_OPENING) break;
       if (owns(team) && !held.has(team) && (!failed || failed.until <= now)) void openTeam(team, last);
     }
     for (const [team, h] of held) {
@@ -243,11 +284,11 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
       if (now - Math.max(h.lastActivity, recorded) >= opts.idleMs) {
         // Only forget the record if nobody refreshed it meanwhile.
         if (recorded <= h.lastActivity) await redis.hdel(activeKey, team);
-        await closeTeam(team, 'idle');
+        void closeTeam(team, 'idle');
       } else if (!owns(team)) {
         h.leavingSince ??= now;
         // Keep our socket a moment so the new owner connects first: no gap for events.
-        if (now - h.leavingSince >= 2 * heartbeatMs) await closeTeam(team, 'handoff');
+        if (now - h.leavingSince >= 2 * heartbeatMs) void closeTeam(team, 'handoff');
       } else {
         h.leavingSince = null;
         if (recorded > h.lastActivity) h.lastActivity = recorded;
@@ -255,22 +296,29 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
     }
   }
 
-  let ticking = false;
-  const tick = async () => {
-    if (ticking || stopping) return;
-    ticking = true;
-    try {
-      await heartbeat();
-      await reconcile();
-    } catch (err) {
-      const e = asSurfingerError(err);
-      log.warn({ code: e.code, reason: e.message }, 'reconcile failed');
-    } finally {
-      ticking = false;
-    }
+  // Two loops, so a slow reconcile (hundreds of opens) can never delay the heartbeat and make the
+  // others think we died. Each skips a round rather than overlapping itself.
+  const loop = (what: string, fn: () => Promise<void>) => {
+    let running = false;
+    return async () => {
+      if (running || stopping) return;
+      running = true;
+      try {
+        await fn();
+      } catch (err) {
+        const e = asSurfingerError(err);
+        log.warn({ code: e.code, reason: e.message }, `${what} failed`);
+      } finally {
+        running = false;
+      }
+    };
   };
-  await tick();
-  const ticker = setInterval(() => void tick(), heartbeatMs);
+  const beat = loop('heartbeat', heartbeat);
+  const settle = loop('reconcile', reconcile);
+  await beat();
+  await settle();
+  const beater = setInterval(() => void beat(), heartbeatMs);
+  const ticker = setInterval(() => void settle(), heartbeatMs);
 
   const activeSub: Subscription = nc.subscribe(subjects.allTeamActive(), {
     callback: (err, msg) => {
@@ -287,7 +335,8 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
       if (!owns(team)) return;
       failedUntil.delete(team);
       if (held.has(team)) touch(team, now);
-      else void openTeam(team, now);
+      // Over the limit, the next reconcile picks it up from the active record written above.
+      else if (opening.size < MAX_OPENING) void openTeam(team, now);
     },
   });
 
@@ -333,6 +382,8 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
     async stop() {
       stopping = true;
       clearInterval(ticker);
+      clearInterval(beater);
+      watcher.stop();
       activeSub.unsubscribe();
       removedSub.unsubscribe();
       // Leave the membership first so the others take our teams, then give them a moment to connect.
