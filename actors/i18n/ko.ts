@@ -3,7 +3,7 @@ export const ko = {
   usage: '사용법: `/start [normal | round N | kok] [easy | normal | hard]` — 예: `/start 라운드 3 어려움`. N은 1–10.',
   alreadyRunning: '이 채널에서 이미 게임이 진행 중입니다. `/exit`로 멈출 수 있어요 (게임을 시작한 사람만).',
   noPrompts: '이 언어와 난이도의 문장이 아직 없습니다.',
-  started: '{user}님이 {mode}을(를) 시작했습니다 ({difficulty}). 준비하세요!',
+  started: '{user}님이 {mode|을/를} 시작했습니다 ({difficulty}). 준비하세요!',
   modeNormal: '일반 게임',
   modeRound: '{rounds}라운드 게임',
   modeKok: '키보드의 왕',
