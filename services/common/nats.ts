@@ -1,5 +1,5 @@
 import { connect, headers as natsHeaders, type NatsConnection, type Msg, type Service, type ServiceMsg, ServiceErrorCodeHeader, ServiceErrorHeader } from 'nats';
-import { asSurfingerError, SurfingerError, type Codec } from '../../protocol/index.ts';
+import { asSurfingerError, ProtocolErrorCodes, SurfingerError, type Codec } from '../../protocol/index.ts';
 import type { Logger } from './logger.ts';
 
 export interface NatsAuth {
@@ -20,9 +20,14 @@ export async function connectNats(url: string, name: string, auth: NatsAuth = {}
   });
 }
 
-/** Numeric status carried in the service API error header (nats micro uses HTTP-like numbers). */
+const BAD_INPUT: ReadonlySet<string> = new Set(Object.values(ProtocolErrorCodes));
+
+/**
+ * Numeric status carried in the service API error header (nats micro uses HTTP-like numbers):
+ * 400 blames the caller's payload, 500 is ours.
+ */
 function statusFor(code: string): number {
-  return code.startsWith('SF_ERR_PROTOCOL') || code.endsWith('_INVALID') ? 400 : 500;
+  return BAD_INPUT.has(code) || code.endsWith('_INVALID') ? 400 : 500;
 }
 
 /**
