@@ -124,14 +124,16 @@ function cookie(header: string | undefined, name: string): string | undefined {
 }
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Catalog texts use Slack's `code` marks; on a web page they become <code>. */
+const html = (s: string) => escape(s).replace(/`([^`]+)`/g, '<code>$1</code>');
 
 /** Result page in the browser's language, with the other language underneath. */
 function page(reply: FastifyReply, status: number, lang: Lang, key: 'installed' | 'installFailed', vars: Record<string, string>) {
   const other: Lang = lang === 'ko' ? 'en' : 'ko';
   const ok = key === 'installed';
-  const html = `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>SurFinger</title>
+  const body = `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>SurFinger</title>
 <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}h1{color:${ok ? '#1b7f3b' : '#a61b1b'}}p.alt{color:#666}</style></head>
-<body><h1 id="result" data-ok="${ok}">${ok ? '🏄 SurFinger' : '⚠️ SurFinger'}</h1>
-<p id="message">${escape(edgeText(lang, key, vars))}</p><p class="alt">${escape(edgeText(other, key, vars))}</p></body></html>`;
-  return reply.code(status).type('text/html; charset=utf-8').send(html);
+<body><h1 id="result" data-ok="${ok}">SurFinger ${ok ? '✓' : '✗'}</h1>
+<p id="message">${html(edgeText(lang, key, vars))}</p><p class="alt">${html(edgeText(other, key, vars))}</p></body></html>`;
+  return reply.code(status).type('text/html; charset=utf-8').send(body);
 }
