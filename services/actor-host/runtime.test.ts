@@ -13,9 +13,6 @@ const nc = await infra.natsClient();
 let stalled = false;
 const egress = recordingEgress(nc, infra.subjects, { stall: () => stalled });
 const running: RunningActorHost[] = [];
-after(async () => {
-  await Promise.allSettled(running.map((h) => h.stop()));
-});
 
 async function hosts(...ids: string[]): Promise<RunningActorHost[]> {
   const started = await Promise.all(ids.map((id) => startTestHost(infra, id, { passivateMs: 400 })));
@@ -28,6 +25,11 @@ const ownerOf = (team: string, channel: string, except?: RunningActorHost) => ru
 const gameIdOf = (reply: { text?: string } | null) => String(reply?.text).split(' ')[1]!;
 
 describe('actor runtime guarantees', () => {
+  // Inside the suite, so hosts stop before the harness stops nats-server.
+  after(async () => {
+    await Promise.allSettled(running.map((h) => h.stop()));
+  });
+
   it('a killed host\'s running game resumes elsewhere from its snapshot, keeps its deadline, replays no effects', async () => {
     const [first] = await hosts('r1', 'r2', 'r3');
     await first!.host.activate('TA', 'C1', 'command');

@@ -99,12 +99,15 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
 
   const ops = await startOpsServer({ port: opts.metricsPort, host: opts.metricsHost, registry, healthy: () => !nc.isClosed() && directory.valid() });
 
+  let ended = false;
   return {
     host: host as Host<unknown>,
     registry,
     nc,
     info: { hostId: opts.hostId, metricsUrl: ops.url, incarnation: directory.incarnation },
     async stop() {
+      if (ended) return;
+      ended = true;
       // Reverse of start: stop taking activations, hand actors over, then leave NATS and HTTP.
       await service.stop();
       await host.drain();
@@ -112,6 +115,8 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
       await ops.close();
     },
     async crash() {
+      if (ended) return;
+      ended = true;
       host.abandon();
       await nc.close();
       await ops.close();
