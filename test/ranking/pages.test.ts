@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
 import { codecs, type Notice } from '../../protocol/index.ts';
 import { createLogger } from '../../services/common/logger.ts';
+import { TeamSettingsStore } from '../../services/common/team-settings.ts';
 import { registerPages } from '../../services/ingress/pages/index.ts';
 import { rankingRoot } from '../../services/ranking/keys.ts';
 import { RankingStore } from '../../services/ranking/store.ts';
@@ -23,6 +24,7 @@ describe('pages - landing, user page and admin in a real browser', () => {
   let browser: Browser;
   let base: string;
   const notices: Notice[] = [];
+  let settings: TeamSettingsStore;
 
   before(async () => {
     await mkdir(OUT, { recursive: true });
@@ -34,6 +36,7 @@ describe('pages - landing, user page and admin in a real browser', () => {
     const history = new JobHistory(redis, infra.subjects.prefix);
     await history.record({ job: 'reminders', period: '2026-11-29', holder: 'sched-a', startedAt: NOW - DAY, finishedAt: NOW - DAY + 900, ok: true, summary: { candidates: 4, messages: 2, users: 3, failed: 0 } });
     await history.record({ job: 'relevel', period: '2026-11-23', holder: 'sched-b', startedAt: NOW - 2 * DAY, finishedAt: NOW - 2 * DAY + 2_000, ok: true, summary: { sampled: { ko: 40, en: 12 }, moved: { ko: [], en: [] } } });
+    settings = await TeamSettingsStore.open(nc, infra.subjects);
     const sub = nc.subscribe(infra.subjects.notice());
     void (async () => {
       for await (const m of sub) notices.push(codecs.notice.decode(m.data));
@@ -124,6 +127,12 @@ describe('pages - landing, user page and admin in a real browser', () => {
     assert.equal(notices[0]?.text, 'Maintenance tonight at 3am <b>KST</b>');
     assert.deepEqual(notices[0]?.teams, ['T1', 'T2']);
     assert.equal(notices[0]?.requestedBy, 'admin');
+
+    await page.fill('#optout input[name=team]', 'T1');
+    await page.fill('#optout input[name=user]', 'U01');
+    await page.click('#optout-stop');
+    assert.match((await page.locator('.alert.ok').textContent()) ?? '', /No more reminders for T1\/U01/u);
+    assert.deepEqual((await settings.get('T1')).optedOutUsers, ['U01']);
 
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${base}/admin?lang=ko`);

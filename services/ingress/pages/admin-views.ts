@@ -115,6 +115,20 @@ export function dashboardPage(lang: Lang, csrf: string, d: Dashboard, flash: Fla
       <div class="row"><button class="btn btn-primary" type="submit" id="notice-preview">${t('noticePreview')}</button></div>
     </form>
   </div>
+  <div class="panel" id="optout"><h2>${t('optoutTitle')}</h2>
+    <form class="stack" method="post" action="/admin/optout?lang=${lang}">
+      <input type="hidden" name="_csrf" value="${csrf}">
+      <div class="split">
+        <label>${t('optoutTeam')}<input type="text" name="team" required placeholder="T0123"></label>
+        <label>${t('optoutUser')}<input type="text" name="user" placeholder="U0456"></label>
+      </div>
+      <p class="muted">${t('optoutHint')}</p>
+      <div class="row">
+        <button class="btn btn-primary" type="submit" name="action" value="stop" id="optout-stop">${t('optoutStop')}</button>
+        <button class="btn btn-ghost" type="submit" name="action" value="resume">${t('optoutResume')}</button>
+      </div>
+    </form>
+  </div>
   <div class="panel" id="jobs"><h2>${t('jobsTitle')}</h2>${
     d.jobs.length === 0
       ? html`<p class="muted">${t('none')}</p>`

@@ -102,6 +102,7 @@ tr:last-child td { border-bottom: 0; }
 .chart .b { fill: var(--brand-2); } .chart .b:hover { fill: var(--brand); }
 .chart .axis { stroke: var(--line); } .chart text { fill: var(--muted); font-size: 11px; font-family: inherit; }
 form.stack { display: grid; gap: 12px; }
+form.stack p { margin: 0; font-size: 13px; }
 label { font-weight: 600; font-size: 14px; display: grid; gap: 6px; }
 input[type=text], input[type=password], textarea { font: inherit; padding: 10px 12px; border-radius: 10px; border: 1px solid #d7d5e3; background: #fff; width: 100%; }
 textarea { min-height: 110px; resize: vertical; }

@@ -111,6 +111,15 @@ const ko = {
   ok: '성공',
   failed: '실패',
   noticeHeader: '📢 SurFinger 공지',
+  optoutTitle: '리마인더 수신 거부',
+  optoutHint: '사용자를 비우면 팀 전체에 적용돼요.',
+  optoutTeam: '팀 ID',
+  optoutUser: '사용자 ID (선택)',
+  optoutStop: '리마인더 끄기',
+  optoutResume: '리마인더 다시 켜기',
+  optoutStopped: '{target} 에 리마인더를 보내지 않아요.',
+  optoutResumed: '{target} 에 리마인더를 다시 보내요.',
+  optoutInvalid: '팀 ID나 사용자 ID가 올바르지 않아요.',
 } as const;
 
 export type PageKey = keyof typeof ko;
@@ -220,6 +229,15 @@ const en: Record<PageKey, string> = {
   ok: 'ok',
   failed: 'failed',
   noticeHeader: '📢 SurFinger notice',
+  optoutTitle: 'Reminder opt-outs',
+  optoutHint: 'Leave the user empty to apply to the whole team.',
+  optoutTeam: 'Team id',
+  optoutUser: 'User id (optional)',
+  optoutStop: 'Stop reminders',
+  optoutResume: 'Resume reminders',
+  optoutStopped: 'No more reminders for {target}.',
+  optoutResumed: 'Reminders resumed for {target}.',
+  optoutInvalid: 'The team or user id is not valid.',
 };
 
 const pt = defineCatalog<PageKey>({ ko, en });

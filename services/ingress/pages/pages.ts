@@ -5,6 +5,7 @@ import { RequestStrategy, type NatsConnection } from 'nats';
 import type { Redis } from 'ioredis';
 import { codecs, MessageTypes, ServiceNames, SlackId, type Lang, type Notice, type Subjects } from '../../../protocol/index.ts';
 import type { Logger } from '../../common/logger.ts';
+import { TeamSettingsStore } from '../../common/team-settings.ts';
 import { rankingRoot } from '../../ranking/keys.ts';
 import { RankingStore } from '../../ranking/store.ts';
 import { JobHistory } from '../../scheduler/history.ts';
@@ -34,6 +35,8 @@ export const PagesErrorCodes = {
   LOGIN: 'SF_ERR_PAGES_LOGIN',
   /** A notice form failed validation. */
   NOTICE_INVALID: 'SF_ERR_PAGES_NOTICE_INVALID',
+  /** A reminder opt-out form named an invalid team or user id. */
+  OPTOUT_INVALID: 'SF_ERR_PAGES_OPTOUT_INVALID',
 } as const;
 
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
@@ -80,6 +83,7 @@ async function pagesPlugin(app: FastifyInstance, deps: PagesDeps): Promise<void>
   const store = new RankingStore(redis, rankingRoot(subjects.prefix));
   const sessions = new AdminSessions(redis, subjects.prefix);
   const jobs = new JobHistory(redis, subjects.prefix);
+  const settings = await TeamSettingsStore.open(nc, subjects);
   app.addHook('onClose', () => store.close());
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody, { bodyLimit: 16_384 });
   app.addHook('onSend', async (_req, reply, payload) => {
@@ -229,6 +233,26 @@ async function pagesPlugin(app: FastifyInstance, deps: PagesDeps): Promise<void>
     }
     // The id is fixed at preview time, so a double-clicked confirm is still one notice.
     return sendHtml(reply, noticePreviewPage(langOf(req), session.csrf, { noticeId: `n-${now()}-${randomBytes(4).toString('hex')}`, ...draft }));
+  });
+
+  app.post('/admin/optout', async (req, reply) => {
+    const session = await guard(req, reply);
+    if (!session) return reply;
+    const body = form(req);
+    const team = (body.team ?? '').trim();
+    const user = (body.user ?? '').trim();
+    const stop = body.action === 'stop';
+    const t = pageTexts(langOf(req));
+    if (!SlackId.safeParse(team).success || (user !== '' && !SlackId.safeParse(user).success)) {
+      log.info({ code: PagesErrorCodes.OPTOUT_INVALID }, 'opt-out form rejected');
+      return showDashboard(req, reply, session, { kind: 'err', text: t('optoutInvalid') });
+    }
+    const current = await settings.get(team);
+    const others = current.optedOutUsers.filter((u) => u !== user);
+    await settings.update(team, user === '' ? { remindersOptOut: stop } : { optedOutUsers: stop ? [...others, user] : others });
+    const target = user === '' ? team : `${team}/${user}`;
+    log.info({ team, user: user || undefined, stop, by: session.user }, 'reminder opt-out changed');
+    return showDashboard(req, reply, session, { kind: 'ok', text: t(stop ? 'optoutStopped' : 'optoutResumed', { target }) });
   });
 
   app.post('/admin/notice/edit', async (req, reply) => {
