@@ -9,25 +9,10 @@ import { z } from 'zod';
 const Quantity = z.union([z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/), z.number()]);
 const NumericString = z.string().regex(/^\d+$/, 'must be a string of digits (KEDA metadata values are strings)');
 
-const KedaTrigger = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('prometheus'),
-    metadata: z.object({ serverAddress: z.string().url(), query: z.string().min(1), threshold: NumericString }).strict(),
-  }),
-  z.object({
-    type: z.literal('nats-jetstream'),
-    metadata: z
-      .object({
-        natsServerMonitoringEndpoint: z.string().regex(/^[a-z0-9.-]+:\d+$/, 'host:port without a scheme'),
-        account: z.string().min(1),
-        stream: z.string().min(1),
-        consumer: z.string().min(1),
-        lagThreshold: NumericString,
-        activationLagThreshold: NumericString.optional(),
-      })
-      .strict(),
-  }),
-]);
+const KedaTrigger = z.object({
+  type: z.literal('prometheus'),
+  metadata: z.object({ serverAddress: z.string().url(), query: z.string().min(1), threshold: NumericString }).strict(),
+});
 
 export const ScaledObject = z
   .object({

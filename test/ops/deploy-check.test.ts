@@ -77,9 +77,9 @@ test('deploy:check - invalid YAML, a hand-edited auth.conf and a bad KEDA object
   assert.equal(auth.status, 1);
   assert.match(auth.out, /nats\/auth\.conf +drift: differs from the generator/);
 
-  const keda = run(brokenCopy('k8s/components/keda/scaled-objects.yaml', (t) => t.replace('lagThreshold: "1000"', 'lagThreshold: 1000')));
+  const keda = run(brokenCopy('k8s/components/keda/scaled-objects.yaml', (t) => t.replace('threshold: "500"', 'threshold: 500')));
   assert.equal(keda.status, 1);
-  assert.match(keda.out, /scaled-objects\.yaml +ScaledObject\/ranking: spec\.triggers\.0\.metadata\.lagThreshold/);
+  assert.match(keda.out, /scaled-objects\.yaml +ScaledObject\/actor-host: spec\.triggers\.0\.metadata\.threshold/);
 });
 
 test('deploy:check - a NATS config nats-server rejects fails with its message', () => {
