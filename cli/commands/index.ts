@@ -8,6 +8,7 @@ import { register as tokens } from './tokens.ts';
 import { register as sandbox } from './sandbox.ts';
 import { register as status } from './status.ts';
 import { register as score } from './score.ts';
+import { register as replay } from './replay.ts';
 
 /** Each entry adds one subcommand. Add yours here (one import, one line). */
 export const commands: Array<(program: Command) => void> = [
@@ -20,4 +21,5 @@ export const commands: Array<(program: Command) => void> = [
   sandbox,
   status,
   score,
+  replay,
 ];

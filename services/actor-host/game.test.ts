@@ -1,18 +1,23 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
 import { createGameLogic } from '../../actors/index.ts';
 import type { GameLogic } from '../../actors/contract.ts';
 import { MessageTypes } from '../../protocol/index.ts';
+import { REPO_ROOT } from '../common/cluster.ts';
 import { loadCorpus } from '../common/corpus.ts';
 import { startInfra } from '../../test/support/harness.ts';
 import { replayGame } from './replay.ts';
 import { chat, command, readResults, recordingEgress, resultsOf, send, startTestHost, waitFor } from './testing.ts';
 
+const run = promisify(execFile);
 const infra = await startInfra({ redis: false });
-const logic = createGameLogic(await loadCorpus(), { countdownStepMs: 100 }) as GameLogic<unknown>;
+// Default options, as `surfinger replay` uses them.
+const logic = createGameLogic(await loadCorpus()) as GameLogic<unknown>;
 
 describe('actor host with the real game core', () => {
-  it('a normal game: prompt posted, answers scored at the deadline, replay reproduces the results', async () => {
+  it('a normal game: prompt posted, answers scored at the deadline, `surfinger replay` reproduces the results', async () => {
     const nc = await infra.natsClient();
     const egress = recordingEgress(nc, infra.subjects);
     const host = await startTestHost(infra, 'g1', { logic });
@@ -33,5 +38,12 @@ describe('actor host with the real game core', () => {
     assert.ok(round && round.type === MessageTypes.roundResult);
     assert.deepEqual(round.entries.map((e) => [e.user, e.accuracy === 100]), [['U1', true], ['U2', false]]);
     assert.deepEqual(await replayGame(nc, infra.subjects, logic, final.gameId), results);
+    const cli = await run(process.execPath, ['bin/surfinger.mjs', 'replay', final.gameId, '--json'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, SF_NATS_URL: infra.nats.url, SF_PREFIX: infra.subjects.prefix, SF_LOG_LEVEL: 'warn' },
+    });
+    const out = JSON.parse(cli.stdout.trim().split('\n').at(-1)!) as { matches: boolean; results: unknown };
+    assert.equal(out.matches, true);
+    assert.deepEqual(out.results, results);
   });
 });

@@ -51,6 +51,24 @@ export function replayEvents<S>(logic: GameLogic<S>, events: readonly GameEvent[
   return results;
 }
 
+/** The results the live game published, from the results stream (duplicates would show twice). */
+export async function readLiveResults(nc: NatsConnection, subjects: Subjects, team: string, channel: string, gameId: string): Promise<ResultMessage[]> {
+  const consumer = await nc.jetstream().consumers.get(subjects.streams.results, { filterSubjects: subjects.results(team, channel) });
+  const out: ResultMessage[] = [];
+  try {
+    for (;;) {
+      const m = await consumer.next({ expires: 1_000 });
+      if (m === null) break;
+      const result = codecs.result.decode(m.data);
+      if (result.gameId === gameId) out.push(result);
+      if (m.info.pending === 0) break;
+    }
+  } finally {
+    await consumer.delete().catch(() => undefined);
+  }
+  return out;
+}
+
 export async function replayGame<S>(nc: NatsConnection, subjects: Subjects, logic: GameLogic<S>, gameId: string): Promise<ResultMessage[]> {
   const events = await readGameEvents(nc, subjects, gameId);
   if (events.length === 0) throw new SurfingerError(ActorHostErrorCodes.REPLAY_NOT_FOUND, `no events logged for game ${gameId}`);
