@@ -15,8 +15,8 @@ export const RECENT_GAMES = 10;
 export const RECENT_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** How many records the per-channel/team/global top lists and a player's page keep. */
-export const TOP_KEEP = 100;
-export const USER_RECENT_KEEP = 20;
+const TOP_KEEP = 100;
+const USER_RECENT_KEEP = 20;
 const MAX_APPLY_ATTEMPTS = 50;
 const REBUILD_POLL_MS = 100;
 /** A crashed rebuild must not hold live applies forever. */
@@ -60,8 +60,8 @@ function parseStats<T extends object>(raw: Record<string, string>, empty: Readon
   return stats as T;
 }
 
-export const parseUserStats = (raw: Record<string, string>): UserStats => parseStats(raw, EMPTY_USER, NUMERIC_USER_FIELDS);
-export const parseTeamStats = (raw: Record<string, string>): TeamStats => parseStats(raw, EMPTY_TEAM, NUMERIC_TEAM_FIELDS);
+const parseUserStats = (raw: Record<string, string>): UserStats => parseStats(raw, EMPTY_USER, NUMERIC_USER_FIELDS);
+const parseTeamStats = (raw: Record<string, string>): TeamStats => parseStats(raw, EMPTY_TEAM, NUMERIC_TEAM_FIELDS);
 
 function parseRecord(member: string): RecordEntry | null {
   try {
@@ -75,7 +75,7 @@ function parseRecords(members: string[]): RecordEntry[] {
   return members.map(parseRecord).filter((r): r is RecordEntry => r !== null);
 }
 
-export function utcDay(ms: number): string {
+function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
@@ -115,7 +115,8 @@ export interface Seen {
 
 export class RankingStore {
   private readonly root: ReturnType<typeof rootKeys>;
-  private readonly writer: Redis;
+  /** Opened on the first apply: readers (pages, scheduler) never need it. */
+  private writerConnection: Redis | null = null;
   /** One apply at a time on the writer: WATCH state is per connection. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -124,12 +125,17 @@ export class RankingStore {
     readonly rootKey: string,
   ) {
     this.root = rootKeys(rootKey);
-    this.writer = redis.duplicate();
+  }
+
+  private get writer(): Redis {
+    this.writerConnection ??= this.redis.duplicate();
+    return this.writerConnection;
   }
 
   async close(): Promise<void> {
     await this.queue.catch(() => undefined);
-    await this.writer.quit().catch(() => this.writer.disconnect());
+    const writer = this.writerConnection;
+    if (writer) await writer.quit().catch(() => writer.disconnect());
   }
 
   async generation(): Promise<string> {
@@ -465,6 +471,6 @@ function bestOf(records: RecordEntry[]): RecordEntry | null {
   return best;
 }
 
-export function compareRows(a: RankRow, b: RankRow): number {
+function compareRows(a: RankRow, b: RankRow): number {
   return b.best.score - a.best.score || a.best.at - b.best.at || a.user.localeCompare(b.user);
 }

@@ -1,3 +1,5 @@
+import { SurfingerError } from '../../protocol/index.ts';
+
 /**
  * When jobs are due, as pure functions of `now` (ms) and the configured local offset. Slack has no
  * workspace time zone in the events we get, so one offset (default KST, UTC+9, where the game was
@@ -24,9 +26,18 @@ export function localDay(now: number, cfg: CalendarConfig): string {
   return new Date(now + cfg.utcOffsetMin * 60_000).toISOString().slice(0, 10);
 }
 
-export function isQuiet(now: number, cfg: CalendarConfig): boolean {
-  const h = localHour(now, cfg);
+export function isQuietHour(h: number, cfg: CalendarConfig): boolean {
   return cfg.quietFrom <= cfg.quietTo ? h >= cfg.quietFrom && h < cfg.quietTo : h >= cfg.quietFrom || h < cfg.quietTo;
+}
+
+export function isQuiet(now: number, cfg: CalendarConfig): boolean {
+  return isQuietHour(localHour(now, cfg), cfg);
+}
+
+/** The daily job runs from `fromHour` to midnight outside quiet hours; false if that is never. */
+export function hasRunWindow(fromHour: number, cfg: CalendarConfig): boolean {
+  for (let h = fromHour; h < 24; h++) if (!isQuietHour(h, cfg)) return true;
+  return false;
 }
 
 /** The local date of this week's Monday: the weekly period key. */
@@ -47,6 +58,6 @@ export function parseQuietHours(spec: string): { quietFrom: number; quietTo: num
   const match = /^(\d{1,2})-(\d{1,2})$/.exec(spec.trim());
   const from = Number(match?.[1]);
   const to = Number(match?.[2]);
-  if (!match || from > 23 || to > 23) throw new Error(`quiet hours must look like 21-9, got ${JSON.stringify(spec)}`);
+  if (!match || from > 23 || to > 23) throw new SurfingerError('SF_ERR_CONFIG', `quiet hours must look like 21-9, got ${JSON.stringify(spec)}`);
   return { quietFrom: from, quietTo: to };
 }

@@ -15,7 +15,7 @@ export interface JobRun {
 
 const KEEP = 200;
 
-export function historyKey(prefix: string): string {
+function historyKey(prefix: string): string {
   return `${prefix}:sched:history`;
 }
 

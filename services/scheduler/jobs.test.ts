@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_TEAM_SETTINGS } from '../common/team-settings.ts';
-import { hourOfWeek, isQuiet, localDay, localWeek, parseQuietHours } from './calendar.ts';
+import { hasRunWindow, hourOfWeek, isQuiet, localDay, localWeek, parseQuietHours } from './calendar.ts';
 import { planRelevel } from './relevel.ts';
 import { planReminders, WEEK_MS, type ReminderInputs } from './reminders.ts';
 
@@ -22,6 +22,12 @@ describe('calendar', () => {
     assert.equal(localWeek(t, KST), '2026-11-30');
     assert.equal(localDay(t, KST), '2026-11-30');
     assert.equal(hourOfWeek(t, KST), 5);
+  });
+
+  test('a reminder hour with no non-quiet hour left in the day is detected', () => {
+    assert.equal(hasRunWindow(11, KST), true);
+    assert.equal(hasRunWindow(8, KST), true, 'waits for 09:00');
+    assert.equal(hasRunWindow(22, KST), false);
   });
 
   test('quiet hours parse from "21-9" and reject nonsense', () => {

@@ -1,7 +1,7 @@
 import type { NatsConnection } from 'nats';
 import type { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
-import { asSurfingerError, codecs, MessageTypes, ServiceNames, type Subjects } from '../../protocol/index.ts';
+import { asSurfingerError, codecs, MessageTypes, ServiceNames, SurfingerError, type Subjects } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import type { RunningService } from '../common/main-kit.ts';
 import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
@@ -9,6 +9,7 @@ import { addEndpoint } from '../common/nats.ts';
 import { TeamSettingsStore } from '../common/team-settings.ts';
 import { rankingRoot } from '../ranking/keys.ts';
 import { RankingStore } from '../ranking/store.ts';
+import { hasRunWindow } from './calendar.ts';
 import { JobHistory } from './history.ts';
 import { ReminderLog } from './reminders.ts';
 import { Scheduler, type SchedulerConfig } from './scheduler.ts';
@@ -46,6 +47,9 @@ export async function start(deps: SchedulerServiceDeps): Promise<RunningService 
     log,
     config: deps.config,
   });
+  if (!hasRunWindow(deps.config.reminderHour, deps.config.calendar)) {
+    throw new SurfingerError('SF_ERR_CONFIG', `reminder hour ${deps.config.reminderHour} leaves no hour outside quiet hours before midnight: reminders would never run`);
+  }
   const registry = createMetricsRegistry('scheduler');
   const runs = new Counter({ name: 'surfinger_scheduler_runs_total', help: 'Job runs this replica won, by job and outcome', labelNames: ['job', 'ok'], registers: [registry] });
 
