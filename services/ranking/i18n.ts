@@ -9,7 +9,7 @@ import type { Lang } from '../../protocol/index.ts';
 
 const ko = {
   rankTitle: '🏆 채널 랭킹 (최근 기록)',
-  rankRule: '각 플레이어의 최근 {days}일 안 마지막 {games}판 중 최고 점수로 순위를 매겨요.',
+  rankRule: '각 플레이어가 최근 {days}일 안에 남긴 마지막 기록 {games}개 중 최고 점수로 순위를 매겨요.',
   rankEmpty: '아직 이 채널에 최근 기록이 없어요. `/start` 로 한 판 해 보세요!',
   scoreTitle: '📜 채널 최고 기록',
   scoreEmpty: '아직 이 채널에 기록이 없어요. `/start` 로 첫 기록을 남겨 보세요!',
@@ -77,7 +77,7 @@ export type RankingKey = keyof typeof ko;
 
 const en: Record<RankingKey, string> = {
   rankTitle: '🏆 Channel ranking (recent records)',
-  rankRule: 'Each player is ranked by their best score among their last {games} games in the past {days} days.',
+  rankRule: 'Each player is ranked by their best score among their last {games} records from the past {days} days.',
   rankEmpty: 'No recent records in this channel yet. Try `/start`!',
   scoreTitle: '📜 Top records in this channel',
   scoreEmpty: 'No records in this channel yet. Set the first one with `/start`!',
