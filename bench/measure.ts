@@ -60,22 +60,17 @@ export async function alternatingLoops(ops: ReadonlyArray<(i: number) => Promise
   return pooled.map((p) => ({ ops: p.ops, elapsedMs: p.elapsedMs, perSecond: (p.ops * 1000) / p.elapsedMs, latencyMs: percentiles(p.latencies) }));
 }
 
-/** Calls/s of a synchronous function, checking the clock every `batch` calls; warm-up uncounted. */
-export function syncRate(fn: (i: number) => unknown, opts: { durationMs: number; warmupMs?: number; batch?: number }): number {
-  const batch = opts.batch ?? 1_000;
+/** Calls/s of a synchronous function, checking the clock every `batch` calls. */
+function syncRate(fn: (i: number) => unknown, durationMs: number, batch: number): number {
   let sink = 0;
-  const loop = (ms: number) => {
-    let calls = 0;
-    const start = performance.now();
-    const end = start + ms;
-    while (performance.now() < end) {
-      for (let i = 0; i < batch; i++) if (fn(calls + i) !== undefined) sink++;
-      calls += batch;
-    }
-    return (calls * 1000) / (performance.now() - start);
-  };
-  if (opts.warmupMs) loop(opts.warmupMs);
-  const rate = loop(opts.durationMs);
+  let calls = 0;
+  const start = performance.now();
+  const end = start + durationMs;
+  while (performance.now() < end) {
+    for (let i = 0; i < batch; i++) if (fn(calls + i) !== undefined) sink++;
+    calls += batch;
+  }
+  const rate = (calls * 1000) / (performance.now() - start);
   // `sink` keeps the results observable so the optimiser cannot drop the calls.
   return sink >= 0 ? rate : NaN;
 }
@@ -87,11 +82,11 @@ export function syncRate(fn: (i: number) => unknown, opts: { durationMs: number;
 export function alternatingRates(fns: ReadonlyArray<(i: number) => unknown>, opts: { durationMs: number; slices?: number; batch?: number }): number[] {
   const slices = opts.slices ?? 5;
   const sliceMs = opts.durationMs / slices;
+  const batch = opts.batch ?? 1_000;
   const samples = fns.map(() => [] as number[]);
-  for (const fn of fns) syncRate(fn, { durationMs: sliceMs, ...(opts.batch ? { batch: opts.batch } : {}) });
-  for (let s = 0; s < slices; s++) {
-    fns.forEach((fn, f) => samples[f]!.push(syncRate(fn, { durationMs: sliceMs, ...(opts.batch ? { batch: opts.batch } : {}) })));
-  }
+  // One uncounted slice each first: JIT warm-up.
+  for (const fn of fns) syncRate(fn, sliceMs, batch);
+  for (let s = 0; s < slices; s++) fns.forEach((fn, f) => samples[f]!.push(syncRate(fn, sliceMs, batch)));
   return samples.map((rates) => percentiles(rates).p50);
 }
 

@@ -15,6 +15,8 @@ const REPLAY_MS = 10_000;
 
 interface Level {
   games: number;
+  /** Games whose prompt went out within the wait; the rest never opened a round to answer. */
+  posted: number;
   actor: Percentiles;
   raw: Percentiles;
   answers: number;
@@ -64,7 +66,7 @@ async function level(games: number, ctx: ScenarioContext, seed: number): Promise
     });
     ctx.log(`${games} games: starting`);
     await pool(games, 64, (i) => bench.startGame(channelOf(i).team, channelOf(i).channel, 'U0', 'normal easy'));
-    await bench.waitForPrompts(games, 60_000 + games * 10);
+    const posted = await bench.waitForPrompts(games, 30_000 + games * 4);
     await Promise.all(pending);
     sendTimes.sort((a, b) => a - b);
     const spanMs = sendTimes[sendTimes.length - 1]! - sendTimes[0]!;
@@ -89,7 +91,7 @@ async function level(games: number, ctx: ScenarioContext, seed: number): Promise
     } finally {
       await raw.close();
     }
-    return { games, actor: percentiles(latencies), raw: percentiles(rawLatencies), answers: latencies.length, errors, rate: (sendTimes.length * 1000) / Math.max(1, spanMs) };
+    return { games, posted, actor: percentiles(latencies), raw: percentiles(rawLatencies), answers: latencies.length, errors, rate: (sendTimes.length * 1000) / Math.max(1, spanMs) };
   } finally {
     await bench.stop();
   }
@@ -105,18 +107,19 @@ async function run(ctx: ScenarioContext): Promise<Measured> {
     { label: `${l.games} games p95`, value: round(l.actor.p95, 2), unit: 'ms' },
     { label: `${l.games} games p99`, value: round(l.actor.p99, 2), unit: 'ms' },
     { label: `${l.games} games raw NATS p99 (same send times)`, value: round(l.raw.p99, 2), unit: 'ms' },
+    { label: `${l.games} games: prompts posted`, value: l.posted, unit: `of ${l.games}` },
     { label: `${l.games} games answers (errors ${l.errors})`, value: l.answers, unit: 'answers' },
     { label: `${l.games} games answer rate`, value: round(l.rate), unit: 'answers/s' },
   ]);
   const measured = { label: `p99 at ${goalLevel.games} games`, value: round(goalLevel.actor.p99, 2), unit: 'ms' };
   const baseline = { label: 'raw NATS p99, same arrivals', value: round(goalLevel.raw.p99, 2), unit: 'ms' };
-  const errors = levels.reduce((n, l) => n + l.errors, 0);
+  const errors = levels.reduce((n, l) => n + l.errors + (l.games - l.posted), 0);
   return {
     measured,
     baseline,
     ratio: goalLevel.actor.p99 / goalLevel.raw.p99,
     figures: [measured, baseline, ...figures],
-    goal: { text: `p99 < ${GOAL_P99_MS} ms at ${GOAL_GAMES.toLocaleString('en-US')} games, 0 errors`, pass: goalLevel.games === GOAL_GAMES && goalLevel.actor.p99 < GOAL_P99_MS && errors === 0 },
+    goal: { text: `p99 < ${GOAL_P99_MS} ms at ${GOAL_GAMES.toLocaleString('en-US')} games, every round opened, 0 errors`, pass: goalLevel.games === GOAL_GAMES && goalLevel.actor.p99 < GOAL_P99_MS && errors === 0 },
     notes: [
       'easy normal games, 4 players per game (fast, accurate, typo, slow personas) answer once per round; each answer is scored and its snapshot committed to JetStream KV before the reply',
       ...(ctx.quick ? ['quick run: the 1,000-game goal level was not run'] : []),

@@ -24,7 +24,7 @@ async function driverRoundTrip(driver: SandboxDriver, team: string, channel: str
 }
 
 async function run(ctx: ScenarioContext): Promise<Measured> {
-  const size = ctx.quick ? { teams: 1, channels: 2, players: 4, durationMs: 15_000 } : { teams: 5, channels: 3, players: 4, durationMs: 30_000 };
+  const size = ctx.quick ? { teams: 1, channels: 2, players: 4, durationMs: 15_000 } : { teams: 5, channels: 3, players: 4, durationMs: 20_000 };
   ctx.log(`cluster with ${size.teams + 1} sandbox teams (one for the round-trip probe)`);
   const cluster = await startCluster({ sandbox: { teams: size.teams + 1, channels: size.channels, users: size.players }, readyTimeoutMs: 120_000 });
   try {

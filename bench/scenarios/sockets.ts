@@ -1,10 +1,15 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { codecs, createSubjects, MessageTypes } from '../../protocol/index.ts';
-import { startCluster } from '../../services/common/cluster.ts';
+import { REPO_ROOT } from '../../services/common/cluster.ts';
+import { startNatsServer, startRedisServer } from '../../services/common/local-infra.ts';
+import { createLogger } from '../../services/common/logger.ts';
+import { seedSandboxTeams } from '../../services/common/token-seed.ts';
+import { startSandbox } from '../../services/sandbox/index.ts';
 import { connectNats } from '../../services/common/nats.ts';
 import { round } from '../measure.ts';
 import type { Measured, Scenario, ScenarioContext } from '../types.ts';
@@ -37,41 +42,70 @@ async function waitSockets(sandboxUrl: string, count: number, timeoutMs: number)
 /** Settled memory: the process has stopped allocating for its connections. */
 const settle = () => new Promise((r) => setTimeout(r, 2_000));
 
+/**
+ * One connection-supervisor process, launched like `startCluster` does but next to an in-process
+ * sandbox: a cluster's env carries every team's signing secret in one variable, which at 5,000
+ * teams is larger than Linux allows (E2BIG); the supervisor needs none of them.
+ */
+async function startSupervisor(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/connection-supervisor/main.ts'], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('connection-supervisor was not ready within 120 s')), 120_000);
+    child.once('exit', (code) => reject(new Error(`connection-supervisor exited with code ${code} before it was ready`)));
+    lines.on('line', (line) => {
+      if (line.includes('"msg":"ready"')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  return child;
+}
+
 async function run(ctx: ScenarioContext): Promise<Measured> {
   const teams = ctx.quick ? 50 : GOAL_SOCKETS;
   const prefix = 'benchsock';
   ctx.log(`sandbox with ${teams} teams and one connection supervisor`);
-  const cluster = await startCluster({
-    services: ['connection-supervisor'],
-    prefix,
-    sandbox: { teams },
-    readyTimeoutMs: 120_000,
+  const [nats, redis] = await Promise.all([startNatsServer(), startRedisServer()]);
+  const sandbox = await startSandbox({ generate: { teams }, rateLimit: false, logger: createLogger('sandbox', { level: 'silent' }) });
+  const env = {
+    SF_NATS_URL: nats.url,
+    SF_REDIS_URL: redis.url,
+    SF_PREFIX: prefix,
+    SF_SLACK_API_URL: sandbox.info.apiUrl,
+    SF_TOKEN_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+    SF_SUPERVISOR_ID: 'bench-supervisor',
     // Sockets must stay open while measured: no idle expiry during the run.
-    env: { SF_SUPERVISOR_IDLE_MS: String(3_600_000) },
-  });
-  const nc = await connectNats(cluster.natsUrl, 'bench-sockets');
+    SF_SUPERVISOR_IDLE_MS: String(3_600_000),
+    SF_METRICS_PORT: '0',
+  };
+  const sandboxUrl = new URL(sandbox.info.apiUrl).origin;
+  let supervisor: ChildProcess | undefined;
+  const nc = await connectNats(nats.url, 'bench-sockets');
   // Per-socket cost is the slope between a first tenth and all of them: module loading, JIT and
   // connection pools are paid once by both processes and would otherwise dominate small runs.
   const firstBatch = Math.max(5, Math.round(teams / 10));
   try {
+    await seedSandboxTeams(env, sandbox.info);
+    supervisor = await startSupervisor(env);
     const subjects = createSubjects(prefix);
-    const supervisor = cluster.service('connection-supervisor-1');
     const activate = (from: number, to: number) => {
-      for (const team of cluster.sandbox.teams.slice(from, to)) {
+      for (const team of sandbox.info.teams.slice(from, to)) {
         nc.publish(subjects.teamActive(team.teamId), codecs.teamActive.encode({ type: MessageTypes.teamActive, team: team.teamId, reason: 'admin', at: Date.now() }));
       }
     };
     activate(0, firstBatch);
-    await waitSockets(cluster.sandboxUrl, firstBatch, 60_000);
+    await waitSockets(sandboxUrl, firstBatch, 60_000);
     await settle();
-    const firstRss = await rssOf(supervisor.pid);
+    const firstRss = await rssOf(supervisor.pid!);
     let t = performance.now();
     activate(firstBatch, teams);
-    await waitSockets(cluster.sandboxUrl, teams, 240_000);
+    await waitSockets(sandboxUrl, teams, 240_000);
     const supervisorOpenMs = performance.now() - t;
     await settle();
-    const supervisorHeld = await socketsOpen(cluster.sandboxUrl);
-    const supervisorPer = ((await rssOf(supervisor.pid)) - firstRss) / (teams - firstBatch);
+    const supervisorHeld = await socketsOpen(sandboxUrl);
+    const supervisorPer = ((await rssOf(supervisor.pid!)) - firstRss) / (teams - firstBatch);
     ctx.log(`supervisor holds ${supervisorHeld} sockets; now ${teams} bare SocketModeClients in a child process`);
 
     const child = spawn(process.execPath, ['--import', 'tsx', BARE], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -83,7 +117,7 @@ async function run(ctx: ScenarioContext): Promise<Measured> {
         if (line.done) throw new Error('the bare-sockets child exited early');
         return JSON.parse(line.value) as { opened: number; failed: number };
       };
-      child.stdin!.write(`${JSON.stringify({ apiUrl: cluster.sandbox.apiUrl, tokens: cluster.sandbox.teams.map((x) => x.appToken) })}\n`);
+      child.stdin!.write(`${JSON.stringify({ apiUrl: sandbox.info.apiUrl, tokens: sandbox.info.teams.map((x) => x.appToken) })}\n`);
       await open(firstBatch);
       await settle();
       const bareFirstRss = await rssOf(child.pid!);
@@ -116,7 +150,9 @@ async function run(ctx: ScenarioContext): Promise<Measured> {
     }
   } finally {
     await nc.close();
-    await cluster.stop();
+    supervisor?.kill('SIGKILL');
+    await sandbox.close();
+    await Promise.all([nats.stop(), redis.stop()]);
   }
 }
 
