@@ -148,7 +148,8 @@ export class RankingStore {
 
   /**
    * Applies one result exactly once to the live generation (or to `gen`, for rebuilds).
-   * 1. WATCH the generation pointer and the applied-id set; an id already there is a duplicate.
+   * 1. WATCH the generation pointer, the rebuild hold and the applied-id set; while a rebuild
+   *    holds, wait; an id already applied is a duplicate.
    * 2. Read the statistics of every user the result touches, fold the result (model.ts).
    * 3. MULTI: all writes + the applied marker (+ announcements into the outbox); EXEC.
    * A concurrent apply or a generation flip aborts EXEC and we start again from 1.
