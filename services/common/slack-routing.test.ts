@@ -31,8 +31,8 @@ test('routing - a Reply becomes Slack’s response body; "none" acks silently', 
 
 test('routing - slow work is answered by the fallback within the budget', async () => {
   const slow = new Promise<string>((r) => setTimeout(() => r('late'), 200));
-  assert.equal(await withBudget(slow, 20, 'still working'), 'still working');
-  assert.equal(await withBudget(Promise.resolve('fast'), 20, 'still working'), 'fast');
+  assert.equal(await withBudget(slow, 20, () => 'still working'), 'still working');
+  assert.equal(await withBudget(Promise.resolve('fast'), 20, () => 'still working'), 'fast');
 });
 
 test('routing - fixed-window rate limits', () => {

@@ -176,16 +176,19 @@ export class SlackRouter {
   /** A slash command → the body Slack shows the user; always resolves within the reply budget. */
   async command(cmd: SlashCommand): Promise<SlackResponse> {
     const log = this.deps.log.child({ team: cmd.team_id, channel: cmd.channel_id, command: cmd.command });
-    const settings = await this.deps.settings.get(cmd.team_id);
-    const lang = settings.lang;
-    if (!(await this.allowed(cmd.team_id, cmd.user_id))) return ephemeral(edgeText(lang, 'rateLimited'));
-    const name = cmd.command.slice(1).toLowerCase();
-    const work = this.dispatchCommand(name, cmd, lang, log).catch((err: unknown) => {
+    // Until the team's settings are read we do not know its language; Korean is the default.
+    let lang: Lang = 'ko';
+    const work = (async () => {
+      lang = (await this.deps.settings.get(cmd.team_id)).lang;
+      if (!(await this.allowed(cmd.team_id, cmd.user_id))) return ephemeral(edgeText(lang, 'rateLimited'));
+      return this.dispatchCommand(cmd.command.slice(1).toLowerCase(), cmd, lang, log);
+    })().catch((err: unknown) => {
       const e = asSurfingerError(err);
       log.warn({ code: e.code, reason: e.message }, 'command failed');
       return ephemeral(edgeText(lang, 'unavailable'));
     });
-    return withBudget(work, this.budgetMs, ephemeral(edgeText(lang, 'stillWorking')));
+    // The whole command, settings lookup included, races Slack's 3 s limit.
+    return withBudget(work, this.budgetMs, () => ephemeral(edgeText(lang, 'stillWorking')));
   }
 
   private async dispatchCommand(name: string, cmd: SlashCommand, lang: Lang, log: Logger): Promise<SlackResponse> {
@@ -363,11 +366,11 @@ export function fromReply(reply: Reply): SlackResponse {
   };
 }
 
-/** Resolves with `work` or, if it is slower than `ms`, with `fallback` (work keeps running). */
-export function withBudget<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
+/** Resolves with `work` or, if it is slower than `ms`, with `fallback()` (work keeps running). */
+export function withBudget<T>(work: Promise<T>, ms: number, fallback: () => T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(fallback), ms);
+    timer = setTimeout(() => resolve(fallback()), ms);
   });
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
