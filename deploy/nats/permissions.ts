@@ -138,8 +138,9 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
     }),
     user('connection-supervisor', 'services/connection-supervisor: Slack Socket Mode connections', {
       // Socket events are routed exactly like ingress routes HTTP (services/common/slack-routing.ts);
-      // state requests from operator tools are answered on supervisorState(<id>).
-      publish: [s.allGames(), s.activate(), s.rankingQuery(), s.allTeamActive(), s.allTeamRemoved(), s.allEgress(), JS_INFO, ...kvWrite(buckets.members), ...kvWrite(buckets.teams)],
+      // state requests are answered on supervisorState(<id>), and replicas probe each other there
+      // (no responders = a dead peer).
+      publish: [s.allGames(), s.activate(), s.rankingQuery(), s.allTeamActive(), s.allTeamRemoved(), s.allEgress(), anyId(s.supervisorState), JS_INFO, ...kvWrite(buckets.members), ...kvWrite(buckets.teams)],
       subscribe: [INBOX, s.allTeamActive(), s.allTeamRemoved(), anyId(s.supervisorState), ...serviceApi(ServiceNames.supervisor)],
     }),
     user('egress', 'services/egress: the only Slack Web API caller', {
