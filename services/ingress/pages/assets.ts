@@ -78,6 +78,7 @@ footer { color: var(--muted); font-size: 14px; padding: 28px 0 40px; border-top:
 .page-head h1 { margin: 0; font-size: 30px; letter-spacing: -.01em; }
 .page-head p { margin: 4px 0 0; color: var(--muted); }
 .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(132px, 1fr)); gap: 14px; margin: 20px 0; }
+.tiles.four { grid-template-columns: repeat(4, 1fr); }
 .tile { background: var(--panel); border: 1px solid var(--line); border-radius: var(--radius); padding: 16px 18px; box-shadow: var(--shadow); }
 .tile b { display: block; font-size: 26px; line-height: 1.2; }
 .tile span { color: var(--muted); font-size: 13px; }
@@ -125,6 +126,7 @@ input:focus, textarea:focus { outline: 2px solid var(--brand-2); outline-offset:
 }
 @media (max-width: 520px) {
   .grid-4, .grid-2 { grid-template-columns: 1fr; }
+  .tiles.four { grid-template-columns: repeat(2, 1fr); }
   .hero { padding: 36px 0 44px; }
   .hero h1 { font-size: 28px; }
   .nav .hide-sm, th.hide-sm, td.hide-sm { display: none; }

@@ -42,7 +42,7 @@ export function userPage(lang: Lang, d: UserPageData): string {
   const body = html`
 <div class="wrap">
   <div class="page-head"><h1>${t('userTitle', { user: d.user })}</h1><p>${t('userTeam', { team: d.team })}</p></div>
-  <div class="tiles">${tiles.map(([label, value]) => html`<div class="tile"><b>${value}</b><span>${label}</span></div>`)}</div>
+  <div class="tiles four">${tiles.map(([label, value]) => html`<div class="tile"><b>${value}</b><span>${label}</span></div>`)}</div>
   <div class="panel"><h2>${t('badgesTitle')} <span class="muted">${d.badges.size + d.teamBadges.size}/${USER_BADGES.length + TEAM_BADGES.length}</span></h2>
     <div class="badges">
       ${USER_BADGES.map((b) => badge(b.id, b.emoji, d.badges.has(b.id)))}
