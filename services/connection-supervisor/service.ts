@@ -106,8 +106,9 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
     try {
       const creds = await tokens.get(team);
       if (!creds?.appToken) {
-        tlog.warn({ code: SupervisorErrorCodes.NO_APP_TOKEN }, 'team has no app token; no socket');
-        noteFailure(team);
+        // Not an error to retry: such a team is served over HTTP events. Ask again only on its next TeamActive.
+        tlog.info({ code: SupervisorErrorCodes.NO_APP_TOKEN }, 'team has no app token; events stay on HTTP');
+        failedUntil.set(team, { attempt: 0, until: Date.now() + opts.idleMs });
         return;
       }
       const socket = new TeamSocket({
