@@ -98,7 +98,7 @@ const ko = {
   noticeTargetsAll: '설치된 모든 팀',
   noticeConfirm: '보내기',
   noticeEdit: '고치기',
-  noticeSent: '공지 {id} 를 보냈어요. 처리 결과는 작업 기록에서 볼 수 있어요.',
+  noticeSent: '공지를 보냈어요 ({id}). 처리 결과는 작업 기록에서 볼 수 있어요.',
   noticeInvalid: '공지 내용이 비었거나 팀 ID가 올바르지 않아요.',
   csrfFailed: '폼이 만료됐어요. 페이지를 새로 고친 뒤 다시 해 주세요.',
   jobsTitle: '작업 기록',
@@ -117,8 +117,8 @@ const ko = {
   optoutUser: '사용자 ID (선택)',
   optoutStop: '리마인더 끄기',
   optoutResume: '리마인더 다시 켜기',
-  optoutStopped: '{target} 에 리마인더를 보내지 않아요.',
-  optoutResumed: '{target} 에 리마인더를 다시 보내요.',
+  optoutStopped: '{target}에 리마인더를 보내지 않아요.',
+  optoutResumed: '{target}에 리마인더를 다시 보내요.',
   optoutInvalid: '팀 ID나 사용자 ID가 올바르지 않아요.',
 } as const;
 
