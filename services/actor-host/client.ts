@@ -1,4 +1,5 @@
 import type { NatsConnection } from 'nats';
+import { actorKey, recordCodecs } from './records.ts';
 import { asSurfingerError, codecs, MessageTypes, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
 import { request } from '../common/nats.ts';
 import { ActorHostErrorCodes } from './errors.ts';
@@ -75,4 +76,43 @@ export async function sendToGame(nc: NatsConnection, subjects: Subjects, msg: Ga
 
 function reasonOf(msg: GameInbound): 'command' | 'click' | 'message' {
   return msg.type === MessageTypes.gameCommand ? 'command' : msg.type === MessageTypes.gameClick ? 'click' : 'message';
+}
+
+export interface RunningGames {
+  /** True while the channel's lease says a game is running (or its effects are pending). */
+  has(team: string, channel: string): boolean;
+  stop(): void;
+}
+
+/**
+ * A live view of which channels have a game in progress, from a watch on the `leases` bucket
+ * (changes only when games start, end or move, never per message). Pass `has` as
+ * `sendToGame`'s `isRunning`, so chat that hits a game mid-failover activates it instead of
+ * being dropped, while chat in game-less channels still costs nothing.
+ */
+export async function watchRunningGames(nc: NatsConnection, subjects: Subjects): Promise<RunningGames> {
+  const kv = await nc.jetstream().views.kv(subjects.buckets.leases, { history: 1 });
+  const busy = new Set<string>();
+  let ready!: () => void;
+  const initialized = new Promise<void>((r) => (ready = r));
+  const iter = await kv.watch({ key: '>', initializedFn: () => ready() });
+  void (async () => {
+    for await (const entry of iter) {
+      let running = false;
+      if (entry.operation === 'PUT') {
+        try {
+          running = recordCodecs.lease.decode(entry.value).busy;
+        } catch {
+          running = false;
+        }
+      }
+      if (running) busy.add(entry.key);
+      else busy.delete(entry.key);
+    }
+  })();
+  await initialized;
+  return {
+    has: (team, channel) => busy.has(actorKey(team, channel)),
+    stop: () => iter.stop(),
+  };
 }

@@ -180,6 +180,7 @@ export class Host<S> {
     const { directory } = this.o;
     if (this.draining || !directory.valid()) return;
     const orphans = directory.orphans().filter((k) => !this.actors.has(k) && !this.activating.has(k));
+    if (orphans.length > 0) this.o.log.info({ orphans: orphans.length }, 'adopting running games of departed hosts');
     // Shuffled, so surviving hosts start on different games and share the adoption work.
     for (let i = orphans.length - 1; i > 0; i--) {
       const j = Math.floor(Math.random() * (i + 1));

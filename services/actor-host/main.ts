@@ -16,7 +16,7 @@ const env = parseEnv(
     /** Idle actors (no game running) are dropped from memory after this long without a message. */
     SF_PASSIVATE_MS: z.coerce.number().int().min(100).default(300_000),
     /** Membership lease TTL; a killed host's running games move within about this long. */
-    SF_LEASE_TTL_MS: z.coerce.number().int().min(300).default(2_500),
+    SF_LEASE_TTL_MS: z.coerce.number().int().min(300).default(2_000),
     /** Corpus directory (data/corpus when unset). */
     SF_CORPUS_DIR: z.string().optional(),
   }),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { MessageTypes } from '../../protocol/index.ts';
 import { startInfra } from '../../test/support/harness.ts';
+import { sendToGame, watchRunningGames } from './client.ts';
 import { ManualClock } from './clock.ts';
 import { SnapshotStore } from './snapshots.ts';
 import { actorKey, recordCodecs } from './records.ts';
@@ -35,17 +36,23 @@ describe('actor runtime guarantees', () => {
     await first!.host.activate('TA', 'C1', 'command');
     const gameId = gameIdOf(await send(nc, infra.subjects, command('TA', 'C1', '3000')));
     await send(nc, infra.subjects, chat('TA', 'C1', 'before'));
+    const games = await watchRunningGames(nc, infra.subjects);
+    assert.ok(games.has('TA', 'C1'));
     await first!.crash();
     const killedAt = Date.now();
-    const second = await waitFor('adoption', () => ownerOf('TA', 'C1', first), 5_000);
+    // Chat never activates, except for a game the leases say is running: it is not dropped mid-failover.
+    const reply = await sendToGame(nc, infra.subjects, chat('TA', 'C1', 'after'), { activate: false, isRunning: games.has });
+    assert.equal(reply?.ok, true);
+    const second = ownerOf('TA', 'C1', first);
     const failoverMs = Date.now() - killedAt;
-    await send(nc, infra.subjects, chat('TA', 'C1', 'after'));
     const [result] = await waitFor('result', () => resultsOf(nc, infra.subjects, gameId), 10_000);
     assert.ok(result?.type === MessageTypes.roundResult);
     assert.deepEqual(result.entries.map((e) => e.text), ['before', 'after']);
     // Absolute deadline: the restored round ends when it was always going to.
     assert.equal(result.deadline - result.startedAt, 3_000);
-    assert.ok(second !== first);
+    assert.ok(second && second !== first);
+    await waitFor('lease shows the game over', () => !games.has('TA', 'C1'));
+    games.stop();
     assert.ok(failoverMs < 3_000, `failover took ${failoverMs} ms`);
     // The prompt may be re-sent only if its post was unconfirmed at the crash, and then with the
     // same idempotency key, which egress turns into the original post.
