@@ -40,7 +40,8 @@ test('status - reports hosts, supervisors, services, consumer lag and NATS healt
   await jsm.consumers.add(s.streams.results, { durable_name: 'ranking', ack_policy: 'explicit' as never });
   for (let i = 0; i < 7; i++) await nc.jetstream().publish(s.results('T1', 'C1'), new Uint8Array([i]));
 
-  const args = ['--json', '--nats', infra.nats.url, '--monitor', infra.nats.monitorUrl, '--prefix', s.prefix];
+  // A generous collection window: under a loaded CI machine replies can take longer than 500 ms.
+  const args = ['--json', '--nats', infra.nats.url, '--monitor', infra.nats.monitorUrl, '--prefix', s.prefix, '--wait', '2000'];
   const first = await runStatus(args);
   assert.equal(first.code, 0, first.stderr);
   const snap = JSON.parse(first.stdout) as ClusterSnapshot;
