@@ -16,7 +16,8 @@ async function fakeHost(nc: NatsConnection, s: Subjects, hostId: string, games: 
   service.addEndpoint('activate', { subject: s.activate(), queue: s.queues.actorHosts, handler: () => undefined });
   const load = () => nc.publish(s.hostLoad(hostId), codecs.hostLoad.encode({ type: MessageTypes.hostLoad, hostId, games, running: 1, heapUsed: 50 * 1_048_576, draining: false, at: Date.now() }));
   load();
-  return { service, timer: setInterval(load, 100) };
+  // unref: a failing assertion must not leave the test process alive on this timer.
+  return { service, timer: setInterval(load, 100).unref() };
 }
 
 async function fakeSupervisor(nc: NatsConnection, s: Subjects, supervisorId: string, openSockets: number): Promise<Service> {
