@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { NatsConnection } from 'nats';
-import { codecs, MessageTypes, pack } from '../../protocol/index.ts';
+import { codecs, MessageTypes, pack, ServiceNames } from '../../protocol/index.ts';
 import { request } from '../common/nats.ts';
 import { startInfra, type Infra } from '../../test/support/harness.ts';
 import { replayGame } from './replay.ts';
@@ -85,6 +85,28 @@ describe('actor host', () => {
     const host = owner('T1', 'C5');
     if (host === hosts[0]) assert.ok(logs.lines.some((l) => l.msg === 'rejected message' && l.code === 'SF_ERR_PROTOCOL_DECODE' && l.subject === subject));
     assert.equal((await send(nc, infra.subjects, chat('T1', 'C5', 'still here')))?.ok, true);
+  });
+
+  it('placement spreads activations over the hosts by reported load', async () => {
+    const counts = () => hosts.map((h) => h.host.stats.games);
+    const before = counts();
+    for (let i = 0; i < 30; i++) {
+      await request(nc, infra.subjects.activate(), codecs.activate, { type: MessageTypes.activate, team: 'T3', channel: `C${i}`, reason: 'command', hops: 0 }, codecs.activated);
+    }
+    const added = counts().map((n, i) => n - before[i]!);
+    assert.equal(added.reduce((a, b) => a + b, 0), 30);
+    assert.ok(added.every((n) => n >= 5), `spread ${added.join('/')}`);
+  });
+
+  it('registers with the NATS service API: hostId metadata, stats data { games, running }', async () => {
+    const client = nc.services.client();
+    const infos = [];
+    for await (const info of await client.info(ServiceNames.actorHost)) infos.push(info);
+    assert.deepEqual(infos.map((i) => i.metadata?.hostId).sort(), ['h1', 'h2', 'h3']);
+    const stats = [];
+    for await (const s of await client.stats(ServiceNames.actorHost)) stats.push(s);
+    const data = stats.map((s) => s.endpoints?.[0]?.data as { games: number; running: number });
+    assert.equal(data.reduce((sum, d) => sum + d.games, 0), hosts.reduce((sum, h) => sum + h.host.stats.games, 0));
   });
 
   it('1,000 concurrent activation attempts for one game from 3 hosts make exactly one activation', async () => {

@@ -136,6 +136,8 @@ export class Host<S> {
       const best = this.leastLoaded();
       if (best && best.hostId !== this.hostId && !isWithinBest(this.stats.games, best.games)) {
         try {
+          // Count it now: the next report is up to a period away, and a burst must not all pick the same host.
+          this.loads.set(best.hostId, { ...best, games: best.games + 1 });
           return await request(this.o.nc, this.o.subjects.activateOn(best.hostId), codecs.activate, { ...req, hops: hops + 1 }, codecs.activated, 2_000);
         } catch (err) {
           this.o.log.info({ to: best.hostId, code: asSurfingerError(err).code }, 'placement forward failed; activating here');
