@@ -112,8 +112,10 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
     user('ingress', 'services/ingress: slash commands, buttons, events, OAuth, admin page', {
       // Commands and clicks go to game inboxes, activating the game when nobody answers; ranking
       // queries; "team playing" / "team uninstalled" for supervisors and egress; admin notices;
-      // ephemeral replies (rate limits) through egress; /lang writes team settings.
-      publish: [s.allGames(), s.activate(), s.rankingQuery(), s.allTeamActive(), s.allTeamRemoved(), s.notice(), s.allEgress(), JS_INFO, ...kvWrite(buckets.teams)],
+      // ephemeral replies (rate limits) through egress; /lang writes team settings; the leases
+      // bucket is watched read-only to know which channels have a game in progress
+      // (watchRunningGames in services/actor-host/client.ts).
+      publish: [s.allGames(), s.activate(), s.rankingQuery(), s.allTeamActive(), s.allTeamRemoved(), s.notice(), s.allEgress(), JS_INFO, ...kvWrite(buckets.teams), ...kvRead(buckets.leases)],
       subscribe: [INBOX, ...serviceApi(ServiceNames.ingress)],
     }),
     user('actor-host', 'services/actor-host: hosts channel-game actors', {
@@ -140,7 +142,7 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
       // Socket events are routed exactly like ingress routes HTTP (services/common/slack-routing.ts);
       // state requests are answered on supervisorState(<id>), and replicas probe each other there
       // (no responders = a dead peer).
-      publish: [s.allGames(), s.activate(), s.rankingQuery(), s.allTeamActive(), s.allTeamRemoved(), s.allEgress(), anyId(s.supervisorState), JS_INFO, ...kvWrite(buckets.members), ...kvWrite(buckets.teams)],
+      publish: [s.allGames(), s.activate(), s.rankingQuery(), s.allTeamActive(), s.allTeamRemoved(), s.allEgress(), anyId(s.supervisorState), JS_INFO, ...kvWrite(buckets.members), ...kvWrite(buckets.teams), ...kvRead(buckets.leases)],
       subscribe: [INBOX, s.allTeamActive(), s.allTeamRemoved(), anyId(s.supervisorState), ...serviceApi(ServiceNames.supervisor)],
     }),
     user('egress', 'services/egress: the only Slack Web API caller', {
