@@ -31,7 +31,8 @@ export async function runMain(svc: string, level: string, start: (log: Logger) =
     log.fatal({ code: e.code, err: e }, `failed to start: ${e.message}`);
     process.exit(1);
   }
-  log.info({ ready: true, ...running.info }, 'ready');
+  // The ready line is a contract (`surfinger up` waits for it), so it is printed at any log level.
+  log.child({}, { level: 'info' }).info({ ready: true, ...running.info }, 'ready');
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
