@@ -37,7 +37,11 @@ export function isCasConflict(err: unknown): boolean {
 }
 
 export class Directory {
-  readonly incarnation = randomBytes(6).toString('hex');
+  /**
+   * Random per membership: a restarted process, or this one rejoining after it lost its membership
+   * (and fenced its actors), gets a new one, so leases of the old one read as dead and get adopted.
+   */
+  incarnation = randomBytes(6).toString('hex');
   private memberRev = 0;
   private expiresAt = 0;
   private lost = false;
@@ -95,8 +99,9 @@ export class Directory {
     if (this.lost) {
       // Lost earlier (partition, NATS restart): rejoin; lost actors were already stopped.
       try {
+        this.incarnation = randomBytes(6).toString('hex');
         await this.register();
-        this.log.info({ hostId: this.hostId }, 'membership re-established');
+        this.log.info({ hostId: this.hostId, incarnation: this.incarnation }, 'membership re-established');
       } catch (err) {
         this.onRenewFailure();
         this.log.warn({ err: (err as Error).message }, 'membership rejoin failed');
@@ -230,6 +235,25 @@ export class Directory {
     await this.kv.members.delete(this.hostId, { previousSeq: this.memberRev }).catch((err: unknown) => {
       this.log.warn({ err: (err as Error).message }, 'could not remove membership record');
     });
+  }
+
+  /**
+   * Restarts both watches (after a NATS reconnect an ordered-consumer watch can lag for seconds
+   * until its heartbeat check notices). The fresh watch re-delivers every current value.
+   */
+  async rewatch(): Promise<void> {
+    for (let attempt = 0; this.renewTimer !== undefined; attempt++) {
+      for (const w of this.watches.splice(0)) w.stop();
+      try {
+        this.watches.push(await this.watch(this.kv.members, (key, entry) => this.onMember(key, entry)));
+        this.watches.push(await this.watch(this.kv.leases, (key, entry) => this.onLease(key, entry)));
+        return;
+      } catch (err) {
+        // JetStream may still be starting right after a server restart.
+        if (attempt % 10 === 0) this.log.warn({ err: (err as Error).message, attempt }, 'KV watch restart failed; retrying');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
   }
 
   /** Stops renewing and watching without telling anyone: the in-process stand-in for kill -9. */

@@ -75,7 +75,9 @@ describe('actor runtime guarantees', () => {
   it('a forced lease loss fences the old owner: it stops at once and its writes are refused', async () => {
     const [a, b] = await hosts('f1', 'f2');
     await a!.host.activate('TC', 'C1', 'command');
+    await a!.host.activate('TC', 'C2', 'command');
     const gameId = gameIdOf(await send(nc, infra.subjects, command('TC', 'C1', '1500')));
+    const otherGameId = gameIdOf(await send(nc, infra.subjects, command('TC', 'C2', '1500')));
     const snapshots = new SnapshotStore(await nc.jetstream().views.kv(infra.subjects.buckets.snapshots));
     const stale = (await snapshots.load(actorKey('TC', 'C1')))!;
     // Take f1's membership away behind its back, as a partition longer than the TTL would.
@@ -89,11 +91,13 @@ describe('actor runtime guarantees', () => {
     await send(nc, infra.subjects, chat('TC', 'C1', 'late'));
     const results = await waitFor('result', () => resultsOf(nc, infra.subjects, gameId));
     assert.equal(results.length, 1);
-    // f1 comes back with a new incarnation and may host games again.
+    // f1 fenced all its actors and rejoined with a new incarnation, so its other running game is
+    // an orphan that some host (maybe f1 itself) adopts and finishes.
     await waitFor('f1 rejoins', async () => {
       const entry = await members.get('f1');
-      return entry?.operation === 'PUT' && recordCodecs.member.decode(entry.value).incarnation !== '';
+      return entry?.operation === 'PUT' && recordCodecs.member.decode(entry.value).incarnation !== a!.info?.incarnation;
     });
+    assert.equal((await waitFor('other game result', () => resultsOf(nc, infra.subjects, otherGameId), 8_000)).length, 1);
   });
 
   it('results stay exactly-once when the owner dies with the result still in its outbox', async () => {

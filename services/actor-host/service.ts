@@ -85,6 +85,13 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
   });
   await directory.join();
   await host.start();
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type !== 'reconnect') continue;
+      log.info('reconnected to NATS; re-reading leases and members');
+      await directory.rewatch().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not restart KV watches'));
+    }
+  })();
 
   const service = await nc.services.add({
     name: ServiceNames.actorHost,
