@@ -148,6 +148,12 @@ export class Directory {
     return m !== undefined && m.incarnation === incarnation && m.expiresAt > this.clock.now();
   }
 
+  /** Hosts whose membership is alive and that take new actors (not draining). */
+  liveHosts(): string[] {
+    const now = this.clock.now();
+    return [...this.members.values()].filter((m) => m.expiresAt > now && !m.draining).map((m) => m.hostId);
+  }
+
   /** Leases that need a new owner: busy, and released or owned by a dead membership. */
   orphans(): string[] {
     const out: string[] = [];

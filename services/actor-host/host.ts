@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { JetStreamClient, NatsConnection, Subscription } from 'nats';
 import type { GameLogic } from '../../actors/contract.ts';
 import { asSurfingerError, codecs, MessageTypes, SurfingerError, type Activate, type Activated, type HostLoad, type Subjects } from '../../protocol/index.ts';
@@ -34,6 +35,17 @@ export function isWithinBest(mine: number, best: number): boolean {
   return mine <= best * 1.1 + 1;
 }
 
+/** The live host with the highest hash(key, host): every host computes the same answer. */
+export function preferredHost(key: string, hosts: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestScore = -1;
+  for (const host of hosts) {
+    const score = createHash('sha1').update(`${key}|${host}`).digest().readUInt32BE(0);
+    if (score > bestScore) [best, bestScore] = [host, score];
+  }
+  return best;
+}
+
 /**
  * Hosts many channel-game actors in one process: activation (single-flight here, single cluster-wide
  * through the Directory's lease CAS), load-aware placement, the orphan scan that adopts running games
@@ -49,6 +61,8 @@ export class Host<S> {
   private loadSub: Subscription | null = null;
   private draining = false;
   private readonly loadIntervalMs: number;
+  /** When each current orphan was first seen (for the rendezvous grace). */
+  private orphanSince = new Map<string, number>();
 
   constructor(private readonly o: HostOptions<S>) {
     this.hostId = o.hostId;
@@ -181,13 +195,19 @@ export class Host<S> {
   private async adoptOrphans(): Promise<void> {
     const { directory } = this.o;
     if (this.draining || !directory.valid()) return;
-    const orphans = directory.orphans().filter((k) => !this.actors.has(k) && !this.activating.has(k));
+    const now = Date.now();
+    const live = directory.liveHosts();
+    const seen = new Map<string, number>();
+    const orphans = directory.orphans().filter((key) => {
+      if (this.actors.has(key) || this.activating.has(key)) return false;
+      const since = this.orphanSince.get(key) ?? now;
+      seen.set(key, since);
+      // Rendezvous hashing splits the adoption work without coordination; any host steps in once
+      // the preferred one has had half a TTL (it may be dead too, or draining).
+      return preferredHost(key, live) === this.hostId || now - since >= directory.ttlMs / 2;
+    });
+    this.orphanSince = seen;
     if (orphans.length > 0) this.o.log.info({ orphans: orphans.length }, 'adopting running games of departed hosts');
-    // Shuffled, so surviving hosts start on different games and share the adoption work.
-    for (let i = orphans.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1));
-      [orphans[i], orphans[j]] = [orphans[j]!, orphans[i]!];
-    }
     await Promise.all(
       orphans.map(async (key) => {
         const id = parseActorKey(key);

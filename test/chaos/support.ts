@@ -100,7 +100,7 @@ export async function measureRecovery(c: Chaos, channels: string[], user: string
         const reply = await sendToGame(c.nc, c.subjects, chat(c, channel, user, 'probe'), { activate: false, budgetMs: 1_000, timeoutMs: 500 }).catch(() => null);
         if (reply) return Date.now() - since;
         if (Date.now() - since > 30_000) throw new Error(`game in ${channel} never came back`);
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 100));
       }
     }),
   );
