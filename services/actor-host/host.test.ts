@@ -75,6 +75,14 @@ describe('actor host', () => {
     assert.deepEqual(await send(nc, infra.subjects, chat('T1', 'C3', 'after')), { type: MessageTypes.reply, ok: true, responseType: 'none' });
   });
 
+  it('after 3 restarts in a row the game is reset with an apology instead of looping', async () => {
+    await send(nc, infra.subjects, command('T1', 'C6', '60000'));
+    for (let i = 0; i < 4; i++) await assert.rejects(send(nc, infra.subjects, chat('T1', 'C6', 'boom')), { code: 'SF_ERR_ACTOR_CRASHED' });
+    await waitFor('apology', () => egress.some((e) => e.channel === 'C6' && e.op === 'post' && /\/start/.test(e.text)));
+    // The channel is usable again: a new game starts.
+    assert.match(String((await send(nc, infra.subjects, command('T1', 'C6', '100')))?.text), /^started /);
+  });
+
   it('malformed msgpack to an actor subject is rejected with a logged reason; the actor keeps working', async () => {
     await send(nc, infra.subjects, command('T1', 'C5', '2000'));
     const subject = infra.subjects.game('T1', 'C5');
