@@ -31,12 +31,15 @@ async function socketsOpen(sandboxUrl: string): Promise<number> {
   return ((await res.json()) as { total: number }).total;
 }
 
-async function waitSockets(sandboxUrl: string, count: number, timeoutMs: number): Promise<void> {
+/** Open sockets once `count` are open or `timeoutMs` passed; a shortfall is a result, not a crash. */
+async function waitSockets(sandboxUrl: string, count: number, timeoutMs: number): Promise<number> {
   const until = performance.now() + timeoutMs;
-  while ((await socketsOpen(sandboxUrl)) < count) {
-    if (performance.now() > until) throw new Error(`only ${await socketsOpen(sandboxUrl)} of ${count} sockets open after ${timeoutMs} ms`);
+  let open = await socketsOpen(sandboxUrl);
+  while (open < count && performance.now() < until) {
     await new Promise((r) => setTimeout(r, 250));
+    open = await socketsOpen(sandboxUrl);
   }
+  return open;
 }
 
 /** Settled memory: the process has stopped allocating for its connections. */
@@ -101,11 +104,12 @@ async function run(ctx: ScenarioContext): Promise<Measured> {
     const firstRss = await rssOf(supervisor.pid!);
     let t = performance.now();
     activate(firstBatch, teams);
-    await waitSockets(sandboxUrl, teams, 240_000);
+    // Bounded so the suite keeps its 10-minute budget; fewer sockets than asked fails the goal.
+    await waitSockets(sandboxUrl, teams, 150_000);
     const supervisorOpenMs = performance.now() - t;
     await settle();
     const supervisorHeld = await socketsOpen(sandboxUrl);
-    const supervisorPer = ((await rssOf(supervisor.pid!)) - firstRss) / (teams - firstBatch);
+    const supervisorPer = ((await rssOf(supervisor.pid!)) - firstRss) / (supervisorHeld - firstBatch);
     ctx.log(`supervisor holds ${supervisorHeld} sockets; now ${teams} bare SocketModeClients in a child process`);
 
     const child = spawn(process.execPath, ['--import', 'tsx', BARE], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -122,10 +126,11 @@ async function run(ctx: ScenarioContext): Promise<Measured> {
       await settle();
       const bareFirstRss = await rssOf(child.pid!);
       t = performance.now();
-      const bare = await open(teams);
+      // As many bare sockets as the supervisor held, so both slopes cover the same range.
+      const bare = await open(supervisorHeld);
       const bareOpenMs = performance.now() - t;
       await settle();
-      const barePer = ((await rssOf(child.pid!)) - bareFirstRss) / (teams - firstBatch);
+      const barePer = ((await rssOf(child.pid!)) - bareFirstRss) / (bare.opened - firstBatch);
       const measured = { label: 'supervisor RSS per socket', value: round(supervisorPer), unit: 'bytes' };
       const baseline = { label: 'bare SocketModeClient RSS per socket', value: round(barePer), unit: 'bytes' };
       const ratio = supervisorPer / barePer;
@@ -137,12 +142,12 @@ async function run(ctx: ScenarioContext): Promise<Measured> {
           measured,
           baseline,
           { label: 'sockets held by one supervisor', value: supervisorHeld, unit: 'sockets' },
-          { label: `supervisor: ${teams - firstBatch} more sockets open after`, value: round(supervisorOpenMs), unit: 'ms' },
+          { label: `supervisor: sockets ${firstBatch + 1}–${supervisorHeld} opened in`, value: round(supervisorOpenMs), unit: 'ms' },
           { label: `bare clients opened (${bare.failed} failed)`, value: bare.opened, unit: 'sockets' },
-          { label: `bare: ${teams - firstBatch} more sockets open after`, value: round(bareOpenMs), unit: 'ms' },
+          { label: `bare: sockets ${firstBatch + 1}–${bare.opened} opened in`, value: round(bareOpenMs), unit: 'ms' },
         ],
         goal: { text: `≥ ${GOAL_SOCKETS.toLocaleString('en-US')} sockets, ≤ ${GOAL_RATIO}× bare RSS per socket`, pass: supervisorHeld >= GOAL_SOCKETS && ratio <= GOAL_RATIO },
-        notes: [`RSS (from /proc) of each process holding ${firstBatch} then ${teams} idle team sockets against the same sandbox; per socket = the growth divided by the ${teams - firstBatch} added`],
+        notes: [`RSS (from /proc) of each process holding ${firstBatch}, then ${supervisorHeld} of ${teams} requested idle team sockets against the same sandbox; per socket = the growth divided by the sockets added`],
       };
     } finally {
       child.stdin!.end();
@@ -160,6 +165,6 @@ export const sockets: Scenario = {
   name: 'sockets',
   description: 'idle team sockets one connection supervisor holds, RSS per socket vs bare SocketModeClient instances',
   cheap: false,
-  timeoutMs: 420_000,
+  timeoutMs: 330_000,
   run,
 };
