@@ -60,7 +60,7 @@ export function renderStatus(s: ClusterSnapshot, natsUrl: string): string {
   if (s.streams.length > 0) {
     out.push('Streams and consumers');
     for (const st of s.streams) {
-      out.push(`  ${pad(st.stream, 20)} ${st.messages} messages, ${mb(st.bytes)}`);
+      out.push(`  ${pad(st.stream, 20)} R${st.replicas}  ${st.messages} messages, ${mb(st.bytes)}`);
       for (const c of st.consumers) out.push(`    ${pad(c.consumer, 18)} pending ${c.pending}  ack pending ${c.ackPending}  redelivered ${c.redelivered}`);
     }
     out.push('');

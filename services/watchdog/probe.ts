@@ -49,6 +49,8 @@ export interface ConsumerStatus {
 
 export interface StreamStatus {
   stream: string;
+  /** JetStream replicas: 1 until an operator raises it on a clustered NATS (docs/operations.md). */
+  replicas: number;
   messages: number;
   bytes: number;
   consumers: ConsumerStatus[];
@@ -138,7 +140,7 @@ async function streams(nc: NatsConnection, subjects: Subjects): Promise<StreamSt
     for await (const c of jsm.consumers.list(name)) {
       consumers.push({ stream: name, consumer: c.name, pending: c.num_pending, ackPending: c.num_ack_pending, redelivered: c.num_redelivered });
     }
-    out.push({ stream: name, messages: info.state.messages, bytes: info.state.bytes, consumers });
+    out.push({ stream: name, replicas: info.config.num_replicas, messages: info.state.messages, bytes: info.state.bytes, consumers });
   }
   return out;
 }

@@ -83,7 +83,7 @@ test('rules - lease renew failures from actor-host stats alert', () => {
 });
 
 test('rules - consumer lag alerts only when it stays high; ten times the threshold is critical', () => {
-  const lag = (pending: number) => healthy({ streams: [{ stream: 'sf_results', messages: 1, bytes: 1, consumers: [{ stream: 'sf_results', consumer: 'ranking', pending, ackPending: 0, redelivered: 0 }] }] });
+  const lag = (pending: number) => healthy({ streams: [{ stream: 'sf_results', replicas: 1, messages: 1, bytes: 1, consumers: [{ stream: 'sf_results', consumer: 'ranking', pending, ackPending: 0, redelivered: 0 }] }] });
   const looks = run([obs(lag(5_000)), obs(lag(5_000)), obs(lag(20_000)), obs(lag(10))]);
   assert.deepEqual(looks[0], []);
   assert.deepEqual(looks[1]?.map((a) => [a.key, a.severity]), [['consumer-lag:sf_results/ranking', 'warning']]);

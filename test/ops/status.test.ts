@@ -78,6 +78,7 @@ test('status - reports hosts, supervisors, services, consumer lag and NATS healt
   assert.match(human.stdout, /Actor hosts \(2\)/);
   assert.match(human.stdout, /Connection supervisors \(2\)/);
   assert.match(human.stdout, /ranking +pending 7/);
+  assert.match(human.stdout, new RegExp(`${s.streams.results} +R1 +7 messages`));
   assert.match(human.stdout, /NATS +healthy/);
   for (const h of hosts) clearInterval(h.timer);
 });
