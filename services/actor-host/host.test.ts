@@ -65,6 +65,30 @@ describe('actor host', () => {
     assert.deepEqual(result!.type === MessageTypes.roundResult && result!.entries.map((e) => e.text), texts);
   });
 
+  it('answers are committed and acknowledged in milliseconds (sf_answer_latency_seconds)', async (t) => {
+    await send(nc, infra.subjects, command('T1', 'C7', '60000'));
+    const owner = hosts.find((h) => h.host.has('T1', 'C7'))!;
+    const histogram = async () => {
+      const values = (await owner.registry.getSingleMetric('sf_answer_latency_seconds')!.get()).values;
+      const pick = (suffix: string) => values.find((v) => v.metricName === `sf_answer_latency_seconds_${suffix}`)!.value;
+      return { count: pick('count'), sum: pick('sum') };
+    };
+    const before = await histogram();
+    const rtt: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const started = process.hrtime.bigint();
+      await send(nc, infra.subjects, chat('T1', 'C7', `answer ${i}`));
+      rtt.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    rtt.sort((a, b) => a - b);
+    const after = await histogram();
+    const count = after.count - before.count;
+    const sum = after.sum - before.sum;
+    t.diagnostic(`answer round trip over NATS (send → committed reply), 200 answers: p50 ${rtt[100]!.toFixed(2)} ms, p99 ${rtt[198]!.toFixed(2)} ms; host-side mean ${((sum / count) * 1000).toFixed(2)} ms`);
+    assert.ok(count >= 200);
+    assert.ok(rtt[100]! < 50);
+  });
+
   it('a throwing step restarts only that actor; others keep working', async () => {
     await send(nc, infra.subjects, command('T1', 'C3', '2000'));
     await send(nc, infra.subjects, command('T1', 'C4', '2000'));
