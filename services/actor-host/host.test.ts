@@ -70,7 +70,7 @@ describe('actor host', () => {
     const owner = hosts.find((h) => h.host.has('T1', 'C7'))!;
     const histogram = async () => {
       const values = (await owner.registry.getSingleMetric('sf_answer_latency_seconds')!.get()).values;
-      const pick = (suffix: string) => values.find((v) => v.metricName === `sf_answer_latency_seconds_${suffix}`)!.value;
+      const pick = (suffix: string) => values.find((v) => (v as { metricName?: string }).metricName === `sf_answer_latency_seconds_${suffix}`)!.value;
       return { count: pick('count'), sum: pick('sum') };
     };
     const before = await histogram();

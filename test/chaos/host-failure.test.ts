@@ -21,7 +21,8 @@ describe('chaos: actor hosts die or leave mid-round', () => {
     const killedAt = Date.now();
     const recovery = summarize(await measureRecovery(chaos, channels, chaos.users[2]!, killedAt));
     t.diagnostic(`failover (kill -9 → first message processed on the new host), 50 games: ${JSON.stringify(recovery)}`);
-    assert.ok(recovery.max <= 4_000, `failover max ${recovery.max} ms`);
+    // Goal ≤ 3 s (expected ≤ TTL + TTL/8 + restore); the bound leaves room for a saturated 2-CPU CI box.
+    assert.ok(recovery.max <= 3_500, `failover max ${recovery.max} ms`);
     const results = await waitForGames(chaos, channels);
     await assertLedgers(chaos, results);
   });
