@@ -8,7 +8,7 @@ import { natsUsers, renderAuthConf } from '../nats/permissions.ts';
 import { checkImage } from './image.ts';
 import { build, KustomizeError, type Built, type K8sObject } from './kustomize.ts';
 import { checkObjects, type Problem } from './k8s-rules.ts';
-import { AdapterValues, describeIssues, GrafanaDashboard, NatsValues } from './schemas.ts';
+import { AdapterValues, describeIssues, GrafanaDashboard, NatsValues, PrometheusRules } from './schemas.ts';
 
 /**
  * Every offline deployment check, over a deploy/ directory (the real one, or a copy in tests):
@@ -18,7 +18,8 @@ import { AdapterValues, describeIssues, GrafanaDashboard, NatsValues } from './s
  *    nats/values.yaml matches its schema and passes every auth.conf password in from the Secret;
  *    each Deployment's NATS user exists in auth.conf;
  * 3. prometheus-adapter/values.yaml serves every custom metric an HPA asks for;
- * 4. grafana/surfinger.json is a dashboard charting every metric operators must watch;
+ * 4. grafana/surfinger.json is a dashboard charting every metric operators must watch, and
+ *    prometheus/alerts.yaml alerts only on metrics that exist;
  * 5. the Dockerfile next to the deploy/ directory builds an image that holds what the services
  *    import (image.ts), and compose.yaml runs every service from it.
  */
@@ -40,6 +41,9 @@ export const WATCHED_METRICS = [
   'sf_egress_429_total',
   'sf_lease_renew_failures_total',
 ] as const;
+
+/** What the watchdog itself exports (services/watchdog/service.ts). */
+const WATCHDOG_METRICS = ['sf_consumer_pending', 'sf_services_up', 'sf_alerts_total'] as const;
 
 /** The actor handoff (snapshot, release leases, drain) needs this much grace before SIGKILL. */
 const MIN_GRACE = { 'actor-host': 30 };
@@ -184,6 +188,27 @@ function checkAdapter(root: string, base: Built | undefined): Section {
   return { name: 'prometheus-adapter', summary: 'custom metric rules cover the HPAs', problems };
 }
 
+/** Alert expressions name only metrics some service exports (a typo would never fire). */
+function checkAlertRules(root: string): Section {
+  const problems: Problem[] = [];
+  const raw = readStructured(root, 'prometheus/alerts.yaml', problems, 'rules');
+  let count = 0;
+  if (raw !== undefined) {
+    const parsed = PrometheusRules.safeParse(raw);
+    if (!parsed.success) for (const m of describeIssues(parsed.error)) problems.push({ file: 'prometheus/alerts.yaml', subject: 'schema', message: m });
+    else {
+      const known = new Set<string>([...WATCHED_METRICS, ...WATCHDOG_METRICS]);
+      for (const rule of parsed.data.groups.flatMap((g) => g.rules)) {
+        count++;
+        for (const metric of rule.expr.match(/\bsf_[a-z0-9_]+/g) ?? []) {
+          if (!known.has(metric.replace(/_(bucket|sum|count)$/, ''))) problems.push({ file: 'prometheus/alerts.yaml', subject: rule.alert, message: `${metric} is not a metric surfinger exports` });
+        }
+      }
+    }
+  }
+  return { name: 'prometheus alerts', summary: `${count} rules`, problems };
+}
+
 function checkGrafana(root: string): Section {
   const problems: Problem[] = [];
   const raw = readStructured(root, 'grafana/surfinger.json', problems, 'dashboard');
@@ -238,7 +263,7 @@ function checkRepoFiles(root: string): Section[] {
 
 export function runDeployCheck(root: string): Section[] {
   const { sections, base } = checkKustomize(root);
-  return [...sections, checkNats(root, base), checkAdapter(root, base), checkGrafana(root), ...checkRepoFiles(root)];
+  return [...sections, checkNats(root, base), checkAdapter(root, base), checkGrafana(root), checkAlertRules(root), ...checkRepoFiles(root)];
 }
 
 /** The human report: one line per section, then one line per problem naming file and object. */

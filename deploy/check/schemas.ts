@@ -105,6 +105,34 @@ export const GrafanaDashboard = z.object({
 }).passthrough();
 export type GrafanaDashboard = z.infer<typeof GrafanaDashboard>;
 
+/** A Prometheus rules file: alerting rules with a severity and a summary operators can act on. */
+export const PrometheusRules = z
+  .object({
+    groups: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            rules: z
+              .array(
+                z
+                  .object({
+                    alert: z.string().regex(/^[A-Z][A-Za-z0-9]+$/, 'CamelCase alert name'),
+                    expr: z.string().min(1),
+                    for: z.string().regex(/^\d+[smh]$/).optional(),
+                    labels: z.object({ severity: z.enum(['info', 'warning', 'critical']) }).strict(),
+                    annotations: z.object({ summary: z.string().min(1) }).strict(),
+                  })
+                  .strict(),
+              )
+              .min(1),
+          })
+          .strict(),
+      )
+      .min(1),
+  })
+  .strict();
+
 /** The first few issues of a failed parse, as `path: message`. */
 export function describeIssues(error: z.ZodError): string[] {
   return error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);

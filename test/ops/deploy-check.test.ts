@@ -82,6 +82,12 @@ test('deploy:check - invalid YAML, a hand-edited auth.conf and a bad KEDA object
   assert.match(keda.out, /scaled-objects\.yaml +ScaledObject\/actor-host: spec\.triggers\.0\.metadata\.threshold/);
 });
 
+test('deploy:check - an alert rule on a metric nobody exports fails', () => {
+  const { status, out } = run(brokenCopy('prometheus/alerts.yaml', (t) => t.replace('sf_egress_429_total', 'sf_egress_492_total')));
+  assert.equal(status, 1, out);
+  assert.match(out, /prometheus\/alerts\.yaml +SurfingerEgress429Storm: sf_egress_492_total is not a metric surfinger exports/);
+});
+
 test('deploy:check - a NATS config nats-server rejects fails with its message', () => {
   const dir = brokenCopy('nats/auth.conf', (t) => t.replace('allow_responses: true', 'allow_responses: true\n        bogus_permission: 1'));
   const { status, out } = run(dir);
