@@ -113,6 +113,10 @@ export class ActorCell<S> {
     const owner = { hostId: env.directory.hostId, incarnation: env.directory.incarnation };
     for (let attempt = 0; ; attempt++) {
       const stored = await env.snapshots.load(key);
+      if (stored && stored.record === null) {
+        // Losing one channel's game beats a channel that can never be activated again.
+        env.log.error({ team, channel, code: ActorHostErrorCodes.CORRUPT_RECORD }, 'snapshot unreadable; starting the channel afresh');
+      }
       const base: SnapshotRecord = stored?.record ?? {
         v: 1,
         owner,
@@ -318,7 +322,7 @@ export class ActorCell<S> {
     this.log.error({ err: asSurfingerError(err), restarts: this.restarts, gameId: logic.gameId(this.state) }, 'actor step threw; restarting from snapshot');
     if (msg) replyError(msg, ActorHostErrorCodes.ACTOR_CRASHED, 'the game hit an error; try again');
     const stored = await snapshots.load(this.key);
-    if (!stored || stored.rev !== this.snapRev) return this.fence('snapshot moved during restart');
+    if (!stored?.record || stored.rev !== this.snapRev) return this.fence('snapshot moved during restart');
     this.state = stored.record.state as S;
     if (this.restarts <= maxRestarts) return this.arm();
     const fresh = logic.initial({ team: this.team, channel: this.channel }, randomInt(2 ** 32));

@@ -80,6 +80,7 @@ describe('actor runtime guarantees', () => {
     const otherGameId = gameIdOf(await send(nc, infra.subjects, command('TC', 'C2', '1500')));
     const snapshots = new SnapshotStore(await nc.jetstream().views.kv(infra.subjects.buckets.snapshots));
     const stale = (await snapshots.load(actorKey('TC', 'C1')))!;
+    assert.ok(stale.record);
     // Take f1's membership away behind its back, as a partition longer than the TTL would.
     const members = await nc.jetstream().views.kv(infra.subjects.buckets.members);
     await members.delete('f1');
@@ -87,7 +88,7 @@ describe('actor runtime guarantees', () => {
     assert.ok(b!.host.has('TC', 'C1'));
     await waitFor('old owner stops', () => !a!.host.has('TC', 'C1'), 3_000);
     assert.ok((await metric(a!, 'sf_actor_fenced_total')) >= 1);
-    await assert.rejects(snapshots.save(actorKey('TC', 'C1'), { ...stale.record, commit: stale.record.commit + 1 }, stale.rev), { code: 'SF_ERR_LEASE_LOST' });
+    await assert.rejects(snapshots.save(actorKey('TC', 'C1'), { ...stale.record!, commit: stale.record!.commit + 1 }, stale.rev), { code: 'SF_ERR_LEASE_LOST' });
     await send(nc, infra.subjects, chat('TC', 'C1', 'late'));
     const results = await waitFor('result', () => resultsOf(nc, infra.subjects, gameId));
     assert.equal(results.length, 1);
@@ -129,6 +130,13 @@ describe('actor runtime guarantees', () => {
     await send(nc, infra.subjects, chat('TE', 'C1', 'handed'));
     const [result] = await waitFor('result', () => resultsOf(nc, infra.subjects, gameId), 10_000);
     assert.ok(result?.type === MessageTypes.roundResult && result.entries[0]?.text === 'handed');
+  });
+
+  it('an unreadable snapshot is logged and the channel starts afresh instead of never activating', async () => {
+    const kv = await nc.jetstream().views.kv(infra.subjects.buckets.snapshots);
+    await kv.put(actorKey('TG', 'C1'), new Uint8Array([0xc1, 0x00]));
+    const reply = await send(nc, infra.subjects, command('TG', 'C1', '100'));
+    assert.match(String(reply?.text), / after 0$/);
   });
 
   it('deadlines fire from the injected clock', async () => {

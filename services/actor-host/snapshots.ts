@@ -5,7 +5,8 @@ import { ActorHostErrorCodes } from './errors.ts';
 import { recordCodecs, type SnapshotRecord } from './records.ts';
 
 export interface StoredSnapshot {
-  record: SnapshotRecord;
+  /** null when the stored bytes are unreadable (SF_ERR_ACTOR_RECORD_CORRUPT): the caller starts afresh over them. */
+  record: SnapshotRecord | null;
   /** KV revision: the fencing token the next write must present. */
   rev: number;
 }
@@ -23,8 +24,8 @@ export class SnapshotStore {
     if (entry === null || entry.operation !== 'PUT') return null;
     try {
       return { record: recordCodecs.snapshot.decode(entry.value), rev: entry.revision };
-    } catch (err) {
-      throw new SurfingerError(ActorHostErrorCodes.CORRUPT_RECORD, `snapshot ${key} is unreadable`, { cause: err });
+    } catch {
+      return { record: null, rev: entry.revision };
     }
   }
 
@@ -37,7 +38,7 @@ export class SnapshotStore {
       if (!isCasConflict(err)) throw err;
       // A retried write whose first attempt landed but went unanswered: recognise our own commit.
       const now = await this.load(key);
-      if (now && now.record.commit === record.commit && now.record.owner.incarnation === record.owner.incarnation) return now.rev;
+      if (now?.record && now.record.commit === record.commit && now.record.owner.incarnation === record.owner.incarnation) return now.rev;
       throw new SurfingerError(ActorHostErrorCodes.LEASE_LOST, `snapshot ${key} was written by another owner`, { cause: err });
     }
   }
