@@ -260,6 +260,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       SF_LOG_LEVEL: options.logLevel ?? 'info',
       SF_METRICS_PORT: '0',
       SF_SLACK_API_URL: sandbox.apiUrl,
+      SF_NATS_MONITOR_URL: nats.monitorUrl,
       SF_SLACK_OAUTH_URL: sandboxUrl,
       SF_SLACK_SIGNING_SECRET: teamSecrets(sandbox),
       SF_PUBLIC_URL: ingressUrl,
