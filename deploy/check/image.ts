@@ -22,6 +22,32 @@ function packageName(specifier: string): string {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
 }
 
+/** Every file reachable by runtime imports from `roots`, and each package with a first importer. */
+export function walkImports(repo: string, roots: string[]): { files: Set<string>; packages: Map<string, string>; missing: string[] } {
+  const files = new Set<string>();
+  const packages = new Map<string, string>();
+  const missing: string[] = [];
+  const queue = [...roots];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (files.has(file)) continue;
+    files.add(file);
+    if (!existsSync(file) || statSync(file).isDirectory()) continue;
+    for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+      const spec = m[1] ?? m[2]!;
+      if (spec.startsWith('.')) {
+        const target = resolve(dirname(file), spec);
+        if (!existsSync(target)) missing.push(`${relative(repo, file)} imports ${spec}, which does not exist`);
+        else queue.push(target);
+      } else if (!spec.startsWith('node:') && !BUILTINS.has(spec)) {
+        const name = packageName(spec);
+        if (!packages.has(name)) packages.set(name, file);
+      }
+    }
+  }
+  return { files, packages, missing };
+}
+
 export interface ImageFacts {
   copied: string[];
   files: number;
@@ -54,28 +80,12 @@ export function checkImage(repo: string): { problems: Problem[]; facts: ImageFac
 
   const servicesDir = join(repo, 'services');
   const roots = [join(repo, 'bin/surfinger.mjs'), ...readdirSync(servicesDir).map((d) => join(servicesDir, d, 'main.ts')).filter((f) => existsSync(f))];
-  const seen = new Set<string>();
-  const packages = new Set<string>();
-  const queue = [...roots];
-  while (queue.length > 0) {
-    const file = queue.pop()!;
-    if (seen.has(file)) continue;
-    seen.add(file);
-    if (!inImage(file)) add('contents', `${relative(repo, file)} is imported at runtime but not copied into the image`);
-    if (!existsSync(file) || statSync(file).isDirectory()) continue;
-    for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
-      const spec = m[1] ?? m[2]!;
-      if (spec.startsWith('.')) {
-        const target = resolve(dirname(file), spec);
-        if (!existsSync(target)) add('contents', `${relative(repo, file)} imports ${spec}, which does not exist`);
-        else queue.push(target);
-      } else if (!spec.startsWith('node:') && !BUILTINS.has(spec)) {
-        const name = packageName(spec);
-        packages.add(name);
-        // tsx/esm/api and similar subpaths belong to their package.
-        if (!prod.has(name)) add('dependencies', `${relative(repo, file)} imports ${name}, which is not a production dependency (npm ci --omit=dev skips it)`);
-      }
-    }
+  const graph = walkImports(repo, roots);
+  for (const file of graph.files) if (!inImage(file)) add('contents', `${relative(repo, file)} is imported at runtime but not copied into the image`);
+  for (const m of graph.missing) add('contents', m);
+  for (const [name, importer] of graph.packages) {
+    // tsx/esm/api and similar subpaths belong to their package.
+    if (!prod.has(name)) add('dependencies', `${relative(repo, importer)} imports ${name}, which is not a production dependency (npm ci --omit=dev skips it)`);
   }
-  return { problems, facts: { copied, files: seen.size, packages: [...packages].sort() } };
+  return { problems, facts: { copied, files: graph.files.size, packages: [...graph.packages.keys()].sort() } };
 }

@@ -5,7 +5,7 @@ import { dirname, join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { SERVICE_NAMES } from '../../services/common/cluster.ts';
 import { natsUsers, renderAuthConf } from '../nats/permissions.ts';
-import { checkImage } from './image.ts';
+import { checkImage, walkImports } from './image.ts';
 import { build, KustomizeError, type Built, type K8sObject } from './kustomize.ts';
 import { checkObjects, type Problem } from './k8s-rules.ts';
 import { AdapterValues, describeIssues, GrafanaDashboard, NatsValues, PrometheusRules } from './schemas.ts';
@@ -21,7 +21,8 @@ import { AdapterValues, describeIssues, GrafanaDashboard, NatsValues, Prometheus
  * 4. grafana/surfinger.json is a dashboard charting every metric operators must watch, and
  *    prometheus/alerts.yaml alerts only on metrics that exist;
  * 5. the Dockerfile next to the deploy/ directory builds an image that holds what the services
- *    import (image.ts), and compose.yaml runs every service from it.
+ *    import (image.ts), compose.yaml runs every service from it, and each Deployment's
+ *    NetworkPolicy labels match what its code imports (Redis, Slack).
  */
 
 export interface Section {
@@ -253,17 +254,48 @@ function checkCompose(repo: string): Section {
   return { name: 'compose', summary: `${Object.keys(services).length} containers, ${kinds.get('actor-host') ?? 0} actor hosts`, problems };
 }
 
-function checkRepoFiles(root: string): Section[] {
+/**
+ * NetworkPolicy opt-in labels follow the code: a service whose imports reach ioredis needs
+ * `surfinger.io/redis`, one that reaches a Slack SDK needs `surfinger.io/slack`, and one that
+ * reaches neither must not have the label (least privilege).
+ */
+function checkNetworkLabels(repo: string, base: Built | undefined): Section {
+  const problems: Problem[] = [];
+  const paths = [
+    { label: 'surfinger.io/redis', what: 'Redis', needs: (pkgs: Set<string>) => pkgs.has('ioredis') },
+    { label: 'surfinger.io/slack', what: 'Slack', needs: (pkgs: Set<string>) => [...pkgs].some((p) => p.startsWith('@slack/')) },
+  ];
+  for (const kind of SERVICE_NAMES) {
+    const d = base?.objects.find((o) => o.kind === 'Deployment' && o.metadata?.name === kind);
+    const main = join(repo, 'services', kind, 'main.ts');
+    if (!d || !existsSync(main)) continue;
+    const pkgs = new Set(walkImports(repo, [main]).packages.keys());
+    const labels = ((((d.spec as Dict).template as Dict).metadata as Dict).labels ?? {}) as Record<string, string>;
+    for (const p of paths) {
+      const has = labels[p.label] === 'true';
+      const file = base?.source.get(d) ?? 'k8s/base';
+      if (p.needs(pkgs) && !has) problems.push({ file, subject: `Deployment/${kind}`, message: `its code uses ${p.what} but its pods lack ${p.label}: the NetworkPolicy would block it` });
+      if (!p.needs(pkgs) && has) problems.push({ file, subject: `Deployment/${kind}`, message: `has ${p.label} but its code never uses ${p.what} (least privilege)` });
+    }
+  }
+  return { name: 'network labels', summary: 'Redis and Slack access match each service\'s imports', problems };
+}
+
+function checkRepoFiles(root: string, base: Built | undefined): Section[] {
   const repo = dirname(root);
   // A copy of deploy/ alone (tests) has no repository around it.
   if (!existsSync(join(repo, 'Dockerfile'))) return [];
   const { problems, facts } = checkImage(repo);
-  return [{ name: 'image', summary: `${facts.files} runtime files inside ${facts.copied.join(' ')}; ${facts.packages.length} production packages`, problems }, checkCompose(repo)];
+  return [
+    { name: 'image', summary: `${facts.files} runtime files inside ${facts.copied.join(' ')}; ${facts.packages.length} production packages`, problems },
+    checkCompose(repo),
+    checkNetworkLabels(repo, base),
+  ];
 }
 
 export function runDeployCheck(root: string): Section[] {
   const { sections, base } = checkKustomize(root);
-  return [...sections, checkNats(root, base), checkAdapter(root, base), checkGrafana(root), checkAlertRules(root), ...checkRepoFiles(root)];
+  return [...sections, checkNats(root, base), checkAdapter(root, base), checkGrafana(root), checkAlertRules(root), ...checkRepoFiles(root, base)];
 }
 
 /** The human report: one line per section, then one line per problem naming file and object. */

@@ -42,7 +42,7 @@ test('deploy:check - the real deploy/ passes', () => {
   const { status, out } = run();
   assert.equal(status, 0, out);
   assert.match(out, /all checks passed/);
-  for (const section of ['kustomize base', 'kustomize overlays/dev', 'kustomize overlays/prod', 'nats', 'grafana', 'image', 'compose']) assert.match(out, new RegExp(`ok +${section}`));
+  for (const section of ['kustomize base', 'kustomize overlays/dev', 'kustomize overlays/prod', 'nats', 'grafana', 'prometheus alerts', 'image', 'compose', 'network labels']) assert.match(out, new RegExp(`ok +${section}`));
 });
 
 test('deploy:check - a schema violation fails and names the file, object and field', () => {
