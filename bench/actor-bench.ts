@@ -82,7 +82,8 @@ export async function startActorBench(opts: { hostId?: string; leaseTtlMs?: numb
   const listeners: PromptListener[] = [];
   egressStandIn(stand, subjects, prompts, listeners);
   await stand.flush();
-  const send = (msg: GameInbound) => sendToGame(nc, subjects, msg, { activate: true, timeoutMs: 10_000, budgetMs: 30_000 });
+  // Bounded retries: an answer still unanswered after 15 s is an error, and the suite keeps its budget.
+  const send = (msg: GameInbound) => sendToGame(nc, subjects, msg, { activate: true, timeoutMs: 5_000, budgetMs: 15_000 });
   return {
     nats,
     nc,

@@ -105,7 +105,7 @@ async function run(ctx: ScenarioContext): Promise<Measured> {
     let t = performance.now();
     activate(firstBatch, teams);
     // Bounded so the suite keeps its 10-minute budget; fewer sockets than asked fails the goal.
-    await waitSockets(sandboxUrl, teams, 150_000);
+    await waitSockets(sandboxUrl, teams, 120_000);
     const supervisorOpenMs = performance.now() - t;
     await settle();
     const supervisorHeld = await socketsOpen(sandboxUrl);
