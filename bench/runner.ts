@@ -100,7 +100,7 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
   return report;
 }
 
-export function formatFigure(figure: Figure | undefined): string {
+function formatFigure(figure: Figure | undefined): string {
   if (!figure) return '';
   const digits = Math.abs(figure.value) >= 100 ? 0 : Math.abs(figure.value) >= 1 ? 2 : 3;
   return `${figure.label} ${figure.value.toLocaleString('en-US', { maximumFractionDigits: digits })} ${figure.unit}`;

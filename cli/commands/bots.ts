@@ -4,7 +4,7 @@ import { BotErrorCodes } from '../../services/bots/errors.ts';
 import { runBots, type BotsSummary } from '../../services/bots/run.ts';
 
 /** "60s", "2m", "1500ms" or plain seconds. */
-export function parseDuration(text: string): number {
+function parseDuration(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
   if (!m) throw new SurfingerError(BotErrorCodes.OPTIONS, `bad duration ${JSON.stringify(text)}; use e.g. 60s, 2m, 1500ms`);
   const n = Number(m[1]);

@@ -41,7 +41,7 @@ export function emptyStats(): BotStats {
   return { gamesStarted: 0, gamesFinished: 0, rounds: 0, answers: 0, answersByPersona: {}, pastedSent: 0, pastedCaught: 0, errors: 0, errorSamples: [], deadlineToResultMs: [], answerToResultMs: [] };
 }
 
-export function recordError(stats: BotStats, where: string, err: unknown): void {
+function recordError(stats: BotStats, where: string, err: unknown): void {
   stats.errors++;
   if (stats.errorSamples.length < 10) stats.errorSamples.push(`${where}: ${asSurfingerError(err).message}`);
 }

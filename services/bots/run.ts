@@ -92,7 +92,7 @@ function summarize(opts: BotsOptions, stats: BotStats, elapsedMs: number, channe
   };
 }
 
-export function progressLine(stats: BotStats, elapsedMs: number, durationMs: number): string {
+function progressLine(stats: BotStats, elapsedMs: number, durationMs: number): string {
   return `[${Math.round(elapsedMs / 1000)}s/${Math.round(durationMs / 1000)}s] games ${stats.gamesFinished}/${stats.gamesStarted} rounds ${stats.rounds} answers ${stats.answers} pasted caught ${stats.pastedCaught}/${stats.pastedSent} errors ${stats.errors}`;
 }
 
