@@ -250,7 +250,9 @@ export class Host<S> {
     this.publishLoad();
     await this.o.directory.setDraining().catch(() => undefined);
     await Promise.allSettled([...this.activating.values()]);
-    await Promise.all([...this.actors.values()].map((cell) => cell.retire(2_000)));
+    // Only a short grace for in-flight effects: the outbox travels in the snapshot and the next owner
+    // finishes it idempotently, whereas waiting on a paced Slack channel would stall the game.
+    await Promise.all([...this.actors.values()].map((cell) => cell.retire(200)));
     this.loadSub?.unsubscribe();
     await this.o.directory.leave();
   }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { codecs, MessageTypes } from '../../protocol/index.ts';
+import { request } from '../../services/common/nats.ts';
 import { answer, assertLedgers, measureRecovery, startChaos, startGames, summarize, waitForGames } from './support.ts';
 
 // Normal-mode games: a 3 s countdown, then the prompt; answers typed after ~4 s land mid-round.
@@ -25,6 +27,36 @@ describe('chaos: actor hosts die or leave mid-round', () => {
     assert.ok(recovery.max <= 3_500, `failover max ${recovery.max} ms`);
     const results = await waitForGames(chaos, channels);
     await assertLedgers(chaos, results);
+  });
+
+  it('1,000 concurrent activations of one game against 3 host processes: exactly one activation', async () => {
+    await chaos.cluster.addService('actor-host');
+    const live = chaos.cluster.processes.filter((p) => p.name === 'actor-host' && p.alive);
+    assert.ok(live.length >= 3);
+    const activations = async () => {
+      let total = 0;
+      for (const p of live) {
+        const text = await (await fetch(`${String(p.ready.metricsUrl)}/metrics`)).text();
+        for (const m of text.matchAll(/^sf_activations_total\{[^}]*\} (\d+)/gm)) total += Number(m[1]);
+      }
+      return total;
+    };
+    const before = await activations();
+    const [channel] = chaos.takeChannels(1);
+    const answers = await Promise.all(
+      Array.from({ length: 1_000 }, (_, i) =>
+        request(
+          chaos.nc,
+          i % 2 === 0 ? chaos.subjects.activate() : chaos.subjects.activateOn(String(live[i % live.length]!.ready.hostId)),
+          codecs.activate,
+          { type: MessageTypes.activate, team: chaos.team, channel: channel!, reason: 'command', hops: i % 2 === 0 ? 0 : 1 },
+          codecs.activated,
+          10_000,
+        ),
+      ),
+    );
+    assert.equal(new Set(answers.map((a) => a.hostId)).size, 1);
+    assert.equal((await activations()) - before, 1);
   });
 
   it('SIGTERM a host mid-round: it hands its games over and exits 0; ledgers agree', async (t) => {
