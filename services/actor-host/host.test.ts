@@ -125,9 +125,10 @@ describe('actor host', () => {
     for (let i = 0; i < 30; i++) {
       await request(nc, infra.subjects.activate(), codecs.activate, { type: MessageTypes.activate, team: 'T3', channel: `C${i}`, reason: 'command', hops: 0 }, codecs.activated);
     }
-    const added = counts().map((n, i) => n - before[i]!);
-    assert.equal(added.reduce((a, b) => a + b, 0), 30);
-    assert.ok(added.every((n) => n >= 5), `spread ${added.join('/')}`);
+    const after = counts();
+    assert.equal(after.reduce((a, b) => a + b, 0) - before.reduce((a, b) => a + b, 0), 30);
+    // Placement evens out total load (earlier cases left the hosts uneven), within 10% + 1 each way.
+    assert.ok(Math.max(...after) - Math.min(...after) <= 4, `games per host ${before.join('/')} → ${after.join('/')}`);
   });
 
   it('registers with the NATS service API: hostId metadata, stats data { games, running }', async () => {

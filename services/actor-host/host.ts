@@ -164,7 +164,9 @@ export class Host<S> {
   private leastLoaded(): HostLoad | null {
     const fresh = Date.now() - 3 * this.loadIntervalMs;
     let best: HostLoad | null = null;
-    for (const load of this.loads.values()) {
+    for (const reported of this.loads.values()) {
+      // Our own count is known live; only other hosts' come from (slightly old) reports.
+      const load = reported.hostId === this.hostId ? { ...reported, ...this.stats, at: Date.now() } : reported;
       if (load.draining || load.at < fresh) continue;
       if (!best || load.games < best.games) best = load;
     }
