@@ -33,6 +33,8 @@ export interface WatchdogDeps {
   rules: WatchdogConfig;
   gate: GateConfig;
   intervalMs: number;
+  /** How long each look collects `$SRV` replies (default 1 s: a busy service must not look down). */
+  probeWaitMs?: number;
   metricsPort: number;
   metricsHost: string;
   now?: () => number;
@@ -66,7 +68,7 @@ export async function start(deps: WatchdogDeps): Promise<RunningWatchdog> {
   }
 
   async function observe(at: number): Promise<Observation> {
-    const snapshot = await probeCluster({ nc: deps.nc, subjects: deps.subjects, monitorUrl: deps.monitorUrl });
+    const snapshot = await probeCluster({ nc: deps.nc, subjects: deps.subjects, monitorUrl: deps.monitorUrl, waitMs: deps.probeWaitMs ?? 1_000 });
     let gamesToday: Observation['gamesToday'] = null;
     let knownTeams: Observation['knownTeams'] = null;
     if (deps.records) {
