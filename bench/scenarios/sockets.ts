@@ -99,7 +99,9 @@ async function run(ctx: ScenarioContext): Promise<Measured> {
       }
     };
     activate(0, firstBatch);
-    await waitSockets(sandboxUrl, firstBatch, 60_000);
+    const firstHeld = await waitSockets(sandboxUrl, firstBatch, 60_000);
+    // Without the first tenth there is no slope to measure: say what happened instead of a number.
+    if (firstHeld < firstBatch) throw new Error(`the connection supervisor opened only ${firstHeld} of the first ${firstBatch} team sockets within 60 s`);
     await settle();
     const firstRss = await rssOf(supervisor.pid!);
     let t = performance.now();
