@@ -17,7 +17,7 @@ import {
   type TeamActive,
 } from '../../protocol/index.ts';
 import type { Logger } from './logger.ts';
-import { sendToGame } from '../actor-host/client.ts';
+import { sendToGame, type RunningGames } from '../actor-host/client.ts';
 import { request } from './nats.ts';
 import type { TeamSettingsStore } from './team-settings.ts';
 import type { TokenStore } from './token-store.ts';
@@ -157,6 +157,11 @@ export interface SlackRouterDeps {
   now?: () => number;
   /** Slack drops a response after 3 s; we answer "still working" before that. */
   replyBudgetMs?: number;
+  /**
+   * Channels with a game in progress. Plain chat never activates an actor, except in these: an
+   * answer sent while its game moves to another host must wait for it, not be dropped.
+   */
+  runningGames?: Pick<RunningGames, 'has'>;
 }
 
 const RANKING_COMMANDS = { rank: 'rank', myscore: 'myscore', score: 'score', badge: 'badge' } as const;
@@ -332,7 +337,12 @@ export class SlackRouter {
 
   /** Through the actor host's placement client: commands and clicks activate, plain chat never does. */
   private toGame(msg: GameInbound, activate: boolean): Promise<Reply | null> {
-    return sendToGame(this.deps.nc, this.deps.subjects, msg, { activate, timeoutMs: this.budgetMs });
+    const running = this.deps.runningGames;
+    return sendToGame(this.deps.nc, this.deps.subjects, msg, {
+      activate,
+      timeoutMs: this.budgetMs,
+      ...(running ? { isRunning: (team: string, channel: string) => running.has(team, channel) } : {}),
+    });
   }
 
   private async ephemeral(team: string, channel: string, user: string, text: string, idempotencyKey: string, log: Logger): Promise<void> {

@@ -13,6 +13,7 @@ import { parseTokenKeys, TokenStore } from '../common/token-store.ts';
 import { DEFAULT_BACKOFF, backoffMs, type BackoffConfig } from './backoff.ts';
 import { liveMembers, ownerOf, type Heartbeat } from './sharding.ts';
 import { TeamSocket, type Envelope } from './team-socket.ts';
+import { watchRunningGames } from '../actor-host/client.ts';
 
 /**
  * Connection supervisor: a team's Socket Mode connection is open only while the team plays.
@@ -82,7 +83,8 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
   const tokens = new TokenStore(redis, parseTokenKeys(opts.tokenKeys, opts.production), opts.prefix);
   const settings = await TeamSettingsStore.open(nc, subjects);
   const members: KV = await openBucket(nc, subjects.buckets.members);
-  const router = new SlackRouter({ nc, subjects, redis, settings, tokens, log });
+  const runningGames = await watchRunningGames(nc, subjects);
+  const router = new SlackRouter({ nc, subjects, redis, settings, tokens, log, runningGames });
 
   const registry = createMetricsRegistry('connection-supervisor');
   const socketsOpen = new Gauge({ name: 'sf_sockets_open', help: 'Open team Socket Mode connections', registers: [registry] });
@@ -385,6 +387,7 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
       clearInterval(ticker);
       clearInterval(beater);
       watcher.stop();
+      runningGames.stop();
       activeSub.unsubscribe();
       removedSub.unsubscribe();
       // Leave the membership first so the others take our teams, then give them a moment to connect.

@@ -12,6 +12,7 @@ import { parseTokenKeys, TokenStore } from '../common/token-store.ts';
 import { oauthRoutes, type OAuthConfig } from './oauth.ts';
 import { registerPages } from './pages/index.ts';
 import { IngressErrorCodes, slackRoutes } from './slack-routes.ts';
+import { watchRunningGames } from '../actor-host/client.ts';
 
 /** Ingress: Slack's HTTP entry point (commands, buttons, events, OAuth) plus health and metrics. */
 export interface IngressOptions {
@@ -45,8 +46,10 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
   const tokens = new TokenStore(redis, parseTokenKeys(opts.tokenKeys, opts.production), opts.prefix);
   const settings = await TeamSettingsStore.open(nc, subjects);
   const registry = createMetricsRegistry('ingress');
+  const runningGames = await watchRunningGames(nc, subjects);
   const router = new SlackRouter({
     nc,
+    runningGames,
     subjects,
     redis,
     settings,
@@ -90,6 +93,7 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
     info: { url },
     async stop() {
       await app.close();
+      runningGames.stop();
       await service.stop();
       // Bounded: with nats-server already gone a drain would wait for a reconnect forever.
       await Promise.race([nc.drain(), new Promise((r) => setTimeout(r, 2_000))]).finally(() => nc.close());
