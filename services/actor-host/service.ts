@@ -98,7 +98,8 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
     version: '0.1.0',
     description: 'Hosts channel-game actors (virtual actors with single activation)',
     metadata: { hostId: opts.hostId },
-    statsHandler: () => Promise.resolve(host.stats),
+    // The watchdog alerts on renew failures it reads here ($SRV.STATS), as Prometheus does from /metrics.
+    statsHandler: async () => ({ ...host.stats, leaseRenewFailures: (await metrics.renewFailures.get()).values[0]?.value ?? 0 }),
   });
   addEndpoint(service, 'activate', { subject: subjects.activate(), queue: subjects.queues.actorHosts, input: codecs.activate, output: codecs.activated, log, handle: (req) => host.handleActivate(req) });
   addEndpoint(service, 'activate-on', { subject: subjects.activateOn(opts.hostId), input: codecs.activate, output: codecs.activated, log, handle: (req) => host.handleActivate(req) });

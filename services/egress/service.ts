@@ -165,7 +165,13 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
     }
   }
 
-  const service = await nc.services.add({ name: ServiceNames.egress, version: '0.1.0', description: 'Slack Web API egress (paced, 429-aware, idempotent)' });
+  const service = await nc.services.add({
+    name: ServiceNames.egress,
+    version: '0.1.0',
+    description: 'Slack Web API egress (paced, 429-aware, idempotent)',
+    // The watchdog reads 429 storms from here ($SRV.STATS), as Prometheus does from /metrics.
+    statsHandler: async () => ({ rateLimited: (await rateLimited.get()).values[0]?.value ?? 0 }),
+  });
   addEndpoint(service, 'egress', { subject: subjects.allEgress(), queue: subjects.queues.egress, input: codecs.egressRequest, output: codecs.egressReply, log, handle });
 
   // Uninstalled teams: forget the cached client at once instead of waiting for its TTL.
