@@ -4,6 +4,7 @@
 //   node scripts/run-tests.mjs                 all tests
 //   node scripts/run-tests.mjs --only unit     only tests beside the code
 //   node scripts/run-tests.mjs --only e2e      only test/ (end-to-end, chaos, security, ops)
+//   node scripts/run-tests.mjs --only chaos    only the chaos suite (test/chaos)
 //   node scripts/run-tests.mjs path/a.test.ts  just these files
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync, mkdirSync } from 'node:fs';
@@ -38,6 +39,7 @@ const explicit = args.filter((a, i) => a.endsWith('.test.ts') && (onlyIdx < 0 ||
 let files = explicit.length > 0 ? explicit : ROOTS.flatMap((r) => walk(join(root, r), [])).sort();
 if (only === 'unit') files = files.filter((f) => !f.startsWith(`test${sep}`));
 if (only === 'e2e') files = files.filter((f) => f.startsWith(`test${sep}`));
+if (only === 'chaos') files = files.filter((f) => f.startsWith(`test${sep}chaos${sep}`));
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
