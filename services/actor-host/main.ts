@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { createGameLogic } from '../../actors/index.ts';
-import { CommonEnv, parseEnv } from '../common/config.ts';
+import { CommonEnv, connectionDeps, parseEnv } from '../common/config.ts';
 import { loadCorpus } from '../common/corpus.ts';
 import { runMain } from '../common/main-kit.ts';
 import { start } from './service.ts';
@@ -26,9 +26,7 @@ const env = parseEnv(
 await runMain('actor-host', env.SF_LOG_LEVEL, async (log) =>
   start({
     log,
-    natsUrl: env.SF_NATS_URL,
-    natsAuth: { user: env.SF_NATS_USER, pass: env.SF_NATS_PASS },
-    prefix: env.SF_PREFIX,
+    ...connectionDeps(env),
     hostId: env.SF_HOST_ID,
     logic: createGameLogic(await loadCorpus(env.SF_CORPUS_DIR)),
     passivateMs: env.SF_PASSIVATE_MS,

@@ -27,3 +27,13 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv)
   const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   throw new SurfingerError('SF_ERR_CONFIG', `bad configuration: ${problems.join('; ')}`, { details: { problems } });
 }
+
+/** NATS credentials of this service, from SF_NATS_USER / SF_NATS_PASS. */
+export function natsAuth(env: CommonEnv): { user: string | undefined; pass: string | undefined } {
+  return { user: env.SF_NATS_USER, pass: env.SF_NATS_PASS };
+}
+
+/** What every service's `start(deps)` takes to reach NATS and Redis under its prefix. */
+export function connectionDeps(env: CommonEnv) {
+  return { natsUrl: env.SF_NATS_URL, natsAuth: natsAuth(env), redisUrl: env.SF_REDIS_URL, prefix: env.SF_PREFIX };
+}

@@ -122,6 +122,29 @@ function launch(bin: string, args: string[], label: string): ChildProcess {
   return child;
 }
 
+/**
+ * The handle both servers share: `boot` (re)starts the process, the temp dir goes with `stop`.
+ * `kill` leaves the dir so a `restart` finds the same data (chaos tests).
+ */
+function handle(dir: string, current: () => ChildProcess, boot: () => Promise<void>): RunningProcess & { restart(): Promise<void> } {
+  return {
+    get pid() {
+      return current().pid ?? -1;
+    },
+    async stop(graceMs = 5_000) {
+      await stopChild(current(), graceMs);
+      await rm(dir, { recursive: true, force: true });
+    },
+    kill() {
+      current().kill('SIGKILL');
+    },
+    async restart() {
+      await stopChild(current(), 5_000);
+      await boot();
+    },
+  };
+}
+
 export interface NatsOptions {
   port?: number;
   monitorPort?: number;
@@ -154,26 +177,12 @@ export async function startNatsServer(options: NatsOptions = {}): Promise<NatsSe
     await waitForHttpOk(`http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`);
   };
   await boot();
-  return {
-    get pid() {
-      return child.pid ?? -1;
-    },
+  return Object.assign(handle(dir, () => child, boot), {
     url: `nats://127.0.0.1:${port}`,
     port,
     monitorUrl: `http://127.0.0.1:${monitorPort}`,
     storeDir,
-    async stop(graceMs = 5_000) {
-      await stopChild(child, graceMs);
-      await rm(dir, { recursive: true, force: true });
-    },
-    kill() {
-      child.kill('SIGKILL');
-    },
-    async restart() {
-      await stopChild(child, 5_000);
-      await boot();
-    },
-  };
+  });
 }
 
 export async function startRedisServer(options: { port?: number } = {}): Promise<RedisServer> {
@@ -190,22 +199,5 @@ export async function startRedisServer(options: { port?: number } = {}): Promise
     await waitForPort(port, child, 'redis-server');
   };
   await boot();
-  return {
-    get pid() {
-      return child.pid ?? -1;
-    },
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    async stop(graceMs = 5_000) {
-      await stopChild(child, graceMs);
-      await rm(dir, { recursive: true, force: true });
-    },
-    kill() {
-      child.kill('SIGKILL');
-    },
-    async restart() {
-      await stopChild(child, 5_000);
-      await boot();
-    },
-  };
+  return Object.assign(handle(dir, () => child, boot), { url: `redis://127.0.0.1:${port}`, port });
 }

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { CommonEnv, parseEnv } from '../common/config.ts';
+import { CommonEnv, connectionDeps, parseEnv } from '../common/config.ts';
 import { runMain } from '../common/main-kit.ts';
 import { start } from './service.ts';
 
@@ -23,10 +23,7 @@ const env = parseEnv(
 await runMain('connection-supervisor', env.SF_LOG_LEVEL, (log) =>
   start({
     log,
-    natsUrl: env.SF_NATS_URL,
-    natsAuth: { user: env.SF_NATS_USER, pass: env.SF_NATS_PASS },
-    redisUrl: env.SF_REDIS_URL,
-    prefix: env.SF_PREFIX,
+    ...connectionDeps(env),
     supervisorId: env.SF_SUPERVISOR_ID,
     idleMs: env.SF_SUPERVISOR_IDLE_MS,
     heartbeatMs: env.SF_SUPERVISOR_HEARTBEAT_MS,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CommonEnv, parseEnv } from '../common/config.ts';
+import { CommonEnv, connectionDeps, parseEnv } from '../common/config.ts';
 import { runMain } from '../common/main-kit.ts';
 import { start } from './service.ts';
 
@@ -21,10 +21,7 @@ const env = parseEnv(
 await runMain('egress', env.SF_LOG_LEVEL, (log) =>
   start({
     log,
-    natsUrl: env.SF_NATS_URL,
-    natsAuth: { user: env.SF_NATS_USER, pass: env.SF_NATS_PASS },
-    redisUrl: env.SF_REDIS_URL,
-    prefix: env.SF_PREFIX,
+    ...connectionDeps(env),
     slackApiUrl: env.SF_SLACK_API_URL,
     tokenKeys: env.SF_TOKEN_KEYS,
     production: env.NODE_ENV === 'production',

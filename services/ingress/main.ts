@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CommonEnv, parseEnv } from '../common/config.ts';
+import { CommonEnv, connectionDeps, parseEnv } from '../common/config.ts';
 import { runMain } from '../common/main-kit.ts';
 import { start } from './service.ts';
 
@@ -31,10 +31,7 @@ const env = parseEnv(
 await runMain('ingress', env.SF_LOG_LEVEL, (log) =>
   start({
     log,
-    natsUrl: env.SF_NATS_URL,
-    natsAuth: { user: env.SF_NATS_USER, pass: env.SF_NATS_PASS },
-    redisUrl: env.SF_REDIS_URL,
-    prefix: env.SF_PREFIX,
+    ...connectionDeps(env),
     host: env.SF_INGRESS_HOST,
     port: env.SF_INGRESS_PORT,
     signingSecrets: env.SF_SLACK_SIGNING_SECRET.split(',').map((s) => s.trim()).filter((s) => s.length > 0),

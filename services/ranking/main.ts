@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { createSubjects } from '../../protocol/index.ts';
-import { CommonEnv, parseEnv } from '../common/config.ts';
+import { CommonEnv, natsAuth, parseEnv } from '../common/config.ts';
 import { runMain } from '../common/main-kit.ts';
 import { connectNats } from '../common/nats.ts';
 import { start } from './service.ts';
@@ -15,7 +15,7 @@ const env = parseEnv(
 );
 
 await runMain('ranking', env.SF_LOG_LEVEL, async (log) => {
-  const nc = await connectNats(env.SF_NATS_URL, 'ranking', { user: env.SF_NATS_USER, pass: env.SF_NATS_PASS });
+  const nc = await connectNats(env.SF_NATS_URL, 'ranking', natsAuth(env));
   const redis = new Redis(env.SF_REDIS_URL, { maxRetriesPerRequest: null });
   const running = await start({ nc, redis, subjects: createSubjects(env.SF_PREFIX), log, publicUrl: env.SF_PUBLIC_URL, metricsPort: env.SF_METRICS_PORT, metricsHost: env.SF_METRICS_HOST });
   return {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { createSubjects } from '../../protocol/index.ts';
-import { CommonEnv, parseEnv } from '../common/config.ts';
+import { CommonEnv, natsAuth, parseEnv } from '../common/config.ts';
 import { runMain } from '../common/main-kit.ts';
 import { connectNats } from '../common/nats.ts';
 import { parseTokenKeys, TokenStore } from '../common/token-store.ts';
@@ -29,7 +29,7 @@ const env = parseEnv(
 );
 
 await runMain('scheduler', env.SF_LOG_LEVEL, async (log) => {
-  const nc = await connectNats(env.SF_NATS_URL, 'scheduler', { user: env.SF_NATS_USER, pass: env.SF_NATS_PASS });
+  const nc = await connectNats(env.SF_NATS_URL, 'scheduler', natsAuth(env));
   const redis = new Redis(env.SF_REDIS_URL, { maxRetriesPerRequest: null });
   const tokens = new TokenStore(redis, parseTokenKeys(env.SF_TOKEN_KEYS, env.NODE_ENV === 'production'), env.SF_PREFIX);
   const running = await start({

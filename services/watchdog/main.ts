@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { createSubjects, ServiceNames, SurfingerError } from '../../protocol/index.ts';
-import { CommonEnv, parseEnv } from '../common/config.ts';
+import { CommonEnv, natsAuth, parseEnv } from '../common/config.ts';
 import { runMain } from '../common/main-kit.ts';
 import { createMetricsRegistry } from '../common/metrics.ts';
 import { connectNats } from '../common/nats.ts';
@@ -52,7 +52,7 @@ if (milestones.some((m) => !Number.isInteger(m) || m <= 0)) throw new SurfingerE
 
 await runMain('watchdog', env.SF_LOG_LEVEL, async (log) => {
   const subjects = createSubjects(env.SF_PREFIX);
-  const nc = await connectNats(env.SF_NATS_URL, 'watchdog', { user: env.SF_NATS_USER, pass: env.SF_NATS_PASS });
+  const nc = await connectNats(env.SF_NATS_URL, 'watchdog', natsAuth(env));
   // Redis only feeds the threshold rules: a Redis outage must not stall health checks.
   const redis = new Redis(env.SF_REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   redis.on('error', () => undefined);
