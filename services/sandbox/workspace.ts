@@ -141,6 +141,9 @@ export class Workspace extends EventEmitter<{ change: [WorkspaceChange] }> {
   constructor(specs: TeamSpec[], options: { maxMessagesPerChannel?: number; nowMs?: number } = {}) {
     super();
     this.#maxMessagesPerChannel = options.maxMessagesPerChannel ?? 1000;
+    // Slack signs every workspace's requests with the app's one signing secret; a team spec may
+    // still set its own (to test an app that accepts several).
+    const appSigningSecret = secret(16);
     const created = Math.floor((options.nowMs ?? Date.now()) / 1000);
     const seen = new Set<string>();
     const unique = (id: string): string => {
@@ -175,7 +178,7 @@ export class Workspace extends EventEmitter<{ change: [WorkspaceChange] }> {
         domain: (spec.name ?? id).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || id.toLowerCase(),
         botToken: spec.botToken ?? `xoxb-${id}-${secret(12)}`,
         appToken: spec.appToken ?? `xapp-1-${APP_ID}-${id}-${secret(16)}`,
-        signingSecret: spec.signingSecret ?? secret(16),
+        signingSecret: spec.signingSecret ?? appSigningSecret,
         bot,
         botId: `B${pad(n, 4)}XBOT`,
         channels,
