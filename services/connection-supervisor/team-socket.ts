@@ -29,6 +29,8 @@ interface Conn {
   alive: boolean;
 }
 
+const OPEN_TIMEOUT_MS = 10_000;
+
 /** `disconnect` reasons after which Slack wants a new connection, and lets the old one live briefly. */
 const REFRESH_REASONS = new Set(['refresh_requested', 'warning']);
 
@@ -89,7 +91,22 @@ export class TeamSocket {
     client.on('slack_event', (e: { ack: Envelope['ack']; envelope_id: string; type: string; body: unknown; retry_num?: number }) => {
       this.o.onEnvelope({ type: e.type, envelopeId: e.envelope_id, body: e.body, retryAttempt: e.retry_num, ack: e.ack });
     });
-    await client.start();
+    // An open that never gets its `hello` would hold one of the supervisor's few opening slots
+    // forever (seen at thousands of teams): bound it, and let the caller's backoff retry.
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        client.start(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no hello within ${OPEN_TIMEOUT_MS} ms`)), OPEN_TIMEOUT_MS);
+        }),
+      ]);
+    } catch (err) {
+      await client.disconnect().catch(() => undefined);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
     conn.alive = true;
     client.on('disconnected', () => {
       conn.alive = false;
