@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SurfingerError } from '../../protocol/errors.ts';
+import type { SandboxInfo } from '../sandbox/index.ts';
 import { seedSandboxTeams } from './token-seed.ts';
 import { freePort, startNatsServer, startRedisServer, type NatsServer, type RedisServer } from './local-infra.ts';
 
@@ -21,25 +22,8 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 export const SERVICE_NAMES = ['egress', 'ranking', 'actor-host', 'connection-supervisor', 'scheduler', 'ingress', 'watchdog'] as const;
 export type ServiceKind = (typeof SERVICE_NAMES)[number];
 
-export interface SandboxTeam {
-  teamId: string;
-  teamName?: string;
-  botToken: string;
-  botUserId?: string;
-  appToken: string;
-  signingSecret: string;
-  channels: Array<{ id: string; name: string }>;
-  users: Array<{ id: string; name: string }>;
-}
-
-/** The sandbox's start line. */
-export interface SandboxInfo {
-  apiUrl: string;
-  uiUrl: string;
-  teams: SandboxTeam[];
-  /** The app's OAuth client credentials. */
-  app?: { appId: string; clientId: string; clientSecret: string };
-}
+/** The sandbox's start line (its own type: the contract lives with the sandbox). */
+export type { SandboxInfo };
 
 export interface ClusterOptions {
   hosts?: number;
@@ -269,7 +253,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       SF_TOKEN_KEYS: `local:${randomBytes(32).toString('base64')}`,
       SF_ADMIN_USER: 'admin',
       SF_ADMIN_PASSWORD: randomBytes(9).toString('base64url'),
-      ...(sandbox.app ? { SF_SLACK_CLIENT_ID: sandbox.app.clientId, SF_SLACK_CLIENT_SECRET: sandbox.app.clientSecret } : {}),
+      SF_SLACK_CLIENT_ID: sandbox.app.clientId,
+      SF_SLACK_CLIENT_SECRET: sandbox.app.clientSecret,
       ...options.env,
     };
 

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { parseTokenKeys, TokenStore } from './token-store.ts';
-import type { SandboxInfo } from './cluster.ts';
+import type { SandboxInfo } from '../sandbox/index.ts';
 
 /**
  * Installs every sandbox team as if it had gone through OAuth: the token store receives its bot
@@ -15,9 +15,9 @@ export async function seedSandboxTeams(env: Record<string, string>, sandbox: San
     await Promise.all(
       sandbox.teams.map((t) =>
         store.put(t.teamId, {
-          teamName: t.teamName ?? t.teamId,
+          teamName: t.teamName,
           botToken: t.botToken,
-          botUserId: t.botUserId ?? '',
+          botUserId: t.botUserId,
           appToken: t.appToken,
           installedAt: now,
         }),
