@@ -1,6 +1,7 @@
 import { Packr } from 'msgpackr';
 import type { z } from 'zod';
 import { ProtocolErrorCodes, SurfingerError } from './errors.ts';
+import { PROTOCOL_VERSION } from './version.ts';
 
 /**
  * Two methods, like nats.js' Codec: everything on the wire goes through one of these. `I` is what
@@ -29,13 +30,13 @@ const VERSIONED_TYPE = /^surfinger\.[a-z]+\.v(\d+)(\.|$)/;
  * A msgpack codec that validates on decode (the edge) and on encode (our own bugs surface at the
  * sender, not as a rejection far away). Decode errors are SurfingerErrors with a protocol code.
  */
-export function msgpackCodec<S extends z.ZodType>(schema: S): Codec<z.output<S>, z.input<S>> & { encodeInput(value: z.input<S>): Uint8Array } {
+export function msgpackCodec<S extends z.ZodType>(schema: S): Codec<z.output<S>, z.input<S>> {
   const check = (value: unknown): z.output<S> => {
     const parsed = schema.safeParse(value);
     if (parsed.success) return parsed.data;
     const type = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
     const version = typeof type === 'string' ? VERSIONED_TYPE.exec(type)?.[1] : undefined;
-    if (typeof type === 'string' && version !== undefined && version !== '1') {
+    if (typeof type === 'string' && version !== undefined && version !== String(PROTOCOL_VERSION)) {
       throw new SurfingerError(ProtocolErrorCodes.UNKNOWN_TYPE, `unsupported protocol version in type ${type}`, { details: { type } });
     }
     const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
@@ -45,9 +46,6 @@ export function msgpackCodec<S extends z.ZodType>(schema: S): Codec<z.output<S>,
   };
   return {
     encode(value) {
-      return packr.pack(check(value));
-    },
-    encodeInput(value) {
       return packr.pack(check(value));
     },
     decode(bytes) {

@@ -249,7 +249,7 @@ export class ActorCell<S> {
       if (prevIdle && !nextIdle) metrics.started.inc();
       if (!prevIdle && nextIdle) metrics.finished.inc();
     }
-    if (msg?.reply) msg.respond(codecs.reply.encodeInput(reply));
+    if (msg?.reply) msg.respond(codecs.reply.encode(reply));
     if (received !== null && event.type === 'message') metrics.answerLatency.observe(Number(process.hrtime.bigint() - received) / 1e9);
     this.pump();
     this.arm();
