@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { REPO_ROOT, SERVICE_NAMES } from '../../services/common/cluster.ts';
@@ -14,9 +13,7 @@ export function register(program: Command): void {
       if (!(SERVICE_NAMES as readonly string[]).includes(name)) {
         throw new SurfingerError('SF_ERR_CLI_USAGE', `unknown service "${name}"; choose one of: ${SERVICE_NAMES.join(', ')}`);
       }
-      const entry = join(REPO_ROOT, 'services', name, 'main.ts');
-      if (!existsSync(entry)) throw new SurfingerError('SF_ERR_CLI_USAGE', `service "${name}" is not built in this checkout`);
       // main.ts owns the process from here: env, signals, exit.
-      await import(entry);
+      await import(join(REPO_ROOT, 'services', name, 'main.ts'));
     });
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -287,7 +287,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 
     const wanted = options.services ?? SERVICE_NAMES;
     for (const kind of SERVICE_NAMES) {
-      if (!wanted.includes(kind) || !existsSync(join(REPO_ROOT, 'services', kind, 'main.ts'))) continue;
+      if (!wanted.includes(kind)) continue;
       const count = kind === 'actor-host' ? (options.hosts ?? 1) : kind === 'connection-supervisor' ? (options.supervisors ?? 1) : 1;
       // Replicas of one kind start together; kinds start in dependency order.
       await Promise.all(Array.from({ length: count }, () => addService(kind)));
