@@ -23,11 +23,11 @@ function positiveInt(value: string, flag: string): number {
 function describe(cluster: Cluster): string {
   const team = cluster.sandbox.teams[0];
   const lines = [
-    '',
     '  SurFinger is up.',
     '',
     `  Play in the browser:   ${cluster.sandbox.uiUrl}`,
-    team ? `                         (team ${team.teamId}: try /start in #${team.channels[0]?.name ?? 'general'}, then type the sentence)` : '',
+    ...(team ? [`                         (team ${team.teamId}: try /start in #${team.channels[0]?.name ?? 'general'}, then type the sentence)`] : []),
+    '',
     `  Landing page:          ${cluster.ingressUrl}/`,
     `  Admin page:            ${cluster.ingressUrl}/admin   (user ${cluster.env.SF_ADMIN_USER}, password ${cluster.env.SF_ADMIN_PASSWORD})`,
     `  Slack API (sandbox):   ${cluster.sandbox.apiUrl}`,
@@ -39,9 +39,8 @@ function describe(cluster: Cluster): string {
     ...cluster.processes.map((p) => `    ${p.id.padEnd(26)} pid ${p.pid}`),
     '',
     '  Press Ctrl-C to stop everything.',
-    '',
   ];
-  return lines.filter((l) => l !== '').join('\n').replace(/\n {2}(Play|Landing|Processes|Press)/g, '\n\n  $1') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export function register(program: Command): void {
