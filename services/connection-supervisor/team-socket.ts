@@ -2,6 +2,7 @@ import { SocketModeClient } from '@slack/socket-mode';
 import type { Logger } from '../common/logger.ts';
 import { slackSdkLogger } from '../common/slack-routing.ts';
 import { backoffMs, type BackoffConfig } from './backoff.ts';
+import { routeFrames } from './frame-routing.ts';
 
 /** One Socket Mode envelope, as the supervisor sees it. */
 export interface Envelope {
@@ -30,6 +31,9 @@ interface Conn {
 }
 
 const OPEN_TIMEOUT_MS = 10_000;
+
+/** Said once per process: every connection after the first would say the same. */
+let warnedUnrouted = false;
 
 /** `disconnect` reasons after which Slack wants a new connection, and lets the old one live briefly. */
 const REFRESH_REASONS = new Set(['refresh_requested', 'warning']);
@@ -108,6 +112,10 @@ export class TeamSocket {
       clearTimeout(timer);
     }
     conn.alive = true;
+    if (!routeFrames(client) && !warnedUnrouted) {
+      warnedUnrouted = true;
+      this.o.log.warn('@slack/socket-mode changed shape: ping/pong frames fan out to every socket (CPU grows with sockets²)');
+    }
     client.on('disconnected', () => {
       conn.alive = false;
       if (conn === this.current) this.dropped();
