@@ -55,22 +55,47 @@ export function replyError(msg: Msg, code: string, message: string, status = 500
   msg.respond(new Uint8Array(0), { headers: h });
 }
 
+/** A turn steps at most this many events before committing, so one flooded channel cannot build a giant write. */
+const MAX_TURN_EVENTS = 64;
+
+interface Delivery {
+  event: ActorEvent;
+  /** null for timer ticks. */
+  msg: Msg | null;
+  /** hrtime when the request arrived (answer latency metric). */
+  received: bigint | null;
+}
+
+/** What a turn has stepped but not yet committed. */
+interface Turn<S> {
+  before: S;
+  state: S;
+  cursor: SnapshotRecord['log'];
+  entries: OutboxEntry[];
+  /** Every event stepped (ticks included), in order, with the reply its request gets after the commit. */
+  answered: Array<{ msg: Msg | null; reply: Reply; received: bigint | null }>;
+  /** Some state in the turn had a game running: the lease must be marked busy before the commit. */
+  running: boolean;
+  started: number;
+  finished: number;
+}
+
 const sameBytes = (a: unknown, b: unknown) => Buffer.from(pack(a)).equals(Buffer.from(pack(b)));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * One channel-game actor: a mailbox feeding the pure `step`, a commit per state change (a
- * CAS-fenced snapshot that also holds the step's effects as an outbox), and an ordered effect
+ * One channel-game actor: a mailbox feeding the pure `step`, a commit per turn that changed state
+ * (a CAS-fenced snapshot that also holds the steps' effects as an outbox), and an ordered effect
  * queue that performs the outbox after the commit, so a slow Slack never blocks answers.
  *
- * Per inbound event (docs/runtime.md, "A step"):
- * 1. `step(state, event, now)` — pure; a throw restarts this actor alone from its snapshot.
- * 2. If the game was or is running, the event (with `now`) becomes an event-log entry.
- * 3. Commit: snapshot {state, handles, outbox += effects} with CAS on the last revision. A failed
+ * Per turn — the events that queued while the previous turn committed (docs/runtime.md, "A turn"):
+ * 1. For each event in order, `step(state, event, now)` — pure; a throw restarts this actor alone
+ *    from its snapshot. If the game was or is running, the event (with `now`) becomes an event-log entry.
+ * 2. Commit: snapshot {state, handles, outbox += effects} with CAS on the last revision. A failed
  *    CAS means another host took over: stop at once, answer SF_ERR_LEASE_LOST, perform nothing.
- * 4. Answer the request, then run the outbox in order (log append, Slack calls, result publishes),
+ * 3. Answer each request, then run the outbox in order (log append, Slack calls, result publishes),
  *    each idempotent (msg ids, idempotency keys), so re-running it after a failover is harmless.
- * 5. Arm a timer for `nextDeadline(state)`; it delivers a `tick` through the mailbox.
+ * 4. Arm a timer for `nextDeadline(state)`; it delivers a `tick` like any other event.
  */
 export class ActorCell<S> {
   readonly key: string;
@@ -82,6 +107,9 @@ export class ActorCell<S> {
   private stopped = false;
   private pumping = false;
   private restarts = 0;
+  /** Events waiting for the next turn, and whether that turn is already in the mailbox. */
+  private readonly inbox: Delivery[] = [];
+  private turnQueued = false;
 
   private constructor(
     private readonly env: ActorEnv<S>,
@@ -176,7 +204,7 @@ export class ActorCell<S> {
       return;
     }
     this.lastActivity = this.env.clock.now();
-    void this.mailbox.enqueue(() => this.process(toEvent(inbound), msg, received));
+    this.deliver({ event: toEvent(inbound), msg, received });
   }
 
   private arm(): void {
@@ -185,72 +213,126 @@ export class ActorCell<S> {
     if (this.stopped) return;
     const deadline = this.env.logic.nextDeadline(this.state);
     if (deadline === null) return;
-    this.cancelTimer = this.env.clock.setTimer(deadline, () => void this.mailbox.enqueue(() => this.process({ type: 'tick' }, null, null)));
+    this.cancelTimer = this.env.clock.setTimer(deadline, () => this.deliver({ event: { type: 'tick' }, msg: null, received: null }));
   }
 
-  private async process(event: ActorEvent, msg: Msg | null, received: bigint | null): Promise<void> {
-    const { logic, clock, directory, metrics } = this.env;
-    if (this.stopped) {
-      if (msg) replyError(msg, ActorHostErrorCodes.LEASE_LOST, 'actor moved; retry');
-      return;
+  /** Queues an event for the actor's next turn; at most one turn is waiting in the mailbox. */
+  private deliver(item: Delivery): void {
+    this.inbox.push(item);
+    if (this.turnQueued) return;
+    this.turnQueued = true;
+    void this.mailbox.enqueue(() => this.turn());
+  }
+
+  /**
+   * One mailbox turn: every event that arrived while the previous turn was committing is stepped
+   * in order, then committed together (group commit). A burst — several players answering within
+   * one snapshot write, a deadline tick among answers — costs one CAS write instead of one each,
+   * and no event waits behind more than one commit. Each event still gets its own event-log entry
+   * and its own reply, and no reply goes out before the commit holding its event.
+   */
+  private async turn(): Promise<void> {
+    this.turnQueued = false;
+    const batch = this.inbox.splice(0, MAX_TURN_EVENTS);
+    if (this.inbox.length > 0) {
+      this.turnQueued = true;
+      void this.mailbox.enqueue(() => this.turn());
     }
+    let draft = this.draft();
+    for (const item of batch) {
+      if (this.stopped || !this.env.directory.valid()) {
+        if (!this.stopped) this.fence('membership lapsed');
+        if (item.msg) replyError(item.msg, ActorHostErrorCodes.LEASE_LOST, 'actor moved; retry');
+        continue;
+      }
+      const thrown = this.step(draft, item);
+      if (thrown === null) continue;
+      // A throwing step restarts from the snapshot: first commit what the turn already accepted.
+      await this.commitTurn(draft);
+      await this.crashed(thrown.err, item.msg);
+      draft = this.draft();
+    }
+    await this.commitTurn(draft);
+  }
+
+  private draft(): Turn<S> {
+    return { before: this.state, state: this.state, cursor: this.cursor, entries: [], answered: [], running: false, started: 0, finished: 0 };
+  }
+
+  /** Steps one event into the turn's draft; returns the error if the game logic threw. */
+  private step(draft: Turn<S>, item: Delivery): { err: unknown } | null {
+    const { logic, clock } = this.env;
+    const { event, msg } = item;
     const now = clock.now();
-    if (!directory.valid()) {
-      this.fence('membership lapsed');
-      if (msg) replyError(msg, ActorHostErrorCodes.LEASE_LOST, 'host lost its membership; retry');
-      return;
-    }
     if (event.type === 'tick') {
-      const deadline = logic.nextDeadline(this.state);
+      const deadline = logic.nextDeadline(draft.state);
       // A timer may fire a hair early by the wall clock; a tick before the deadline would be a lie.
-      if (deadline === null || now < deadline) return this.arm();
+      if (deadline === null || now < deadline) return null;
     }
     let result: { state: S; effects: Effect[] };
     try {
-      result = logic.step(this.state, event, now);
+      result = logic.step(draft.state, event, now);
     } catch (err) {
-      await this.crashed(err, msg);
-      return;
+      return { err };
     }
     this.restarts = 0;
-    const prevIdle = logic.isIdle(this.state);
+    const prevIdle = logic.isIdle(draft.state);
     const nextIdle = logic.isIdle(result.state);
-    const gameId = logic.gameId(result.state) ?? logic.gameId(this.state);
-    const entries: OutboxEntry[] = [];
-    let cursor = this.cursor;
+    const gameId = logic.gameId(result.state) ?? logic.gameId(draft.state);
     if ((!prevIdle || !nextIdle) && gameId !== null) {
-      const fresh = cursor?.gameId !== gameId;
-      cursor = { gameId, seq: fresh ? 1 : (cursor?.seq ?? 0) + 1 };
-      entries.push({
+      const fresh = draft.cursor?.gameId !== gameId;
+      draft.cursor = { gameId, seq: fresh ? 1 : (draft.cursor?.seq ?? 0) + 1 };
+      draft.entries.push({
         kind: 'log',
         id: this.fx++,
-        record: { type: MessageTypes.gameEvent, gameId, team: this.team, channel: this.channel, seq: cursor.seq, now, event, ...(fresh ? { base: this.state } : {}) },
+        record: { type: MessageTypes.gameEvent, gameId, team: this.team, channel: this.channel, seq: draft.cursor.seq, now, event, ...(fresh ? { base: draft.state } : {}) },
       });
     }
     let reply: Reply = { type: MessageTypes.reply, ok: true, responseType: 'none' };
     for (const effect of result.effects) {
       if (effect.type === 'reply') reply = { type: MessageTypes.reply, ok: true, responseType: effect.responseType, text: effect.text, ...(effect.blocks ? { blocks: effect.blocks } : {}) };
-      else entries.push(this.toOutbox(effect, gameId));
+      else draft.entries.push(this.toOutbox(effect, gameId));
     }
-    if (entries.length > 0 || !sameBytes(this.state, result.state)) {
+    draft.state = result.state;
+    draft.running ||= !nextIdle;
+    if (prevIdle && !nextIdle) draft.started++;
+    if (!prevIdle && nextIdle) draft.finished++;
+    draft.answered.push({ msg, reply, received: event.type === 'message' ? item.received : null });
+    return null;
+  }
+
+  /** Commits the turn (if it changed anything), then answers its requests and schedules what follows. */
+  private async commitTurn(draft: Turn<S>): Promise<void> {
+    const { metrics } = this.env;
+    if (draft.answered.length === 0) return this.arm();
+    if (this.stopped) {
+      // Fenced mid-turn: what the turn stepped is not ours to write any more.
+      for (const { msg } of draft.answered) if (msg) replyError(msg, ActorHostErrorCodes.LEASE_LOST, 'actor moved; retry');
+      return;
+    }
+    if (draft.entries.length > 0 || !sameBytes(draft.before, draft.state)) {
       try {
-        if (!nextIdle && !this.busy) await this.setBusy(true);
-        await this.commit(result.state, [...this.pending, ...entries], cursor);
+        if (draft.running && !this.busy) await this.setBusy(true);
+        await this.commit(draft.state, [...this.pending, ...draft.entries], draft.cursor);
       } catch (err) {
         const e = asSurfingerError(err);
         if (e.code === ActorHostErrorCodes.LEASE_LOST) this.fence('snapshot fenced by a new owner');
-        else this.log.warn({ code: e.code, reason: e.message }, 'could not commit a step; event dropped');
-        if (msg) replyError(msg, e.code, e.code === ActorHostErrorCodes.LEASE_LOST ? 'actor moved; retry' : 'state store unavailable; retry');
+        else this.log.warn({ code: e.code, reason: e.message, events: draft.answered.length }, 'could not commit a turn; its events dropped');
+        const reason = e.code === ActorHostErrorCodes.LEASE_LOST ? 'actor moved; retry' : 'state store unavailable; retry';
+        for (const { msg } of draft.answered) if (msg) replyError(msg, e.code, reason);
         return;
       }
-      this.state = result.state;
-      this.cursor = cursor;
-      this.pending.push(...entries);
-      if (prevIdle && !nextIdle) metrics.started.inc();
-      if (!prevIdle && nextIdle) metrics.finished.inc();
+      this.state = draft.state;
+      this.cursor = draft.cursor;
+      this.pending.push(...draft.entries);
+      metrics.started.inc(draft.started);
+      metrics.finished.inc(draft.finished);
+      metrics.turnEvents.observe(draft.answered.length);
     }
-    if (msg?.reply) msg.respond(codecs.reply.encode(reply));
-    if (received !== null && event.type === 'message') metrics.answerLatency.observe(Number(process.hrtime.bigint() - received) / 1e9);
+    for (const { msg, reply, received } of draft.answered) {
+      if (msg?.reply) msg.respond(codecs.reply.encode(reply));
+      if (received !== null) metrics.answerLatency.observe(Number(process.hrtime.bigint() - received) / 1e9);
+    }
     this.pump();
     this.arm();
   }

@@ -65,6 +65,28 @@ describe('actor host', () => {
     assert.deepEqual(result!.type === MessageTypes.roundResult && result!.entries.map((e) => e.text), texts);
   });
 
+  it('a burst to one channel is group-committed: every request answered in order, fewer snapshot writes than events', async () => {
+    const reply = await send(nc, infra.subjects, command('T1', 'C8', '1500'));
+    const gameId = String(reply?.text).split(' ')[1]!;
+    const host = owner('T1', 'C8')!;
+    const turns = async () => {
+      const values = (await host.registry.getSingleMetric('sf_turn_events')!.get()).values;
+      const pick = (suffix: string) => values.find((v) => (v as { metricName?: string }).metricName === `sf_turn_events_${suffix}`)!.value;
+      return { commits: pick('count'), events: pick('sum') };
+    };
+    const before = await turns();
+    const texts = Array.from({ length: 100 }, (_, i) => `b${i}`);
+    const replies = await Promise.all(texts.map((text) => send(nc, infra.subjects, chat('T1', 'C8', text))));
+    const after = await turns();
+    assert.ok(replies.every((r) => r?.ok === true));
+    assert.equal(after.events - before.events, 100);
+    assert.ok(after.commits - before.commits < 100, `expected fewer than 100 commits, got ${after.commits - before.commits}`);
+    const [result] = await waitFor('result', () => resultsOf(nc, infra.subjects, gameId));
+    assert.deepEqual(result!.type === MessageTypes.roundResult && result!.entries.map((e) => e.text), texts);
+    // Every event still has its own event-log entry: the replay reproduces the result.
+    assert.deepEqual(await replayGame(nc, infra.subjects, createTestLogic(), gameId), [result]);
+  });
+
   it('answers are committed and acknowledged in milliseconds (sf_answer_latency_seconds)', async (t) => {
     await send(nc, infra.subjects, command('T1', 'C7', '60000'));
     const owner = hosts.find((h) => h.host.has('T1', 'C7'))!;

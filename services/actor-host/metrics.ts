@@ -29,6 +29,12 @@ export function createHostMetrics(registry: Registry, games: () => { active: num
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers: [registry],
     }),
+    turnEvents: new Histogram({
+      name: 'sf_turn_events',
+      help: 'Events stepped per committed mailbox turn (group commit: more than 1 means a burst shared one snapshot write)',
+      buckets: [1, 2, 4, 8, 16, 32, 64],
+      registers: [registry],
+    }),
     restarts: new Counter({ name: 'sf_actor_restarts_total', help: 'Actors restarted from their snapshot after a throwing step', registers: [registry] }),
     renewFailures: new Counter({ name: 'sf_lease_renew_failures_total', help: 'Failed membership lease renewals', registers: [registry] }),
     activations: new Counter({ name: 'sf_activations_total', help: 'Actors activated on this host', labelNames: ['reason'], registers: [registry] }),
