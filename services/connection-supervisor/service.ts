@@ -22,8 +22,9 @@ import { watchRunningGames } from '../actor-host/client.ts';
  *    team → last activity), so the record survives whichever replica owns the team.
  * 2. Replicas heartbeat into the `members` KV bucket; the owner of a team is the rendezvous-hash
  *    winner among live members (sharding.ts). Only the owner opens the team's socket.
- * 3. Every `heartbeatMs` each replica reconciles: open owned active teams, hand off teams it no
- *    longer owns (after a short overlap so the new owner is connected first), close idle ones.
+ * 3. Every `heartbeatMs` each replica reconciles: queue opens of owned active teams, hand off teams
+ *    it no longer owns (after a short overlap so the new owner is connected first), close idle ones.
+ *    Queued opens run MAX_OPENING at a time, the next starting as soon as one finishes.
  *    A dead replica's heartbeat goes stale after `memberTtlMs`, so its teams move within
  *    memberTtlMs + heartbeatMs + connect time.
  */
@@ -54,8 +55,18 @@ export interface SupervisorOptions {
   random?: () => number;
 }
 
-/** Opens in flight per replica: a burst of 200 TeamActive must not starve our own event loop. */
-const MAX_OPENING = 32;
+/**
+ * Opens in flight per replica. A slot is refilled as soon as an open finishes, so the open rate
+ * follows how fast opens complete (not the reconcile tick); the bound keeps a burst of thousands of
+ * TeamActive (a replica's teams after a failover, a cold start) from starving our own event loop,
+ * whose heartbeat must stay on time.
+ *
+ * Slack: apps.connections.open is Tier 1, counted per app token. Here every installed team has its
+ * own app token (TokenStore), so each team's limit is spent only by its own opens: one at a time,
+ * retried after failures with backoff (backoff.ts), and the SDK's WebClient honours a 429's
+ * Retry-After. Many teams opening at once share no per-token budget, so no global rate is needed.
+ */
+const MAX_OPENING = 64;
 
 interface Held {
   socket: TeamSocket;
@@ -93,13 +104,41 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
 
   const held = new Map<string, Held>();
   const opening = new Set<string>();
+  /** Owned active teams waiting for an opening slot, oldest first: team → last activity. */
+  const waiting = new Map<string, number>();
   /** Teams whose last open failed: not retried by reconcile before this time (a TeamActive retries at once). */
   const failedUntil = new Map<string, { until: number; attempt: number }>();
   let live: string[] = [id];
   let reconnects = 0;
   let stopping = false;
 
-  const owns = (team: string) => !stopping && ownerOf(team, live) === id;
+  /** ownerOf for the current member list (a sha256 per member), asked for every team each reconcile. */
+  const owners = new Map<string, string | null>();
+  const owns = (team: string) => {
+    if (stopping) return false;
+    let owner = owners.get(team);
+    if (owner === undefined) {
+      owner = ownerOf(team, live);
+      owners.set(team, owner);
+    }
+    return owner === id;
+  };
+
+  /** Queues an open of `team` and starts it if a slot is free. */
+  function wantOpen(team: string, lastActivity: number): void {
+    if (held.has(team) || opening.has(team)) return;
+    waiting.set(team, lastActivity);
+    fillSlots();
+  }
+
+  /** Starts waiting opens while fewer than MAX_OPENING are in flight; every finished open calls it again. */
+  function fillSlots(): void {
+    for (const [team, lastActivity] of waiting) {
+      if (opening.size >= MAX_OPENING || stopping) return;
+      waiting.delete(team);
+      if (owns(team)) void openTeam(team, lastActivity);
+    }
+  }
 
   async function openTeam(team: string, lastActivity: number): Promise<void> {
     if (held.has(team) || opening.has(team) || stopping) return;
@@ -141,6 +180,7 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
       noteFailure(team);
     } finally {
       opening.delete(team);
+      fillSlots();
     }
   }
 
@@ -244,7 +284,10 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
     if (!next.includes(id)) next.push(id);
     if (lagging) for (const m of live) if (!next.includes(m) && !gone.has(m) && heard.has(m)) next.push(m);
     next.sort();
-    if (next.join(',') !== live.join(',')) log.info({ members: next }, 'supervisor membership changed');
+    if (next.join(',') !== live.join(',')) {
+      log.info({ members: next }, 'supervisor membership changed');
+      owners.clear();
+    }
     live = next;
   }
 
@@ -279,8 +322,7 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
         continue;
       }
       const failed = failedUntil.get(team);
-      if (opening.size >= MAX_OPENING) break;
-      if (owns(team) && !held.has(team) && (!failed || failed.until <= now)) void openTeam(team, last);
+      if (owns(team) && (!failed || failed.until <= now)) wantOpen(team, last);
     }
     for (const [team, h] of held) {
       const recorded = Number(active[team] ?? 0);
@@ -338,8 +380,7 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
       if (!owns(team)) return;
       failedUntil.delete(team);
       if (held.has(team)) touch(team, now);
-      // Over the limit, the next reconcile picks it up from the active record written above.
-      else if (opening.size < MAX_OPENING) void openTeam(team, now);
+      else wantOpen(team, now);
     },
   });
 
@@ -349,6 +390,7 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
       try {
         const team = codecs.teamRemoved.decode(msg.data).team;
         void redis.hdel(activeKey, team).catch(() => undefined);
+        waiting.delete(team);
         void closeTeam(team, 'removed');
       } catch (e) {
         log.warn({ code: asSurfingerError(e).code, subject: msg.subject }, 'rejected message');
@@ -384,6 +426,7 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
     info: { supervisorId: id, metricsUrl: ops.url },
     async stop() {
       stopping = true;
+      waiting.clear();
       clearInterval(ticker);
       clearInterval(beater);
       watcher.stop();
