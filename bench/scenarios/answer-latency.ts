@@ -2,98 +2,143 @@ import { performance } from 'node:perf_hooks';
 import { Rng } from '../../actors/rng.ts';
 import { planAnswer, type Persona } from '../../services/bots/personas.ts';
 import { channelOf, startActorBench } from '../actor-bench.ts';
-import { pool } from '../pool.ts';
 import { percentiles, type Percentiles } from '../percentiles.ts';
 import { round } from '../measure.ts';
 import { requestReplyOp } from './nats-baseline.ts';
 import type { Figure, Measured, Scenario, ScenarioContext } from '../types.ts';
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 const PLAYERS: readonly Persona[] = ['fast', 'accurate', 'typo', 'slow'];
 const GOAL_GAMES = 1_000;
 const GOAL_P99_MS = 10;
-const REPLAY_MS = 10_000;
+/** Games start at random moments over this long, as channels do, instead of in lockstep. */
+const RAMP_MS = 8_000;
+/** After the last game started: let the start-up work drain before measuring. */
+const SETTLE_MS = 2_000;
+const WINDOW_MS = 12_000;
+/** Ten rounds: every game is still running when the window closes, so the concurrency holds. */
+const START_TEXT = 'round 10 easy';
 
 interface Level {
   games: number;
-  /** Games whose prompt went out within the wait; the rest never opened a round to answer. */
-  posted: number;
+  /** Games whose `/start` succeeded. */
+  started: number;
+  /** Fewest games running on the host at any sample during the window. */
+  runningMin: number;
   actor: Percentiles;
+  /** Answers sent while games were still starting (reported, not the goal). */
+  ramp: Percentiles;
   raw: Percentiles;
   answers: number;
   errors: number;
-  /** Answers per second while the rounds were open. */
+  /** Answers per second in the window. */
   rate: number;
 }
 
 /**
- * `games` concurrent normal games on one host; each of 4 players answers its prompt when their
- * persona would (a fraction of the time limit after the prompt went out): an open loop at the
- * arrival rate real players produce. Latency = answer request → the actor's reply, which is sent
- * after the answer was scored and its snapshot committed. The same send times are then replayed
- * (the first 10 s of them) against a bare NATS responder: the baseline is that arrival pattern
- * with no actor behind it.
+ * `games` concurrent ten-round games on one host, in a steady state. Games start at random moments
+ * over RAMP_MS (channels do not start in lockstep); every prompt is answered by 4 players when
+ * their persona would (a fraction of the time limit after it went out): an open loop at the arrival
+ * rate real players produce. Only answers sent in a window after every game has started count
+ * toward the goal; answers sent during the ramp, while the host is also activating hundreds of
+ * actors a second, are reported separately. Latency = answer request → the actor's reply, which
+ * is sent after the answer was scored and its snapshot committed. The window's send times are then
+ * replayed against a bare NATS responder: the baseline is that arrival pattern with no actor behind it.
  */
 async function level(games: number, ctx: ScenarioContext, seed: number): Promise<Level> {
-  // A short countdown: it only delays the part being measured, and the suite has a time budget.
-  const bench = await startActorBench({ game: { countdownStepMs: 100 } });
+  // Short countdowns and pauses: they only stretch the parts that are not measured.
+  const bench = await startActorBench({ game: { countdownStepMs: 100, pauseMs: 1_000 } });
+  const windowMs = ctx.quick ? 4_000 : WINDOW_MS;
   try {
     const rng = new Rng(seed);
-    const latencies: number[] = [];
+    const windowed: number[] = [];
+    const ramp: number[] = [];
     const sendTimes: number[] = [];
-    const pending: Array<Promise<void>> = [];
+    let inFlight = 0;
     let errors = 0;
     let seq = 0;
+    let windowStart = Infinity;
+    let windowEnd = Infinity;
     bench.onPrompt((team, channel, prompt) => {
       PLAYERS.forEach((persona, p) => {
         const plan = planAnswer(persona, prompt.shown, rng);
         if (plan === null) return;
-        pending.push(
-          new Promise<void>((resolve) => {
-            setTimeout(() => {
-              const t0 = performance.now();
-              sendTimes.push(t0);
-              bench
-                .say(team, channel, `U${p}`, plan.text, ++seq)
-                .then(
-                  () => latencies.push(performance.now() - t0),
-                  () => errors++,
-                )
-                .finally(resolve);
-            }, Math.max(0, prompt.at + plan.delayMs - performance.now()));
-          }),
-        );
+        setTimeout(() => {
+          const t0 = performance.now();
+          if (t0 >= windowEnd) return;
+          const inWindow = t0 >= windowStart;
+          if (inWindow) sendTimes.push(t0);
+          inFlight++;
+          bench
+            .say(team, channel, `U${p}`, plan.text, ++seq)
+            .then(
+              () => (inWindow ? windowed : ramp).push(performance.now() - t0),
+              () => errors++,
+            )
+            .finally(() => inFlight--);
+        }, Math.max(0, prompt.at + plan.delayMs - performance.now()));
       });
     });
-    ctx.log(`${games} games: starting`);
-    await pool(games, 64, (i) => bench.startGame(channelOf(i).team, channelOf(i).channel, 'U0', 'normal easy'));
-    const posted = await bench.waitForPrompts(games, 30_000 + games * 4);
-    await Promise.all(pending);
-    sendTimes.sort((a, b) => a - b);
-    const spanMs = sendTimes[sendTimes.length - 1]! - sendTimes[0]!;
-    ctx.log(`${games} games: ${latencies.length} answers over ${Math.round(spanMs)} ms; replaying the send times against raw NATS`);
+    ctx.log(`${games} games: starting over ${RAMP_MS / 1000} s`);
+    const starts = await Promise.all(
+      Array.from(
+        { length: games },
+        (_, i) =>
+          new Promise<boolean>((resolve) => {
+            setTimeout(() => {
+              const { team, channel } = channelOf(i);
+              bench.startGame(team, channel, 'U0', START_TEXT).then(
+                () => resolve(true),
+                () => resolve(false),
+              );
+            }, rng.next() * RAMP_MS);
+          }),
+      ),
+    );
+    const started = starts.filter(Boolean).length;
+    await sleep(SETTLE_MS);
+    windowStart = performance.now();
+    windowEnd = windowStart + windowMs;
+    let runningMin = Infinity;
+    while (performance.now() < windowEnd) {
+      runningMin = Math.min(runningMin, bench.host.host.stats.running);
+      await sleep(500);
+    }
+    while (inFlight > 0) await sleep(20);
+    ctx.log(`${games} games: ${windowed.length} answers in the window (${ramp.length} during the ramp); replaying their send times against raw NATS`);
     const raw = await requestReplyOp(bench.nats.url);
     const rawLatencies: number[] = [];
     try {
-      const origin = sendTimes[0]!;
-      const start = performance.now();
-      // The first 10 s of arrivals are enough for the baseline's percentiles and keep the suite in budget.
+      const origin = sendTimes[0] ?? 0;
+      const replayStart = performance.now();
       await Promise.all(
-        sendTimes.filter((t) => t - origin <= REPLAY_MS).map(
+        sendTimes.map(
           (t, i) =>
             new Promise<void>((resolve) => {
               setTimeout(() => {
                 const t0 = performance.now();
                 void raw.op(i).then(() => rawLatencies.push(performance.now() - t0), () => undefined).finally(resolve);
-              }, Math.max(0, start + (t - origin) - performance.now()));
+              }, Math.max(0, replayStart + (t - origin) - performance.now()));
             }),
         ),
       );
     } finally {
       await raw.close();
     }
-    return { games, posted, actor: percentiles(latencies), raw: percentiles(rawLatencies), answers: latencies.length, errors, rate: (sendTimes.length * 1000) / Math.max(1, spanMs) };
+    return {
+      games,
+      started,
+      runningMin: Number.isFinite(runningMin) ? runningMin : 0,
+      actor: percentiles(windowed),
+      ramp: percentiles(ramp),
+      raw: percentiles(rawLatencies),
+      answers: windowed.length,
+      errors,
+      rate: (windowed.length * 1000) / windowMs,
+    };
   } finally {
-    await bench.stop();
+    await bench.stop({ crash: true });
   }
 }
 
@@ -107,21 +152,27 @@ async function run(ctx: ScenarioContext): Promise<Measured> {
     { label: `${l.games} games p95`, value: round(l.actor.p95, 2), unit: 'ms' },
     { label: `${l.games} games p99`, value: round(l.actor.p99, 2), unit: 'ms' },
     { label: `${l.games} games raw NATS p99 (same send times)`, value: round(l.raw.p99, 2), unit: 'ms' },
-    { label: `${l.games} games: prompts posted`, value: l.posted, unit: `of ${l.games}` },
-    { label: `${l.games} games answers (errors ${l.errors})`, value: l.answers, unit: 'answers' },
+    { label: `${l.games} games p99 while the games were starting`, value: round(l.ramp.p99, 2), unit: 'ms' },
+    { label: `${l.games} games: games running during the window (fewest seen)`, value: l.runningMin, unit: `of ${l.games}` },
+    { label: `${l.games} games answers in the window (errors ${l.errors})`, value: l.answers, unit: 'answers' },
     { label: `${l.games} games answer rate`, value: round(l.rate), unit: 'answers/s' },
   ]);
   const measured = { label: `p99 at ${goalLevel.games} games`, value: round(goalLevel.actor.p99, 2), unit: 'ms' };
   const baseline = { label: 'raw NATS p99, same arrivals', value: round(goalLevel.raw.p99, 2), unit: 'ms' };
-  const errors = levels.reduce((n, l) => n + l.errors + (l.games - l.posted), 0);
+  // The goal is judged at its own level; the others draw the curve (5,000 may be past one host's capacity).
+  const errors = goalLevel.errors + (goalLevel.games - goalLevel.started);
   return {
     measured,
     baseline,
     ratio: goalLevel.actor.p99 / goalLevel.raw.p99,
     figures: [measured, baseline, ...figures],
-    goal: { text: `p99 < ${GOAL_P99_MS} ms at ${GOAL_GAMES.toLocaleString('en-US')} games, every round opened, 0 errors`, pass: goalLevel.games === GOAL_GAMES && goalLevel.actor.p99 < GOAL_P99_MS && errors === 0 },
+    goal: {
+      text: `p99 < ${GOAL_P99_MS} ms at ${GOAL_GAMES.toLocaleString('en-US')} running games, all started and running, 0 errors`,
+      pass: goalLevel.games === GOAL_GAMES && goalLevel.runningMin === GOAL_GAMES && goalLevel.actor.p99 < GOAL_P99_MS && errors === 0,
+    },
     notes: [
-      'easy normal games, 4 players per game (fast, accurate, typo, slow personas) answer once per round; each answer is scored and its snapshot committed to JetStream KV before the reply',
+      `easy ten-round games started at random moments over ${RAMP_MS / 1000} s; 4 players per game (fast, accurate, typo, slow personas) answer every round; each answer is scored and its snapshot committed to JetStream KV before the reply`,
+      `the goal counts answers sent in a ${(ctx.quick ? 4_000 : WINDOW_MS) / 1000} s window that opens ${SETTLE_MS / 1000} s after the last game started; answers sent during the ramp are reported on their own`,
       ...(ctx.quick ? ['quick run: the 1,000-game goal level was not run'] : []),
     ],
     charts: [
@@ -143,7 +194,7 @@ async function run(ctx: ScenarioContext): Promise<Measured> {
 
 export const answerLatency: Scenario = {
   name: 'answer-latency',
-  description: 'answer → scored in-cluster latency p50/p95/p99 at 100, 1,000 and 5,000 concurrent games on one host',
+  description: 'answer → scored in-cluster latency p50/p95/p99 at 100, 1,000 and 5,000 concurrent running games on one host',
   cheap: false,
   // 5,000 games take a while to start on 2 shared cores; the suite total stays under 10 minutes.
   timeoutMs: 300_000,
