@@ -2,6 +2,7 @@ import { SocketModeClient } from '@slack/socket-mode';
 import type { Logger } from '../common/logger.ts';
 import { slackSdkLogger } from '../common/slack-routing.ts';
 import { backoffMs, type BackoffConfig } from './backoff.ts';
+import { ConnectionDispatcher } from './connection-dispatcher.ts';
 import { routeFrames } from './frame-routing.ts';
 
 /** One Socket Mode envelope, as the supervisor sees it. */
@@ -27,6 +28,7 @@ export interface TeamSocketOptions {
 
 interface Conn {
   client: SocketModeClient;
+  dispatcher: ConnectionDispatcher;
   alive: boolean;
 }
 
@@ -75,14 +77,21 @@ export class TeamSocket {
   }
 
   private async connect(): Promise<Conn> {
+    const dispatcher = new ConnectionDispatcher();
     const client = new SocketModeClient({
       appToken: this.o.appToken,
       autoReconnectEnabled: false,
       logger: slackSdkLogger(this.o.log),
-      // apps.connections.open: a couple of quick retries; longer outages are our backoff's job.
-      clientOptions: { slackApiUrl: this.o.slackApiUrl, retryConfig: { retries: 2, factor: 2, minTimeout: 100, maxTimeout: 1_000 } },
+      dispatcher,
+      clientOptions: {
+        slackApiUrl: this.o.slackApiUrl,
+        // apps.connections.open: a couple of quick retries; longer outages are our backoff's job.
+        retryConfig: { retries: 2, factor: 2, minTimeout: 100, maxTimeout: 1_000 },
+        // Given, so the SDK does not send API calls through the connection's own dispatcher.
+        fetch: globalThis.fetch,
+      },
     });
-    const conn: Conn = { client, alive: false };
+    const conn: Conn = { client, dispatcher, alive: false };
     const sdkHandlers = client.listeners('ws_message') as Array<(data: unknown, isBinary: boolean) => void>;
     client.removeAllListeners('ws_message');
     client.on('ws_message', (data: unknown, isBinary: boolean) => {
@@ -107,6 +116,7 @@ export class TeamSocket {
       ]);
     } catch (err) {
       await client.disconnect().catch(() => undefined);
+      dispatcher.destroy();
       throw err;
     } finally {
       clearTimeout(timer);
@@ -118,6 +128,7 @@ export class TeamSocket {
     }
     client.on('disconnected', () => {
       conn.alive = false;
+      dispatcher.destroy();
       if (conn === this.current) this.dropped();
     });
     return conn;
@@ -170,6 +181,8 @@ export class TeamSocket {
 async function retire(conn: Conn): Promise<void> {
   conn.alive = false;
   await Promise.race([conn.client.disconnect(), new Promise((r) => setTimeout(r, 2_000).unref())]);
+  // A peer that never answered the close frame: cut the socket rather than wait on TCP.
+  conn.dispatcher.destroy();
 }
 
 function refreshRequested(data: unknown): boolean {
