@@ -66,7 +66,7 @@ export interface SupervisorOptions {
  * retried after failures with backoff (backoff.ts), and the SDK's WebClient honours a 429's
  * Retry-After. Many teams opening at once share no per-token budget, so no global rate is needed.
  */
-const MAX_OPENING = 64;
+export const MAX_OPENING = 64;
 
 interface Held {
   socket: TeamSocket;
