@@ -124,7 +124,7 @@ export class TeamSocket {
     conn.alive = true;
     if (!routeFrames(client) && !warnedUnrouted) {
       warnedUnrouted = true;
-      this.o.log.warn('@slack/socket-mode changed shape: ping/pong frames fan out to every socket (CPU grows with sockets²)');
+      this.o.log.warn({ sdk: 'slack' }, '@slack/socket-mode changed shape: ping/pong frames fan out to every socket (CPU grows with sockets²)');
     }
     client.on('disconnected', () => {
       conn.alive = false;
