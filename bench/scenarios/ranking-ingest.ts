@@ -8,8 +8,9 @@ import { ensureStreams } from '../../services/common/jetstream.ts';
 import { startNatsServer, startRedisServer } from '../../services/common/local-infra.ts';
 import { createLogger } from '../../services/common/logger.ts';
 import { connectNats } from '../../services/common/nats.ts';
-import { DURABLE_NAME } from '../../services/ranking/consumer.ts';
+import { dataKeys, rankingRoot } from '../../services/ranking/keys.ts';
 import { start as startRanking } from '../../services/ranking/service.ts';
+import { RankingStore } from '../../services/ranking/store.ts';
 import { sampleRoundResult } from '../fixtures.ts';
 import { round } from '../measure.ts';
 import type { Figure, Measured, Scenario, ScenarioContext } from '../types.ts';
@@ -30,13 +31,9 @@ async function backlog(nc: NatsConnection, subjects: Subjects, count: number, ru
   }
 }
 
-async function waitDrained(nc: NatsConnection, stream: string, durable: string): Promise<void> {
-  const jsm = await nc.jetstreamManager();
-  for (;;) {
-    const info = await jsm.consumers.info(stream, durable).catch(() => null);
-    if (info && info.num_pending + info.num_ack_pending === 0 && info.delivered.stream_seq > 0) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** Ranking's own progress: the live generation's checkpoint (written with the data) reached the stream's end. */
+async function waitApplied(store: RankingStore, lastSeq: number): Promise<void> {
+  while ((await store.checkpoint()) < lastSeq) await new Promise((r) => setTimeout(r, 5));
 }
 
 /**
@@ -88,27 +85,37 @@ async function runScenario(ctx: ScenarioContext): Promise<Measured> {
     const bareRate = (count * 1000) / (performance.now() - t0);
 
     ctx.log('ranking service (in-process start) draining the same backlog');
+    const store = new RankingStore(redis, rankingRoot(rankingSubjects.prefix));
+    const lastSeq = (await (await nc.jetstreamManager()).streams.info(rankingSubjects.streams.results)).state.last_seq;
     t0 = performance.now();
     const ranking = await startRanking({ nc, redis, subjects: rankingSubjects, log: createLogger('ranking', { level: 'silent' }), publicUrl: 'http://127.0.0.1' });
+    const startMs = performance.now() - t0;
+    let drainMs: number;
     try {
-      await waitDrained(nc, rankingSubjects.streams.results, DURABLE_NAME);
+      await waitApplied(store, lastSeq);
+      drainMs = performance.now() - t0;
     } finally {
       await ranking.stop();
     }
-    const rankingRate = (count * 1000) / (performance.now() - t0);
+    const rankingRate = (count * 1000) / drainMs;
+    const applied = await redis.scard(dataKeys(store.rootKey, await store.generation()).applied);
+    if (applied !== count) throw new Error(`ranking applied ${applied} of ${count} results`);
 
     const context = await redisBenchmark(redisServer.port, ctx.quick ? 10_000 : 100_000);
     const measured = { label: 'ranking service', value: round(rankingRate), unit: 'results/s' };
     const baseline = { label: 'bare consume→ZADD→ack', value: round(bareRate), unit: 'results/s' };
+    const startup = { label: 'ranking start() (included above)', value: round(startMs), unit: 'ms' };
     const ratio = rankingRate / bareRate;
     return {
       measured,
       baseline,
       ratio,
-      figures: [measured, baseline, ...(typeof context === 'string' ? [] : [context])],
+      figures: [measured, baseline, startup, ...(typeof context === 'string' ? [] : [context])],
       goal: { text: '≥ 70% of the bare loop', pass: ratio >= 0.7 },
       notes: [
-        `${count} four-player round results per variant, each applied once; both handle one message at a time in stream order`,
+        `${count} four-player round results per variant, each applied once, in stream order`,
+        'bare: one message at a time, a pipelined ZADD per entry, then the ack; timed from creating its consumer to the last ack',
+        'ranking: the whole service (start() included: streams, durable, metrics, service API) until the checkpoint in Redis reaches the last result; it applies up to 256 results per Redis write',
         ...(typeof context === 'string' ? [context] : []),
       ],
     };

@@ -2,17 +2,29 @@ import { AckPolicy, DeliverPolicy, nanos, type ConsumerMessages, type JsMsg, typ
 import { asSurfingerError, codecs, type ResultMessage, type Subjects } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import { RankingErrorCodes } from './errors.ts';
-import type { ApplyOutcome } from './store.ts';
+import type { BatchItem, BatchOutcome, ItemOutcome } from './store.ts';
 
 /**
- * The durable pull consumer on the results stream. Messages are handled one at a time in stream
- * order and acked only after their Redis transaction committed; a crash before the ack means a
- * redelivery, which the applied-id marker turns into a no-op.
+ * Reading the results stream. Ranking keeps its position in Redis (the generation's checkpoint,
+ * written in the same transaction as the data), not in JetStream: each replica reads the stream in
+ * order from the checkpoint with an ordered consumer and applies whatever it has fetched as one
+ * batch. The checkpoint makes every message count once and in stream order however many replicas
+ * run, restart or race; a JetStream ack could not, since it is not atomic with the Redis writes.
+ *
+ * The durable consumer `ranking` stays as the operators' view of that progress (`surfinger status`,
+ * the watchdog's lag rule, the lag gauge): it delivers headers only, and a replica acks a message
+ * once its checkpoint has passed it. Nothing is applied from it.
  */
 
 export const DURABLE_NAME = 'ranking';
-/** Redelivery after a failed apply (e.g. Redis restarting) waits this long instead of spinning. */
+/** Most messages applied in one Redis transaction; also how far a reader fetches ahead. */
+export const MAX_BATCH = 256;
+/** A pull waits this long for new results before the next one (and notices a dead server). */
+const FETCH_EXPIRES_MS = 5_000;
+/** After a failed read or apply (NATS or Redis restarting), wait this long and re-read from the checkpoint. */
 const RETRY_DELAY_MS = 1_000;
+/** The server drops a reader whose replica died after this long (its successor starts a new one). */
+const READER_INACTIVE_MS = 60_000;
 
 export type DecodeOutcome = { ok: true; result: ResultMessage } | { ok: false; code: string; reason: string };
 
@@ -26,12 +38,117 @@ export function decodeResult(data: Uint8Array): DecodeOutcome {
   }
 }
 
+/** A stream message as the store applies it; a payload that fails its schema is logged and carried as null. */
+export function toItem(m: JsMsg, log: Logger): BatchItem {
+  const decoded = decodeResult(m.data);
+  if (decoded.ok) return { seq: m.seq, result: decoded.result };
+  // It will fail forever: the checkpoint passes it, it is never retried.
+  log.warn({ code: decoded.code, subject: m.subject, seq: m.seq, reason: decoded.reason }, 'rejected result');
+  return { seq: m.seq, result: null };
+}
+
+export interface BatchReader {
+  /** Resolves after `until` was handled or after stop(); rejects when reading or `onBatch` fails. */
+  done: Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Reads `stream` in order from sequence `from` (through `until`, if given) and hands `onBatch`
+ * every message fetched and not yet handled, up to MAX_BATCH, in order, with at most two calls
+ * outstanding; messages are decoded as they arrive. The ordered consumer
+ * re-creates itself if the server skips a message, so batches never have gaps; fetching pauses
+ * while MAX_BATCH messages wait.
+ */
+export function readInBatches<T>(
+  nc: NatsConnection,
+  stream: string,
+  range: { from: number; until?: number },
+  decode: (m: JsMsg) => T,
+  onBatch: (batch: T[]) => Promise<void>,
+): BatchReader {
+  const queue: T[] = [];
+  let stopped = false;
+  let readerDone = false;
+  let fetching: ConsumerMessages | null = null;
+  let waiters: Array<() => void> = [];
+  const changed = (): void => {
+    const wake = waiters;
+    waiters = [];
+    for (const w of wake) w();
+  };
+  const nextChange = (): Promise<void> => new Promise((r) => waiters.push(r));
+  const reachedEnd = (seq: number): boolean => range.until !== undefined && seq >= range.until;
+
+  const read = async (): Promise<void> => {
+    const consumer = await nc.jetstream().consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: range.from, inactive_threshold: READER_INACTIVE_MS });
+    let last = range.from - 1;
+    while (!stopped && !reachedEnd(last)) {
+      if (queue.length >= MAX_BATCH) {
+        await nextChange();
+        continue;
+      }
+      fetching = await consumer.fetch({ max_messages: MAX_BATCH, expires: FETCH_EXPIRES_MS });
+      if (stopped) fetching.stop();
+      for await (const m of fetching) {
+        last = m.seq;
+        queue.push(decode(m));
+        changed();
+        if (reachedEnd(last)) break;
+      }
+      fetching = null;
+    }
+  };
+  const reading = read().finally(() => {
+    readerDone = true;
+    changed();
+  });
+
+  // Two batches at a time: while one is being written, the next is already handed over (the store
+  // folds it meanwhile and writes it after). Each call waits for the one before it.
+  const apply = async (): Promise<void> => {
+    let previous: Promise<void> = Promise.resolve();
+    while (!stopped) {
+      if (queue.length > 0) {
+        const batch = queue.splice(0, MAX_BATCH);
+        changed();
+        const current = onBatch(batch);
+        current.catch(() => undefined); // awaited on the next turn
+        await previous;
+        previous = current;
+      } else if (readerDone) {
+        break;
+      } else {
+        await nextChange();
+      }
+    }
+    await previous;
+  };
+  const stop = (): void => {
+    stopped = true;
+    fetching?.stop();
+    changed();
+  };
+  const done = apply().then(
+    // The queue is drained: a read error (after the batches before it were applied) is the result.
+    () => reading,
+    async (err: unknown) => {
+      stop();
+      await reading.catch(() => undefined);
+      throw err;
+    },
+  );
+  return { done, stop };
+}
+
 export interface ConsumerHooks {
-  /** `working` tells JetStream the message is still being handled (resets its ack timer). */
-  apply(result: ResultMessage, working: () => void): Promise<ApplyOutcome>;
-  /** After each message: stream messages still waiting for this consumer. */
+  /** The live generation's checkpoint: a new reader starts right after it. */
+  checkpoint(): Promise<number>;
+  /** Applies a batch after the previous one; `appliedThrough` = the last sequence of the batches handed over before. */
+  apply(items: BatchItem[], appliedThrough: number): Promise<BatchOutcome>;
+  /** After each batch: stream messages this replica has not applied yet. */
   onPending(pending: number): void;
-  onOutcome(outcome: 'applied' | 'duplicate' | 'rejected' | 'failed'): void;
+  onOutcome(outcome: ItemOutcome | 'failed'): void;
 }
 
 export async function ensureDurable(nc: NatsConnection, subjects: Subjects): Promise<void> {
@@ -42,10 +159,33 @@ export async function ensureDurable(nc: NatsConnection, subjects: Subjects): Pro
     deliver_policy: DeliverPolicy.All,
     ack_wait: nanos(30_000),
     max_deliver: -1,
-    // One result in flight cluster-wide: every replica applies in stream order, which is what
-    // makes a rebuild (a replay in stream order) reproduce the live data exactly.
-    max_ack_pending: 1,
+    // Progress view only (see the file comment): headers are enough, and acks trail the
+    // checkpoint by up to a few batches.
+    headers_only: true,
+    max_ack_pending: 4 * MAX_BATCH,
   });
+}
+
+/**
+ * The durable's messages, each acked once this replica's checkpoint has passed it (see the file
+ * comment). They arrive in stream order, so the ones waiting are a sorted queue.
+ */
+class ProgressMirror {
+  private position = 0;
+  private waiting: JsMsg[] = [];
+
+  /** The checkpoint this replica last saw: acks every waiting message at or below it. */
+  set(position: number): void {
+    this.position = position;
+    let passed = 0;
+    while (passed < this.waiting.length && this.waiting[passed]!.seq <= position) this.waiting[passed++]!.ack();
+    if (passed > 0) this.waiting = this.waiting.slice(passed);
+  }
+
+  offer(m: JsMsg): void {
+    if (m.seq <= this.position) m.ack();
+    else this.waiting.push(m);
+  }
 }
 
 export async function startResultsConsumer(
@@ -54,47 +194,60 @@ export async function startResultsConsumer(
   log: Logger,
   hooks: ConsumerHooks,
 ): Promise<{ stop(): Promise<void>; pending(): Promise<number> }> {
+  const stream = subjects.streams.results;
   await ensureDurable(nc, subjects);
-  const consumer = await nc.jetstream().consumers.get(subjects.streams.results, DURABLE_NAME);
-  const messages: ConsumerMessages = await consumer.consume({ max_messages: 256 });
-  const loop = (async () => {
-    for await (const m of messages) await handle(m);
-  })();
+  const mirror = new ProgressMirror();
+  const durable = await nc.jetstream().consumers.get(stream, DURABLE_NAME);
+  const mirrored = await durable.consume({ max_messages: MAX_BATCH, callback: (m) => mirror.offer(m) });
+  let stopped = false;
+  let reader: BatchReader | null = null;
 
-  async function handle(m: JsMsg): Promise<void> {
-    const decoded = decodeResult(m.data);
-    if (!decoded.ok) {
-      // A stored payload that fails its schema will fail forever: terminate, never retry.
-      log.warn({ code: decoded.code, subject: m.subject, seq: m.seq, reason: decoded.reason }, 'rejected result');
-      m.term();
-      hooks.onOutcome('rejected');
-      hooks.onPending(m.info.pending);
-      return;
+  // One reading session at a time, from the checkpoint; any failure ends it, and the next one starts
+  // from wherever the checkpoint then is.
+  const applying = (async () => {
+    while (!stopped) {
+      try {
+        const from = (await hooks.checkpoint()) + 1;
+        mirror.set(from - 1);
+        // The last sequence handed to the store (applied, or to be applied before the next batch).
+        let handedThrough = from - 1;
+        const decode = (m: JsMsg) => ({ ...toItem(m, log), pending: m.info.pending });
+        reader = readInBatches(nc, stream, { from }, decode, async (items) => {
+          const appliedThrough = handedThrough;
+          handedThrough = Math.max(handedThrough, ...items.map((item) => item.seq ?? 0));
+          let outcome: BatchOutcome;
+          try {
+            outcome = await hooks.apply(items, appliedThrough);
+          } catch (err) {
+            for (let i = 0; i < items.length; i++) hooks.onOutcome('failed');
+            throw err;
+          }
+          mirror.set(outcome.checkpoint);
+          for (const o of outcome.outcomes) hooks.onOutcome(o);
+          hooks.onPending(items.at(-1)?.pending ?? 0);
+        });
+        if (stopped) reader.stop();
+        await reader.done;
+      } catch (err) {
+        if (stopped) break;
+        const e = asSurfingerError(err);
+        const level = e.code === RankingErrorCodes.CHECKPOINT_BEHIND ? 'warn' : 'error';
+        log[level]({ err: e, code: e.code }, 'reading or applying results failed; re-reading from the checkpoint');
+        await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+      }
     }
-    const { result } = decoded;
-    const rlog = log.child({ team: result.team, channel: result.channel, gameId: result.gameId });
-    try {
-      const outcome = await hooks.apply(result, () => m.working());
-      m.ack();
-      hooks.onOutcome(outcome.applied ? 'applied' : 'duplicate');
-      rlog.debug({ resultId: result.resultId, applied: outcome.applied }, outcome.applied ? 'result applied' : 'duplicate result skipped');
-    } catch (err) {
-      const e = asSurfingerError(err);
-      rlog.error({ err: e, code: e.code, resultId: result.resultId }, 'applying result failed; will be redelivered');
-      m.nak(RETRY_DELAY_MS);
-      hooks.onOutcome('failed');
-    }
-    hooks.onPending(m.info.pending);
-  }
+  })();
 
   return {
     async pending() {
-      const info = await consumer.info(true);
+      const info = await durable.info();
       return info.num_pending + info.num_ack_pending;
     },
     async stop() {
-      messages.stop();
-      await loop.catch((err: unknown) => log.warn({ err: asSurfingerError(err) }, 'consumer loop ended with an error'));
+      stopped = true;
+      reader?.stop();
+      await applying;
+      mirrored.stop();
     },
   };
 }

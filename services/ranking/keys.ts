@@ -35,6 +35,11 @@ export function dataKeys(root: string, gen: string) {
     base: d,
     /** Set of applied resultIds: the idempotency marker written in the same transaction as the data. */
     applied: `${d}:applied`,
+    /**
+     * The last results-stream sequence applied to this generation, written in the same transaction:
+     * readers resume right after it, so each stream message is applied once and in stream order.
+     */
+    checkpoint: `${d}:seq`,
     /** Hash: a player's running statistics (model.ts UserStats). */
     user: (team: string, user: string) => `${d}:u:${team}:${user}`,
     /** Hash: badge id → time earned. */

@@ -1,7 +1,7 @@
-import { DeliverPolicy, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { asSurfingerError, SurfingerError, type Subjects } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
-import { decodeResult } from './consumer.ts';
+import { readInBatches, toItem } from './consumer.ts';
 import { RankingErrorCodes } from './errors.ts';
 import type { RankingStore } from './store.ts';
 
@@ -18,14 +18,14 @@ export interface RebuildReport {
 /**
  * Re-reads the whole results stream into a fresh generation and makes it live:
  * 1. take a new generation id and note the stream's last sequence;
- * 2. apply every message up to it, in stream order, to the new generation (no announcements:
- *    badges were announced the first time);
- * 3. hold live applies (the live consumer waits on its current message, so it keeps stream order);
+ * 2. apply every message up to it, in stream order and in batches, to the new generation (no
+ *    announcements: badges were announced the first time);
+ * 3. hold live applies (the live consumer waits with its current batch, so it keeps stream order);
  * 4. catch up on whatever arrived meanwhile (anything the live consumer put into the old generation
  *    is in the stream before the hold, so this pass covers it);
  * 5. flip the generation pointer and release the hold — the live consumer resumes on the new
- *    generation, where everything up to the catch-up is already applied (its redelivered
- *    duplicates are skipped by the marker);
+ *    generation, whose checkpoint is at or past its own position, so it skips what the rebuild
+ *    applied;
  * 6. drop the old generation's keys.
  * Because apply is a deterministic fold over stream order, the new keys equal the old ones.
  */
@@ -35,25 +35,15 @@ export async function rebuildRanking(nc: NatsConnection, subjects: Subjects, sto
   const generation = await store.newGeneration();
   const report: RebuildReport = { generation, previous: '', read: 0, applied: 0, rejected: 0, droppedKeys: 0 };
 
-  const replay = async (fromSeq: number, toSeq: number): Promise<void> => {
-    if (toSeq < fromSeq) return;
-    const consumer = await nc.jetstream().consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq });
-    const messages = await consumer.consume({ max_messages: 512 });
-    try {
-      for await (const m of messages) {
-        report.read += 1;
-        const decoded = decodeResult(m.data);
-        if (decoded.ok) {
-          if ((await store.apply(decoded.result, { gen: generation })).applied) report.applied += 1;
-        } else {
-          report.rejected += 1;
-          log.warn({ code: decoded.code, seq: m.seq, reason: decoded.reason }, 'rejected result during rebuild');
-        }
-        if (m.seq >= toSeq) break;
-      }
-    } finally {
-      messages.stop();
-    }
+  const replay = async (from: number, until: number): Promise<void> => {
+    if (until < from) return;
+    const reader = readInBatches(nc, stream, { from, until }, (m) => toItem(m, log), async (items) => {
+      report.read += items.length;
+      const outcome = await store.applyBatch(items, { gen: generation });
+      report.applied += outcome.outcomes.filter((o) => o === 'applied').length;
+      report.rejected += outcome.outcomes.filter((o) => o === 'rejected').length;
+    });
+    await reader.done;
   };
 
   try {

@@ -85,8 +85,9 @@ export async function start(deps: RankingDeps): Promise<RunningService> {
   const outboxTimer = setInterval(() => void drainOutbox(), deps.outboxRetryMs ?? 5_000);
 
   const consumer = await startResultsConsumer(nc, subjects, log, {
-    apply: async (result, working) => {
-      const outcome = await store.apply(result, { announce: true, onWait: working });
+    checkpoint: () => store.checkpoint(),
+    apply: async (items, appliedThrough) => {
+      const outcome = await store.applyBatch(items, { announce: true, appliedThrough });
       if (outcome.announcements.length > 0) {
         badges.inc(outcome.announcements.length);
         void drainOutbox();
