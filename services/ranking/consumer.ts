@@ -105,15 +105,20 @@ export function readInBatches<T>(
   });
 
   // Two batches at a time: while one is being written, the next is already handed over (the store
-  // folds it meanwhile and writes it after). Each call waits for the one before it.
+  // folds it meanwhile and writes it after). Each call waits for the one before it; a failure ends
+  // the loop at once, even while no message is waiting.
   const apply = async (): Promise<void> => {
     let previous: Promise<void> = Promise.resolve();
-    while (!stopped) {
+    const failure: { err?: unknown } = {};
+    while (!stopped && !('err' in failure)) {
       if (queue.length > 0) {
         const batch = queue.splice(0, MAX_BATCH);
         changed();
         const current = onBatch(batch);
-        current.catch(() => undefined); // awaited on the next turn
+        current.catch((err: unknown) => {
+          if (!('err' in failure)) failure.err = err;
+          changed();
+        });
         await previous;
         previous = current;
       } else if (readerDone) {
@@ -122,6 +127,7 @@ export function readInBatches<T>(
         await nextChange();
       }
     }
+    if ('err' in failure) throw failure.err;
     await previous;
   };
   const stop = (): void => {
