@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { codecs, MessageTypes, type RankingQuery, type ResultMessage, type RoundResult, type Subjects } from '../../protocol/index.ts';
 import { createLogger } from '../../services/common/logger.ts';
 import { request } from '../../services/common/nats.ts';
-import { dataKeys, rankingRoot } from '../../services/ranking/keys.ts';
+import { dataKeys, rankingRoot, rootKeys } from '../../services/ranking/keys.ts';
 import { isRanked, roundScore, type RecordEntry } from '../../services/ranking/model.ts';
 import { rebuildRanking } from '../../services/ranking/rebuild.ts';
 import { start } from '../../services/ranking/service.ts';
@@ -147,6 +147,40 @@ describe('ranking service - over NATS and JetStream', () => {
     // A quiet rebuild is a plain replay of the stream in order: the reference.
     const quiet = await rebuildRanking(nc, subjects, store, log);
     assert.deepEqual(await dumpKeys(redis, dataKeys(root, quiet.generation).base), live);
+  });
+
+  test('a second replica on the same stream: each result applied once, in stream order, each badge queued once', async () => {
+    const root = rankingRoot(subjects.prefix);
+    const outboxBefore = await redis.llen(rootKeys(root).outbox);
+    const second = await start({ nc: await infra.natsClient('replica-2'), redis: infra.redisClient(), subjects, log, publicUrl: 'http://surf.test', now: () => now, outboxRetryMs: 60_000 });
+    try {
+      const more = randomHistory(17, 60, T0 + 3 * DAY).map((r) => ({ ...r, team: 'T3', gameId: `r2-${r.gameId}`, resultId: `r2-${r.resultId}` }));
+      await publish(more);
+      await publish(more.slice(0, 5), (r) => `${r.resultId}:again`);
+      await settled();
+      const live = await dumpKeys(redis, dataKeys(root, await store.generation()).base);
+      const quiet = await rebuildRanking(nc, subjects, store, log);
+      assert.deepEqual(await dumpKeys(redis, dataKeys(root, quiet.generation).base), live);
+      const queued = (await redis.lrange(rootKeys(root).outbox, outboxBefore, -1)).map((raw) => (JSON.parse(raw) as { key: string }).key);
+      assert.ok(queued.length > 0 && queued.every((key) => key.startsWith('badge:T3:')), queued.join(' '));
+      assert.equal(new Set(queued).size, queued.length, 'no badge queued twice');
+    } finally {
+      await second.stop();
+    }
+  });
+
+  test('Redis losing writes the service made: it notices and applies them again from the stream', async () => {
+    const root = rankingRoot(subjects.prefix);
+    const k = dataKeys(root, await store.generation());
+    const expected = await dumpKeys(redis, k.base);
+    // As after a Redis restart that lost its last seconds: the generation is back to nothing.
+    await redis.unlink(...Object.keys(expected).map((name) => `${k.base}${name}`));
+    const [round] = normalGame('lost-1', T0 + 4 * DAY, [entry('U1', { accuracy: 97 })]);
+    await publish([round!]);
+    await waitFor(async () => (await store.checkpoint()) === Number(expected[':seq']) + 1, 'the checkpoint to pass the new result');
+    const live = await dumpKeys(redis, k.base);
+    const quiet = await rebuildRanking(nc, subjects, store, log);
+    assert.deepEqual(live, await dumpKeys(redis, dataKeys(root, quiet.generation).base));
   });
 });
 
