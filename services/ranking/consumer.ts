@@ -21,10 +21,9 @@ export const DURABLE_NAME = 'ranking';
 export const MAX_BATCH = 256;
 /** A pull waits this long for new results before the next one (and notices a dead server). */
 const FETCH_EXPIRES_MS = 5_000;
+const READER_NAME_PREFIX = 'ranking-reader-';
 /** After a failed read or apply (NATS or Redis restarting), wait this long and re-read from the checkpoint. */
 const RETRY_DELAY_MS = 1_000;
-/** The server drops a reader whose replica died after this long (its successor starts a new one). */
-const READER_INACTIVE_MS = 60_000;
 
 export type DecodeOutcome = { ok: true; result: ResultMessage } | { ok: false; code: string; reason: string };
 
@@ -81,7 +80,9 @@ export function readInBatches<T>(
   const reachedEnd = (seq: number): boolean => range.until !== undefined && seq >= range.until;
 
   const read = async (): Promise<void> => {
-    const consumer = await nc.jetstream().consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: range.from, inactive_threshold: READER_INACTIVE_MS });
+    // Named so operators can tell it in `surfinger status`; the server drops one whose process died
+    // after five minutes without a pull (nats.js' default for ordered consumers).
+    const consumer = await nc.jetstream().consumers.get(stream, { name_prefix: READER_NAME_PREFIX, opt_start_seq: range.from });
     let last = range.from - 1;
     while (!stopped && !reachedEnd(last)) {
       if (queue.length >= MAX_BATCH) {

@@ -31,9 +31,10 @@ export interface ApplyOptions {
   /** Queue badge announcements in the outbox (the live consumer; never a rebuild). */
   announce?: boolean;
   /**
-   * The caller saw every stream message through this sequence applied. A lower checkpoint means
-   * Redis lost acknowledged writes (or the generation was swapped for a shorter one): nothing is
-   * written and SF_ERR_RANKING_CHECKPOINT_BEHIND tells the caller to re-read from the checkpoint.
+   * Every stream message through this sequence is applied, or handed to an earlier applyBatch. A
+   * lower checkpoint once those are written means Redis lost acknowledged writes (or a shorter
+   * generation was swapped in): nothing is written, and SF_ERR_RANKING_CHECKPOINT_BEHIND tells the
+   * caller to read again from the checkpoint.
    */
   appliedThrough?: number;
 }
@@ -145,10 +146,6 @@ interface Known extends BatchState {
   gen: string;
   checkpoint: number;
   appliedCount: number;
-  users: ReadonlyMap<string, UserStats>;
-  userBadges: ReadonlyMap<string, ReadonlySet<string>>;
-  teams: ReadonlyMap<string, TeamStats>;
-  teamBadges: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** A batch folded over a state and packed for APPLY_SCRIPT. */
@@ -156,8 +153,9 @@ interface Plan {
   over: Known;
   after: Known;
   outcome: BatchOutcome;
-  /** The result ids it applies; null `packed` = nothing to write. */
+  /** The result ids it applies. */
   ids: string[];
+  /** The writes (batch-writes.ts); null when there is nothing to write. */
   packed: Buffer | null;
 }
 
@@ -288,7 +286,8 @@ export class RankingStore {
   private canFoldOn(state: Known, items: readonly BatchItem[], options: ApplyOptions): boolean {
     if (options.gen !== undefined && state.gen !== options.gen) return false;
     if (options.appliedThrough !== undefined && state.checkpoint < options.appliedThrough) return false;
-    return items.every(({ result }) => result === null || (state.teams.has(result.team) && usersOf(result).every((user) => state.users.has(playerKey(result.team, user)))));
+    const known = (result: ResultMessage): boolean => state.teams.has(result.team) && usersOf(result).every((user) => state.users.has(playerKey(result.team, user)));
+    return items.every(({ result }) => result === null || known(result));
   }
 
   /** Step 1 over `over`; `applied` = the batch's result ids known to be applied already. */
@@ -567,10 +566,11 @@ export class RankingStore {
  * Step 2, a compare-and-set over the whole batch. It writes only over the state the batch was
  * folded on: none of the result ids it applies is applied yet, the checkpoint and the applied
  * set's size are the ones it was folded on (every apply moves one of them) and, for the live
- * generation, the pointer still names it and no rebuild holds. Then it runs the batch's commands (batch-writes.ts) in order; as in a MULTI, a failing command does not
- * stop the others (a Lua error would leave half a batch written), and the first failure becomes
- * the script's error. Being one atomic check-and-write, it is also safe to re-send after a
- * reconnect: a repeat finds the checkpoint moved and writes nothing.
+ * generation, the pointer still names it and no rebuild holds. Then it runs the batch's commands
+ * (batch-writes.ts) in order; as in a MULTI, a failing command does not stop the others (a Lua
+ * error would leave half a batch written), and the first failure becomes the script's error.
+ * Being one atomic check-and-write, it is also safe to re-send after a reconnect: a repeat finds
+ * its own write and writes nothing.
  * KEYS: pointer, rebuild hold, checkpoint, applied set. ARGV: the live generation ('' for a
  * rebuild's, whose pointer and hold are not checked), checkpoint, applied count, packed commands,
  * then the result ids.
