@@ -87,9 +87,13 @@ async function runScenario(ctx: ScenarioContext): Promise<Measured> {
     ctx.log('ranking service (in-process start) draining the same backlog');
     const store = new RankingStore(redis, rankingRoot(rankingSubjects.prefix));
     const lastSeq = (await (await nc.jetstreamManager()).streams.info(rankingSubjects.streams.results)).state.last_seq;
-    t0 = performance.now();
+    const started = performance.now();
     const ranking = await startRanking({ nc, redis, subjects: rankingSubjects, log: createLogger('ranking', { level: 'silent' }), publicUrl: 'http://127.0.0.1' });
-    const startMs = performance.now() - t0;
+    // The drain is timed from start() returning: results applied meanwhile (the consumer starts
+    // inside start()) are left out of the count, so the rate is of draining alone.
+    t0 = performance.now();
+    const startMs = t0 - started;
+    const appliedAtStart = await store.checkpoint();
     let drainMs: number;
     try {
       await waitApplied(store, lastSeq);
@@ -97,14 +101,14 @@ async function runScenario(ctx: ScenarioContext): Promise<Measured> {
     } finally {
       await ranking.stop();
     }
-    const rankingRate = (count * 1000) / drainMs;
+    const rankingRate = ((lastSeq - appliedAtStart) * 1000) / drainMs;
     const applied = await redis.scard(dataKeys(store.rootKey, await store.generation()).applied);
     if (applied !== count) throw new Error(`ranking applied ${applied} of ${count} results`);
 
     const context = await redisBenchmark(redisServer.port, ctx.quick ? 10_000 : 100_000);
     const measured = { label: 'ranking service', value: round(rankingRate), unit: 'results/s' };
     const baseline = { label: 'bare consume→ZADD→ack', value: round(bareRate), unit: 'results/s' };
-    const startup = { label: 'ranking start() (included above)', value: round(startMs), unit: 'ms' };
+    const startup = { label: 'ranking start() (not timed above)', value: round(startMs), unit: 'ms' };
     const ratio = rankingRate / bareRate;
     return {
       measured,
@@ -115,7 +119,7 @@ async function runScenario(ctx: ScenarioContext): Promise<Measured> {
       notes: [
         `${count} four-player round results per variant, each applied once, in stream order`,
         'bare: one message at a time, a pipelined ZADD per entry, then the ack; timed from creating its consumer to the last ack',
-        'ranking: the whole service (start() included: streams, durable, metrics, service API) until the checkpoint in Redis reaches the last result; it applies up to 256 results per Redis write',
+        'ranking: the whole service, timed from start() returning until the checkpoint in Redis reaches the last result (results it applied during start() not counted); up to 256 results per Redis write',
         ...(typeof context === 'string' ? [context] : []),
       ],
     };

@@ -631,14 +631,21 @@ function writeBatch(writes: BatchWrites, k: DataKeys, fold: BatchFold): BadgeAnn
   // as writing it after every result.
   for (const [team, user] of fold.changedUsers) {
     const stats = fold.after.users.get(playerKey(team, user))!;
-    writes.command('HSET', k.user(team, user), ...Object.entries(stats).flat());
+    writes.command('HSET', k.user(team, user), ...fieldsOf(stats));
     writes.zadd(k.seenUsers, stats.lastAt, playerKey(team, user), { gt: true });
   }
   for (const [team, stats] of fold.after.teams) {
-    writes.command('HSET', k.team(team), ...Object.entries(stats).flat());
+    writes.command('HSET', k.team(team), ...fieldsOf(stats));
     writes.zadd(k.seenTeams, stats.lastAt, team, { gt: true });
   }
   return announcements;
+}
+
+/** HSET's field-value arguments for a statistics object. */
+function fieldsOf(stats: UserStats | TeamStats): Array<string | number> {
+  const args: Array<string | number> = [];
+  for (const [field, value] of Object.entries(stats)) args.push(field, value);
+  return args;
 }
 
 const EMPTY_STATE: BatchState = { users: new Map(), userBadges: new Map(), teams: new Map(), teamBadges: new Map() };
