@@ -149,10 +149,14 @@ export function readInBatches<T>(
 }
 
 export interface ConsumerHooks {
-  /** The live generation's checkpoint: a new reader starts right after it. */
-  checkpoint(): Promise<number>;
-  /** Applies a batch after the previous one; `appliedThrough` = the last sequence of the batches handed over before. */
-  apply(items: BatchItem[], appliedThrough: number): Promise<BatchOutcome>;
+  /** The live generation's checkpoint in the stream created at `stream`: a new reader starts right after it. */
+  checkpoint(stream: string): Promise<number>;
+  /**
+   * Applies a batch after the previous one. `appliedThrough`: the last sequence of the batches
+   * handed over before; `announcedThrough`: the durable's ack floor, below which badges were
+   * announced already (see ApplyOptions).
+   */
+  apply(items: BatchItem[], appliedThrough: number, announcedThrough: number): Promise<BatchOutcome>;
   /** After each batch: stream messages this replica has not applied yet. */
   onPending(pending: number): void;
   onOutcome(outcome: ItemOutcome | 'failed'): void;
@@ -178,8 +182,9 @@ export async function ensureDurable(nc: NatsConnection, subjects: Subjects): Pro
  * comment). They arrive in stream order, so the ones waiting are a sorted queue.
  */
 class ProgressMirror {
-  private position = 0;
   private waiting: JsMsg[] = [];
+
+  constructor(private position: number) {}
 
   /** The checkpoint this replica last saw: acks every waiting message at or below it. */
   set(position: number): void {
@@ -202,39 +207,52 @@ export async function startResultsConsumer(
   hooks: ConsumerHooks,
 ): Promise<{ stop(): Promise<void>; pending(): Promise<number> }> {
   const stream = subjects.streams.results;
+  const jsm = await nc.jetstreamManager();
+  // Sessions ensure it again; this one makes start() fail at once if JetStream refuses us.
   await ensureDurable(nc, subjects);
-  const mirror = new ProgressMirror();
-  const durable = await nc.jetstream().consumers.get(stream, DURABLE_NAME);
-  const mirrored = await durable.consume({ max_messages: MAX_BATCH, callback: (m) => mirror.offer(m) });
   let stopped = false;
   let reader: BatchReader | null = null;
 
   // One reading session at a time, from the checkpoint; any failure ends it, and the next one starts
-  // from wherever the checkpoint then is.
+  // from wherever the checkpoint then is. A stream recreated after NATS lost it has neither the
+  // durable nor the old numbering, so each session ensures the one and asks about the other.
+  const session = async (): Promise<void> => {
+    await ensureDurable(nc, subjects);
+    const from = (await hooks.checkpoint((await jsm.streams.info(stream)).created)) + 1;
+    // The durable lives in NATS: what it has acked was applied and announced, even if Redis has
+    // lost it since (then the checkpoint is behind it and those results are applied again).
+    const announcedThrough = (await jsm.consumers.info(stream, DURABLE_NAME)).ack_floor.stream_seq;
+    const mirror = new ProgressMirror(from - 1);
+    const mirrored = await (await nc.jetstream().consumers.get(stream, DURABLE_NAME)).consume({ max_messages: MAX_BATCH, callback: (m) => mirror.offer(m) });
+    try {
+      // The last sequence handed to the store (applied, or to be applied before the next batch).
+      let handedThrough = from - 1;
+      const decode = (m: JsMsg) => ({ ...toItem(m, log), pending: m.info.pending });
+      reader = readInBatches(nc, stream, { from }, decode, async (items) => {
+        const appliedThrough = handedThrough;
+        handedThrough = Math.max(handedThrough, ...items.map((item) => item.seq ?? 0));
+        let outcome: BatchOutcome;
+        try {
+          outcome = await hooks.apply(items, appliedThrough, announcedThrough);
+        } catch (err) {
+          for (let i = 0; i < items.length; i++) hooks.onOutcome('failed');
+          throw err;
+        }
+        mirror.set(outcome.checkpoint);
+        for (const o of outcome.outcomes) hooks.onOutcome(o);
+        hooks.onPending(items.at(-1)?.pending ?? 0);
+      });
+      if (stopped) reader.stop();
+      await reader.done;
+    } finally {
+      mirrored.stop();
+    }
+  };
+
   const applying = (async () => {
     while (!stopped) {
       try {
-        const from = (await hooks.checkpoint()) + 1;
-        mirror.set(from - 1);
-        // The last sequence handed to the store (applied, or to be applied before the next batch).
-        let handedThrough = from - 1;
-        const decode = (m: JsMsg) => ({ ...toItem(m, log), pending: m.info.pending });
-        reader = readInBatches(nc, stream, { from }, decode, async (items) => {
-          const appliedThrough = handedThrough;
-          handedThrough = Math.max(handedThrough, ...items.map((item) => item.seq ?? 0));
-          let outcome: BatchOutcome;
-          try {
-            outcome = await hooks.apply(items, appliedThrough);
-          } catch (err) {
-            for (let i = 0; i < items.length; i++) hooks.onOutcome('failed');
-            throw err;
-          }
-          mirror.set(outcome.checkpoint);
-          for (const o of outcome.outcomes) hooks.onOutcome(o);
-          hooks.onPending(items.at(-1)?.pending ?? 0);
-        });
-        if (stopped) reader.stop();
-        await reader.done;
+        await session();
       } catch (err) {
         if (stopped) break;
         const e = asSurfingerError(err);
@@ -247,14 +265,13 @@ export async function startResultsConsumer(
 
   return {
     async pending() {
-      const info = await durable.info();
+      const info = await jsm.consumers.info(stream, DURABLE_NAME);
       return info.num_pending + info.num_ack_pending;
     },
     async stop() {
       stopped = true;
       reader?.stop();
       await applying;
-      mirrored.stop();
     },
   };
 }

@@ -40,6 +40,11 @@ export function dataKeys(root: string, gen: string) {
      * readers resume right after it, so each stream message is applied once and in stream order.
      */
     checkpoint: `${d}:seq`,
+    /**
+     * Which results stream the checkpoint counts in (its creation time): a stream recreated after
+     * NATS lost its volume numbers from 1 again, so the checkpoint starts over with it.
+     */
+    stream: `${d}:stream`,
     /** Hash: a player's running statistics (model.ts UserStats). */
     user: (team: string, user: string) => `${d}:u:${team}:${user}`,
     /** Hash: badge id → time earned. */

@@ -48,6 +48,7 @@ export async function rebuildRanking(nc: NatsConnection, subjects: Subjects, sto
 
   try {
     const lastSeq = async () => (await jsm.streams.info(stream)).state.last_seq;
+    await store.checkpointIn((await jsm.streams.info(stream)).created, generation);
     const firstPassEnd = await lastSeq();
     await replay(1, firstPassEnd);
     await store.holdLiveApplies();

@@ -85,9 +85,9 @@ export async function start(deps: RankingDeps): Promise<RunningService> {
   const outboxTimer = setInterval(() => void drainOutbox(), deps.outboxRetryMs ?? 5_000);
 
   const consumer = await startResultsConsumer(nc, subjects, log, {
-    checkpoint: () => store.checkpoint(),
-    apply: async (items, appliedThrough) => {
-      const outcome = await store.applyBatch(items, { announce: true, appliedThrough });
+    checkpoint: (stream) => store.checkpointIn(stream),
+    apply: async (items, appliedThrough, announcedThrough) => {
+      const outcome = await store.applyBatch(items, { announce: true, appliedThrough, announcedThrough });
       if (outcome.announcements.length > 0) {
         badges.inc(outcome.announcements.length);
         void drainOutbox();

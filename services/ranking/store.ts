@@ -31,6 +31,11 @@ export interface ApplyOptions {
   /** Queue badge announcements in the outbox (the live consumer; never a rebuild). */
   announce?: boolean;
   /**
+   * Badges earned by stream messages at or below this sequence were announced before: they are
+   * awarded again but not queued (a replay after Redis lost data must not announce them twice).
+   */
+  announcedThrough?: number;
+  /**
    * Every stream message through this sequence is applied, or handed to an earlier applyBatch. A
    * lower checkpoint once those are written means Redis lost acknowledged writes (or a shorter
    * generation was swapped in): nothing is written, and SF_ERR_RANKING_CHECKPOINT_BEHIND tells the
@@ -208,6 +213,17 @@ export class RankingStore {
     return Number((await this.redis.get((await this.keys()).checkpoint)) ?? 0);
   }
 
+  /**
+   * The checkpoint of the live generation (or `gen`) in the results stream created at `stream`
+   * (its creation time). The first call records the stream; if the generation counted in another
+   * stream — recreated since, numbering from 1 again — the checkpoint starts over at 0 (results it
+   * already holds stay duplicates by their ids).
+   */
+  async checkpointIn(stream: string, gen?: string): Promise<number> {
+    const k = dataKeys(this.rootKey, gen ?? (await this.generation()));
+    return Number(await this.redis.eval(CHECKPOINT_IN_SCRIPT, 2, k.stream, k.checkpoint, stream));
+  }
+
   /** Applies one result outside the stream (tests, tools): a batch of one without a sequence. */
   async apply(result: ResultMessage, options: ApplyOptions = {}): Promise<ApplyOutcome> {
     const outcome = await this.applyBatch([{ result }], options);
@@ -305,7 +321,8 @@ export class RankingStore {
     const announcements = writeBatch(writes, k, fold);
     writes.append('SADD', k.applied, ids);
     if (checkpoint > over.checkpoint) writes.command('SET', k.checkpoint, checkpoint);
-    const announced = options.announce ? announcements : [];
+    const announcedBefore = new Set(fresh.flatMap(({ seq, result }) => (result && seq !== undefined && seq <= (options.announcedThrough ?? 0) ? [result.resultId] : [])));
+    const announced = options.announce ? announcements.filter(([resultId]) => !announcedBefore.has(resultId)).map(([, a]) => a) : [];
     writes.append('RPUSH', this.root.outbox, announced.map((a) => JSON.stringify(a)));
     return { over, after, outcome: outcome(announced), ids, packed: writes.pack() };
   }
@@ -591,6 +608,16 @@ if failed then return redis.error_reply(failed) end
 return 1
 `;
 
+/** KEYS: the generation's stream, its checkpoint. ARGV: the stream's creation time. */
+const CHECKPOINT_IN_SCRIPT = `
+local recorded = redis.call('GET', KEYS[1])
+if recorded ~= ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1])
+  if recorded then redis.call('SET', KEYS[2], '0') end
+end
+return tonumber(redis.call('GET', KEYS[2]) or '0')
+`;
+
 function outcomesOf(items: readonly BatchItem[], checkpoint: number, fold: BatchFold): ItemOutcome[] {
   let step = 0;
   return items.map((item) => {
@@ -600,9 +627,9 @@ function outcomesOf(items: readonly BatchItem[], checkpoint: number, fold: Batch
   });
 }
 
-/** The batch's data writes; returns its badge announcements in order. */
-function writeBatch(writes: BatchWrites, k: DataKeys, fold: BatchFold): BadgeAnnouncement[] {
-  const announcements: BadgeAnnouncement[] = [];
+/** The batch's data writes; returns its badge announcements in order, each with its result's id. */
+function writeBatch(writes: BatchWrites, k: DataKeys, fold: BatchFold): Array<[string, BadgeAnnouncement]> {
+  const announcements: Array<[string, BadgeAnnouncement]> = [];
   for (const step of fold.steps) {
     if (step === null) continue;
     const { result, folded } = step;
@@ -610,7 +637,7 @@ function writeBatch(writes: BatchWrites, k: DataKeys, fold: BatchFold): BadgeAnn
     const at = resultTime(result);
     for (const { user, badge } of step.badges) {
       writes.command('HSETNX', user === null ? k.teamBadges(team) : k.userBadges(team, user), badge, at);
-      announcements.push(announcementOf(result, user, badge));
+      announcements.push([result.resultId, announcementOf(result, user, badge)]);
     }
     for (const record of folded.records) addRecord(writes, k, record);
     if (result.type === 'surfinger.result.v1.round') {

@@ -4,6 +4,7 @@ import type { NatsConnection } from 'nats';
 import type { Redis } from 'ioredis';
 import { codecs, MessageTypes, type RankingQuery, type ResultMessage, type RoundResult, type Subjects } from '../../protocol/index.ts';
 import { createLogger } from '../../services/common/logger.ts';
+import { ensureStreams } from '../../services/common/jetstream.ts';
 import { request } from '../../services/common/nats.ts';
 import { dataKeys, rankingRoot, rootKeys } from '../../services/ranking/keys.ts';
 import { isRanked, roundScore, type RecordEntry } from '../../services/ranking/model.ts';
@@ -169,7 +170,7 @@ describe('ranking service - over NATS and JetStream', () => {
     }
   });
 
-  test('Redis losing writes the service made: it notices and applies them again from the stream', async () => {
+  test('Redis losing writes the service made: it notices and applies them again from the stream, announcing nothing twice', async () => {
     const root = rankingRoot(subjects.prefix);
     const k = dataKeys(root, await store.generation());
     const expected = await dumpKeys(redis, k.base);
@@ -181,6 +182,23 @@ describe('ranking service - over NATS and JetStream', () => {
     const live = await dumpKeys(redis, k.base);
     const quiet = await rebuildRanking(nc, subjects, store, log);
     assert.deepEqual(live, await dumpKeys(redis, dataKeys(root, quiet.generation).base));
+    // Badges earned again by the replay were announced the first time: none is queued twice.
+    const queued = (await redis.lrange(rootKeys(root).outbox, 0, -1)).map((raw) => (JSON.parse(raw) as { key: string }).key);
+    assert.equal(new Set(queued).size, queued.length, queued.join(' '));
+  });
+
+  test('a results stream recreated after NATS lost it numbers from 1 again: the checkpoint starts over, nothing is skipped', async () => {
+    const k = dataKeys(rankingRoot(subjects.prefix), await store.generation());
+    const before = await store.checkpoint();
+    assert.ok(before > 3);
+    const jsm = await nc.jetstreamManager();
+    await jsm.streams.delete(subjects.streams.results);
+    await ensureStreams(nc, subjects);
+    const fresh = normalGame('after-loss', T0 + 5 * DAY, [entry('U9', { accuracy: 99 })]);
+    await publish(fresh);
+    await waitFor(async () => (await redis.smismember(k.applied, ...fresh.map((r) => r.resultId))).every((x) => x === 1), 'the new results to be applied');
+    assert.equal(await store.checkpoint(), fresh.length);
+    await settled();
   });
 });
 
