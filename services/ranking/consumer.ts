@@ -13,22 +13,23 @@ import type { BatchItem, BatchOutcome, ItemOutcome } from './store.ts';
  *
  * The durable consumer `ranking` stays as the operators' view of that progress (`surfinger status`,
  * the watchdog's lag rule, the lag gauge): it delivers headers only, and a replica acks a message
- * once its checkpoint has passed it. Nothing is applied from it.
+ * once its checkpoint has passed it. Nothing is applied from it; its ack floor, kept in NATS, also
+ * tells a replay after Redis lost data which badges were announced already.
  */
 
-export const DURABLE_NAME = 'ranking';
+const DURABLE_NAME = 'ranking';
 /** Most messages applied in one Redis transaction; also how far a reader fetches ahead. */
-export const MAX_BATCH = 256;
+const MAX_BATCH = 256;
 /** A pull waits this long for new results before the next one (and notices a dead server). */
 const FETCH_EXPIRES_MS = 5_000;
 const READER_NAME_PREFIX = 'ranking-reader-';
 /** After a failed read or apply (NATS or Redis restarting), wait this long and re-read from the checkpoint. */
 const RETRY_DELAY_MS = 1_000;
 
-export type DecodeOutcome = { ok: true; result: ResultMessage } | { ok: false; code: string; reason: string };
+type DecodeOutcome = { ok: true; result: ResultMessage } | { ok: false; code: string; reason: string };
 
 /** Decodes a stored result; both the live consumer and the rebuild treat a failure the same way. */
-export function decodeResult(data: Uint8Array): DecodeOutcome {
+function decodeResult(data: Uint8Array): DecodeOutcome {
   try {
     return { ok: true, result: codecs.result.decode(data) };
   } catch (err) {
@@ -55,9 +56,8 @@ export interface BatchReader {
 /**
  * Reads `stream` in order from sequence `from` (through `until`, if given) and hands `onBatch`
  * every message fetched and not yet handled, up to MAX_BATCH, in order, with at most two calls
- * outstanding; messages are decoded as they arrive. The ordered consumer
- * re-creates itself if the server skips a message, so batches never have gaps; fetching pauses
- * while MAX_BATCH messages wait.
+ * outstanding; messages are decoded as they arrive. The ordered consumer re-creates itself if the
+ * server skips a message, so batches never have gaps; fetching pauses while MAX_BATCH messages wait.
  */
 export function readInBatches<T>(
   nc: NatsConnection,
