@@ -1,5 +1,5 @@
 import { AckPolicy, DeliverPolicy, nanos, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
-import { asSurfingerError, codecs, type ResultMessage, type Subjects } from '../../protocol/index.ts';
+import { asSurfingerError, codecs, SurfingerError, type ResultMessage, type Subjects } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import { RankingErrorCodes } from './errors.ts';
 import type { BatchItem, BatchOutcome, ItemOutcome } from './store.ts';
@@ -62,7 +62,7 @@ export interface BatchReader {
 export function readInBatches<T>(
   nc: NatsConnection,
   stream: string,
-  range: { from: number; until?: number },
+  range: { from: number; until?: number; created: string },
   decode: (m: JsMsg) => T,
   onBatch: (batch: T[]) => Promise<void>,
 ): BatchReader {
@@ -83,6 +83,7 @@ export function readInBatches<T>(
     // Named so operators can tell it in `surfinger status`; the server drops one whose process died
     // after five minutes without a pull (nats.js' default for ordered consumers).
     const consumer = await nc.jetstream().consumers.get(stream, { name_prefix: READER_NAME_PREFIX, opt_start_seq: range.from });
+    const jsm = await nc.jetstreamManager();
     let last = range.from - 1;
     while (!stopped && !reachedEnd(last)) {
       if (queue.length >= MAX_BATCH) {
@@ -91,13 +92,20 @@ export function readInBatches<T>(
       }
       fetching = await consumer.fetch({ max_messages: MAX_BATCH, expires: FETCH_EXPIRES_MS });
       if (stopped) fetching.stop();
+      let fetched = 0;
       for await (const m of fetching) {
+        fetched += 1;
         last = m.seq;
         queue.push(decode(m));
         changed();
         if (reachedEnd(last)) break;
       }
       fetching = null;
+      // The ordered consumer re-creates itself on a stream recreated meanwhile, at our old position,
+      // where nothing will come: a quiet pull checks that the stream is still the one we read.
+      if (fetched === 0 && (await jsm.streams.info(stream)).created !== range.created) {
+        throw new SurfingerError(RankingErrorCodes.STREAM_RECREATED, `${stream} was recreated; reading again from its start`);
+      }
     }
   };
   const reading = read().finally(() => {
@@ -218,7 +226,8 @@ export async function startResultsConsumer(
   // durable nor the old numbering, so each session ensures the one and asks about the other.
   const session = async (): Promise<void> => {
     await ensureDurable(nc, subjects);
-    const from = (await hooks.checkpoint((await jsm.streams.info(stream)).created)) + 1;
+    const { created } = await jsm.streams.info(stream);
+    const from = (await hooks.checkpoint(created)) + 1;
     // The durable lives in NATS: what it has acked was applied and announced, even if Redis has
     // lost it since (then the checkpoint is behind it and those results are applied again).
     const announcedThrough = (await jsm.consumers.info(stream, DURABLE_NAME)).ack_floor.stream_seq;
@@ -228,7 +237,7 @@ export async function startResultsConsumer(
       // The last sequence handed to the store (applied, or to be applied before the next batch).
       let handedThrough = from - 1;
       const decode = (m: JsMsg) => ({ ...toItem(m, log), pending: m.info.pending });
-      reader = readInBatches(nc, stream, { from }, decode, async (items) => {
+      reader = readInBatches(nc, stream, { from, created }, decode, async (items) => {
         const appliedThrough = handedThrough;
         handedThrough = Math.max(handedThrough, ...items.map((item) => item.seq ?? 0));
         let outcome: BatchOutcome;
@@ -256,7 +265,8 @@ export async function startResultsConsumer(
       } catch (err) {
         if (stopped) break;
         const e = asSurfingerError(err);
-        const level = e.code === RankingErrorCodes.CHECKPOINT_BEHIND ? 'warn' : 'error';
+        // Redis or NATS having lost data is not our bug; the log says what happened and we go on.
+        const level = e.code === RankingErrorCodes.CHECKPOINT_BEHIND || e.code === RankingErrorCodes.STREAM_RECREATED ? 'warn' : 'error';
         log[level]({ err: e, code: e.code }, 'reading or applying results failed; re-reading from the checkpoint');
         await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
       }

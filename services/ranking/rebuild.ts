@@ -17,7 +17,7 @@ export interface RebuildReport {
 
 /**
  * Re-reads the whole results stream into a fresh generation and makes it live:
- * 1. take a new generation id and note the stream's last sequence;
+ * 1. take a new generation id and note the stream (its creation time) and its last sequence;
  * 2. apply every message up to it, in stream order and in batches, to the new generation (no
  *    announcements: badges were announced the first time);
  * 3. hold live applies (the live consumer waits with its current batch, so it keeps stream order);
@@ -35,9 +35,11 @@ export async function rebuildRanking(nc: NatsConnection, subjects: Subjects, sto
   const generation = await store.newGeneration();
   const report: RebuildReport = { generation, previous: '', read: 0, applied: 0, rejected: 0, droppedKeys: 0 };
 
+  // The stream the new generation counts in (its creation time), known once the rebuild starts.
+  let created = '';
   const replay = async (from: number, until: number): Promise<void> => {
     if (until < from) return;
-    const reader = readInBatches(nc, stream, { from, until }, (m) => toItem(m, log), async (items) => {
+    const reader = readInBatches(nc, stream, { from, until, created }, (m) => toItem(m, log), async (items) => {
       report.read += items.length;
       const outcome = await store.applyBatch(items, { gen: generation });
       report.applied += outcome.outcomes.filter((o) => o === 'applied').length;
@@ -48,7 +50,8 @@ export async function rebuildRanking(nc: NatsConnection, subjects: Subjects, sto
 
   try {
     const lastSeq = async () => (await jsm.streams.info(stream)).state.last_seq;
-    await store.checkpointIn((await jsm.streams.info(stream)).created, generation);
+    created = (await jsm.streams.info(stream)).created;
+    await store.checkpointIn(created, generation);
     const firstPassEnd = await lastSeq();
     await replay(1, firstPassEnd);
     await store.holdLiveApplies();

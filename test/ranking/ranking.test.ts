@@ -196,7 +196,8 @@ describe('ranking service - over NATS and JetStream', () => {
     await ensureStreams(nc, subjects);
     const fresh = normalGame('after-loss', T0 + 5 * DAY, [entry('U9', { accuracy: 99 })]);
     await publish(fresh);
-    await waitFor(async () => (await redis.smismember(k.applied, ...fresh.map((r) => r.resultId))).every((x) => x === 1), 'the new results to be applied');
+    // The reader notices at its next quiet pull (up to 5 s) and starts over.
+    await waitFor(async () => (await redis.smismember(k.applied, ...fresh.map((r) => r.resultId))).every((x) => x === 1), 'the new results to be applied', 30_000);
     assert.equal(await store.checkpoint(), fresh.length);
     await settled();
   });
