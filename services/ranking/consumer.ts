@@ -170,41 +170,53 @@ export interface ConsumerHooks {
   onOutcome(outcome: ItemOutcome | 'failed'): void;
 }
 
-export async function ensureDurable(nc: NatsConnection, subjects: Subjects): Promise<void> {
+/**
+ * Creates the durable, or brings an existing one to this config; returns the ack policy in force.
+ * It acks everything up to a message, one ack per batch. JetStream cannot change an ack policy, so
+ * a durable made before batching keeps acking each message (deleting it once gives the cheaper one).
+ */
+async function ensureDurable(nc: NatsConnection, subjects: Subjects): Promise<AckPolicy> {
   const jsm = await nc.jetstreamManager();
-  await jsm.consumers.add(subjects.streams.results, {
-    durable_name: DURABLE_NAME,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    ack_wait: nanos(30_000),
-    max_deliver: -1,
-    // Progress view only (see the file comment): headers are enough, and acks trail the
-    // checkpoint by up to a few batches.
-    headers_only: true,
-    max_ack_pending: 4 * MAX_BATCH,
-  });
+  const stream = subjects.streams.results;
+  // Progress view only (see the file comment): headers are enough, and acks trail the checkpoint
+  // by up to a few batches.
+  const updatable = { ack_wait: nanos(30_000), max_deliver: -1, headers_only: true, max_ack_pending: 4 * MAX_BATCH };
+  try {
+    return (await jsm.consumers.add(stream, { durable_name: DURABLE_NAME, ack_policy: AckPolicy.All, deliver_policy: DeliverPolicy.All, ...updatable })).config.ack_policy;
+  } catch (err) {
+    if (!/ack policy can not be updated/i.test(String((err as Error).message))) throw err;
+    return (await jsm.consumers.update(stream, DURABLE_NAME, updatable)).config.ack_policy;
+  }
 }
 
 /**
- * The durable's messages, each acked once this replica's checkpoint has passed it (see the file
- * comment). They arrive in stream order, so the ones waiting are a sorted queue.
+ * The durable's messages, acked once this replica's checkpoint has passed them (see the file
+ * comment). They arrive in delivery order, so the ones waiting are a queue; with AckPolicy.All one
+ * ack, of the last message passed, covers the ones before it.
  */
 class ProgressMirror {
   private waiting: JsMsg[] = [];
 
-  constructor(private position: number) {}
+  constructor(
+    private position: number,
+    private readonly ackAll: boolean,
+  ) {}
 
-  /** The checkpoint this replica last saw: acks every waiting message at or below it. */
+  /** The checkpoint this replica last saw: acks the waiting messages at or below it. */
   set(position: number): void {
     this.position = position;
     let passed = 0;
-    while (passed < this.waiting.length && this.waiting[passed]!.seq <= position) this.waiting[passed++]!.ack();
-    if (passed > 0) this.waiting = this.waiting.slice(passed);
+    while (passed < this.waiting.length && this.waiting[passed]!.seq <= position) passed += 1;
+    if (passed === 0) return;
+    if (this.ackAll) this.waiting[passed - 1]!.ack();
+    else for (const m of this.waiting.slice(0, passed)) m.ack();
+    this.waiting = this.waiting.slice(passed);
   }
 
+  /** Messages delivered together (one socket read) are acked together, after that read. */
   offer(m: JsMsg): void {
-    if (m.seq <= this.position) m.ack();
-    else this.waiting.push(m);
+    this.waiting.push(m);
+    if (this.waiting.length === 1) queueMicrotask(() => this.set(this.position));
   }
 }
 
@@ -225,13 +237,13 @@ export async function startResultsConsumer(
   // from wherever the checkpoint then is. A stream recreated after NATS lost it has neither the
   // durable nor the old numbering, so each session ensures the one and asks about the other.
   const session = async (): Promise<void> => {
-    await ensureDurable(nc, subjects);
+    const ackPolicy = await ensureDurable(nc, subjects);
     const { created } = await jsm.streams.info(stream);
     const from = (await hooks.checkpoint(created)) + 1;
     // The durable lives in NATS: what it has acked was applied and announced, even if Redis has
     // lost it since (then the checkpoint is behind it and those results are applied again).
     const announcedThrough = (await jsm.consumers.info(stream, DURABLE_NAME)).ack_floor.stream_seq;
-    const mirror = new ProgressMirror(from - 1);
+    const mirror = new ProgressMirror(from - 1, ackPolicy === AckPolicy.All);
     const mirrored = await (await nc.jetstream().consumers.get(stream, DURABLE_NAME)).consume({ max_messages: MAX_BATCH, callback: (m) => mirror.offer(m) });
     try {
       // The last sequence handed to the store (applied, or to be applied before the next batch).

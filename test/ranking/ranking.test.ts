@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { NatsConnection } from 'nats';
+import { AckPolicy, type NatsConnection } from 'nats';
 import type { Redis } from 'ioredis';
-import { codecs, MessageTypes, type RankingQuery, type ResultMessage, type RoundResult, type Subjects } from '../../protocol/index.ts';
+import { codecs, createSubjects, MessageTypes, type RankingQuery, type ResultMessage, type RoundResult, type Subjects } from '../../protocol/index.ts';
 import { createLogger } from '../../services/common/logger.ts';
 import { ensureStreams } from '../../services/common/jetstream.ts';
 import { request } from '../../services/common/nats.ts';
@@ -200,6 +200,31 @@ describe('ranking service - over NATS and JetStream', () => {
     await waitFor(async () => (await redis.smismember(k.applied, ...fresh.map((r) => r.resultId))).every((x) => x === 1), 'the new results to be applied', 30_000);
     assert.equal(await store.checkpoint(), fresh.length);
     await settled();
+  });
+});
+
+describe('ranking service - a durable made before batching', () => {
+  test('keeps its per-message acks (JetStream cannot change them) and is still drained to zero', async () => {
+    const nc = await infra.natsClient();
+    const redis = infra.redisClient();
+    const subjects = createSubjects(`${infra.subjects.prefix}old`);
+    await ensureStreams(nc, subjects);
+    const jsm = await nc.jetstreamManager();
+    await jsm.consumers.add(subjects.streams.results, { durable_name: 'ranking', ack_policy: AckPolicy.Explicit, max_ack_pending: 1 });
+    const running = await start({ nc, redis, subjects, log, publicUrl: 'http://surf.test', outboxRetryMs: 60_000 });
+    try {
+      const results = randomHistory(5, 20, T0 + DAY);
+      for (const r of results) await nc.jetstream().publish(subjects.results(r.team, r.channel), codecs.result.encode(r), { msgID: r.resultId });
+      await waitFor(async () => {
+        const info = await jsm.consumers.info(subjects.streams.results, 'ranking');
+        return info.num_pending === 0 && info.num_ack_pending === 0 && info.delivered.stream_seq === results.length;
+      }, 'the old durable to be drained');
+      const { config } = await jsm.consumers.info(subjects.streams.results, 'ranking');
+      assert.deepEqual([config.ack_policy, config.headers_only, config.max_ack_pending], [AckPolicy.Explicit, true, 1024]);
+      assert.equal(await new RankingStore(redis, rankingRoot(subjects.prefix)).checkpoint(), results.length);
+    } finally {
+      await running.stop();
+    }
   });
 });
 
