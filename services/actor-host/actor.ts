@@ -73,7 +73,7 @@ interface Turn<S> {
   cursor: SnapshotRecord['log'];
   entries: OutboxEntry[];
   /** Every event stepped (ticks included), in order, with the reply its request gets after the commit. */
-  answered: Array<{ msg: Msg | null; reply: Reply; received: bigint | null }>;
+  stepped: Array<{ msg: Msg | null; reply: Reply; received: bigint | null }>;
   /** Some state in the turn had a game running: the lease must be marked busy before the commit. */
   running: boolean;
   started: number;
@@ -256,7 +256,7 @@ export class ActorCell<S> {
   }
 
   private draft(): Turn<S> {
-    return { before: this.state, state: this.state, cursor: this.cursor, entries: [], answered: [], running: false, started: 0, finished: 0 };
+    return { before: this.state, state: this.state, cursor: this.cursor, entries: [], stepped: [], running: false, started: 0, finished: 0 };
   }
 
   /** Steps one event into the turn's draft; returns the error if the game logic threw. */
@@ -297,17 +297,17 @@ export class ActorCell<S> {
     draft.running ||= !nextIdle;
     if (prevIdle && !nextIdle) draft.started++;
     if (!prevIdle && nextIdle) draft.finished++;
-    draft.answered.push({ msg, reply, received: event.type === 'message' ? item.received : null });
+    draft.stepped.push({ msg, reply, received: event.type === 'message' ? item.received : null });
     return null;
   }
 
   /** Commits the turn (if it changed anything), then answers its requests and schedules what follows. */
   private async commitTurn(draft: Turn<S>): Promise<void> {
     const { metrics } = this.env;
-    if (draft.answered.length === 0) return this.arm();
+    if (draft.stepped.length === 0) return this.arm();
     if (this.stopped) {
       // Fenced mid-turn: what the turn stepped is not ours to write any more.
-      for (const { msg } of draft.answered) if (msg) replyError(msg, ActorHostErrorCodes.LEASE_LOST, 'actor moved; retry');
+      for (const { msg } of draft.stepped) if (msg) replyError(msg, ActorHostErrorCodes.LEASE_LOST, 'actor moved; retry');
       return;
     }
     if (draft.entries.length > 0 || !sameBytes(draft.before, draft.state)) {
@@ -317,9 +317,9 @@ export class ActorCell<S> {
       } catch (err) {
         const e = asSurfingerError(err);
         if (e.code === ActorHostErrorCodes.LEASE_LOST) this.fence('snapshot fenced by a new owner');
-        else this.log.warn({ code: e.code, reason: e.message, events: draft.answered.length }, 'could not commit a turn; its events dropped');
+        else this.log.warn({ code: e.code, reason: e.message, events: draft.stepped.length }, 'could not commit a turn; its events dropped');
         const reason = e.code === ActorHostErrorCodes.LEASE_LOST ? 'actor moved; retry' : 'state store unavailable; retry';
-        for (const { msg } of draft.answered) if (msg) replyError(msg, e.code, reason);
+        for (const { msg } of draft.stepped) if (msg) replyError(msg, e.code, reason);
         return;
       }
       this.state = draft.state;
@@ -327,9 +327,9 @@ export class ActorCell<S> {
       this.pending.push(...draft.entries);
       metrics.started.inc(draft.started);
       metrics.finished.inc(draft.finished);
-      metrics.turnEvents.observe(draft.answered.length);
+      metrics.turnEvents.observe(draft.stepped.length);
     }
-    for (const { msg, reply, received } of draft.answered) {
+    for (const { msg, reply, received } of draft.stepped) {
       if (msg?.reply) msg.respond(codecs.reply.encode(reply));
       if (received !== null) metrics.answerLatency.observe(Number(process.hrtime.bigint() - received) / 1e9);
     }
