@@ -2,9 +2,10 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { codecs, MessageTypes } from '../../protocol/index.ts';
 import { startInfra } from '../../test/support/harness.ts';
-import { driver, eventually, quiet, sockets, startSlack } from '../../test/security/edge-kit.ts';
+import { driver, eventually, sockets, startSlack } from '../../test/security/edge-kit.ts';
 import { request } from '../common/nats.ts';
 import { start } from './service.ts';
+import { supervisorOptions } from './testing.ts';
 
 /**
  * Graceful stop (SIGTERM, a rolling deploy): the leaving replica drops out of the membership first,
@@ -13,22 +14,9 @@ import { start } from './service.ts';
  */
 const infra = await startInfra();
 const { sandbox, tokenKeys } = await startSlack(infra, { generate: { teams: 20 } });
-const base = {
-  log: quiet,
-  natsUrl: infra.nats.url,
-  redisUrl: infra.redis.url,
-  prefix: infra.subjects.prefix,
-  idleMs: 60_000,
-  slackApiUrl: sandbox.info.apiUrl,
-  tokenKeys,
-  production: true,
-  metricsPort: 0,
-  metricsHost: '127.0.0.1',
-  heartbeatMs: 100,
-  memberTtlMs: 1_000,
-};
-const a = await start({ ...base, supervisorId: 'sup-a' });
-const b = await start({ ...base, supervisorId: 'sup-b' });
+const options = (supervisorId: string) => supervisorOptions(infra, { sandbox, tokenKeys }, { supervisorId, idleMs: 60_000, heartbeatMs: 100, memberTtlMs: 1_000 });
+const a = await start(options('sup-a'));
+const b = await start(options('sup-b'));
 after(() => b.stop());
 const nc = await infra.natsClient();
 const got = new Map<string, number>();

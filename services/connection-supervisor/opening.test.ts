@@ -2,9 +2,10 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { codecs, MessageTypes } from '../../protocol/index.ts';
 import { startInfra } from '../../test/support/harness.ts';
-import { eventually, quiet, sockets, startSlack } from '../../test/security/edge-kit.ts';
+import { eventually, sockets, startSlack } from '../../test/security/edge-kit.ts';
 import { openBucket } from '../common/jetstream.ts';
 import { start } from './service.ts';
+import { supervisorOptions } from './testing.ts';
 
 /**
  * A burst of TeamActive far beyond the opening slots: a finished open starts the next waiting team
@@ -17,21 +18,9 @@ const infra = await startInfra();
 const { sandbox, tokenKeys } = await startSlack(infra, { generate: { teams: TEAMS } });
 const nc = await infra.natsClient();
 const members = await openBucket(nc, infra.subjects.buckets.members);
-const supervisor = await start({
-  log: quiet,
-  natsUrl: infra.nats.url,
-  redisUrl: infra.redis.url,
-  prefix: infra.subjects.prefix,
-  supervisorId: 'sup-burst',
-  idleMs: 600_000,
-  slackApiUrl: sandbox.info.apiUrl,
-  tokenKeys,
-  production: true,
-  metricsPort: 0,
-  metricsHost: '127.0.0.1',
-  heartbeatMs: HEARTBEAT_MS,
-  memberTtlMs: 3_000,
-});
+const supervisor = await start(
+  supervisorOptions(infra, { sandbox, tokenKeys }, { supervisorId: 'sup-burst', idleMs: 600_000, heartbeatMs: HEARTBEAT_MS, memberTtlMs: 3_000 }),
+);
 after(() => supervisor.stop());
 
 test('opening - a burst of TeamActive opens every team, each slot refilled as its open finishes', async () => {

@@ -2,29 +2,16 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { codecs, MessageTypes, type GameMessage } from '../../protocol/index.ts';
 import { startInfra } from '../../test/support/harness.ts';
-import { driver, eventually, messages, quiet, sockets, startSlack } from '../../test/security/edge-kit.ts';
+import { driver, eventually, messages, sockets, startSlack } from '../../test/security/edge-kit.ts';
 import { request } from '../common/nats.ts';
 import { start } from './service.ts';
+import { supervisorOptions } from './testing.ts';
 
 const infra = await startInfra();
 // No app URL: commands and clicks can only arrive over the team's socket.
 const { sandbox, tokenKeys } = await startSlack(infra, { generate: { teams: 2 }, refreshCloseDelayMs: 300 });
 const IDLE_MS = 1_500;
-const supervisor = await start({
-  log: quiet,
-  natsUrl: infra.nats.url,
-  redisUrl: infra.redis.url,
-  prefix: infra.subjects.prefix,
-  supervisorId: 'sup-a',
-  idleMs: IDLE_MS,
-  slackApiUrl: sandbox.info.apiUrl,
-  tokenKeys,
-  production: true,
-  metricsPort: 0,
-  metricsHost: '127.0.0.1',
-  heartbeatMs: 100,
-  memberTtlMs: 600,
-});
+const supervisor = await start(supervisorOptions(infra, { sandbox, tokenKeys }, { supervisorId: 'sup-a', idleMs: IDLE_MS, heartbeatMs: 100, memberTtlMs: 600 }));
 after(() => supervisor.stop());
 const nc = await infra.natsClient();
 const team = sandbox.info.teams[0]!;
