@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { Rng } from '../../actors/rng.ts';
 import { planAnswer, type Persona } from '../../services/bots/personas.ts';
@@ -6,8 +7,6 @@ import { percentiles, type Percentiles } from '../percentiles.ts';
 import { round } from '../measure.ts';
 import { requestReplyOp } from './nats-baseline.ts';
 import type { Figure, Measured, Scenario, ScenarioContext } from '../types.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const PLAYERS: readonly Persona[] = ['fast', 'accurate', 'typo', 'slow'];
 const GOAL_GAMES = 1_000;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomInt } from 'node:crypto';
 import { headers as natsHeaders, ServiceErrorCodeHeader, ServiceErrorHeader, type JetStreamClient, type Msg, type NatsConnection, type Subscription } from 'nats';
 import type { ActorEvent, Effect, GameLogic } from '../../actors/contract.ts';
@@ -81,7 +82,6 @@ interface Turn<S> {
 }
 
 const sameBytes = (a: unknown, b: unknown) => Buffer.from(pack(a)).equals(Buffer.from(pack(b)));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * One channel-game actor: a mailbox feeding the pure `step`, a commit per turn that changed state

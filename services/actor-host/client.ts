@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from 'nats';
 import { actorKey, recordCodecs } from './records.ts';
 import { asSurfingerError, codecs, MessageTypes, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
@@ -25,8 +26,6 @@ export interface SendOptions {
   timeoutMs?: number;
   budgetMs?: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Sends an inbound event to its channel-game actor, the caller side of placement:

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { stripMarkers } from '../../actors/markers.ts';
 import type { Rng } from '../../actors/rng.ts';
 import { timeLimitMs } from '../../actors/timing.ts';
@@ -59,8 +60,6 @@ export interface PlayContext {
   /** A game with no new prompt or result for this long is reported as stalled. */
   stallMs: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function startText(mode: Mode, rounds: number): string {
   return mode === 'round' ? `round ${rounds}` : mode;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { codecs, MessageTypes } from '../../protocol/index.ts';
@@ -6,7 +7,6 @@ import { answer, assertLedgers, measureRecovery, startChaos, startGames, summari
 
 // Normal-mode games: a 3 s countdown, then the prompt; answers typed after ~4 s land mid-round.
 const MID_ROUND_MS = 4_500;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const chaos = await startChaos({ hosts: 1, channels: 64 });
 

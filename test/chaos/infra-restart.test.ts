@@ -1,8 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { answer, assertLedgers, startChaos, startGames, waitForGames } from './support.ts';
 
 const MID_ROUND_MS = 4_500;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const chaos = await startChaos({ hosts: 3, channels: 24 });
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -13,7 +14,6 @@ import { Channel, messageText } from '../support/cluster-play.ts';
  * players, a pasted answer caught, and /lang switching every later text and the prompt language.
  */
 const HUMAN_PACE_MS = 5_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What the round asks players to type: the prompt, transformed by the round's mission if any. */
 function targetOf(message: ChannelMessage, typed: string, lang: 'ko' | 'en'): string {
