@@ -67,5 +67,11 @@ test('ui - type a message, see it appear, click a button the app receives; scree
   await page.goto(`${sandbox.info.uiUrl}?team=T0DEMO0001&channel=C0GENERAL1&user=U0BOB00001`);
   await page.locator('.msg', { hasText: 'hello from the browser' }).waitFor();
   assert.equal(await page.locator('.msg.ephemeral').count(), 0);
+  // /invite is Slack's own command: the bot joins #lounge and the app hears nothing of it.
+  await page.goto(`${sandbox.info.uiUrl}?team=T0DEMO0001&channel=C0LOUNGE01&user=U0BOB00001`);
+  await page.fill('#text', '/invite @surfinger');
+  await page.press('#text', 'Enter');
+  await eventually(() => (sandbox.workspace.teams.get('T0DEMO0001')!.channels.get('C0LOUNGE01')!.members.has(team.botUserId) ? true : undefined));
+  assert.equal(app.requests.filter((r) => r.path === '/slack/commands').length, 1, 'only /start reached the app');
   assert.deepEqual(errors, []);
 });

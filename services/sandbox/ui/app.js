@@ -109,8 +109,10 @@ function renderChrome() {
 async function refreshStatus() {
   const sockets = await api('sockets');
   const count = sockets.teams.find((t) => t.team_id === state.teamId)?.count ?? 0;
-  const appUrl = state.workspace.app_url;
-  $('status').innerHTML = `<div><span class="dot${count ? ' on' : ''}"></span>${count} socket${count === 1 ? '' : 's'} open</div><div><span class="dot${appUrl ? ' on' : ''}"></span>${appUrl ? `app: ${escapeHtml(appUrl)}` : 'no app URL'}</div>`;
+  const app = state.workspace.apps.find((a) => a.app_id === team()?.app_id);
+  const appUrl = app?.app_url;
+  const mode = app?.socket_mode ? 'Socket Mode' : 'HTTP';
+  $('status').innerHTML = `<div>${escapeHtml(app?.app_id ?? '')} · ${mode}</div><div><span class="dot${count ? ' on' : ''}"></span>${count} socket${count === 1 ? '' : 's'} open</div><div><span class="dot${appUrl ? ' on' : ''}"></span>${appUrl ? `app: ${escapeHtml(appUrl)}` : 'no app URL'}</div>`;
 }
 
 function select(teamId, channelId, userId) {
@@ -134,7 +136,12 @@ async function send(event) {
   const slash = /^(\/[A-Za-z0-9_-]+)(?:\s+([\s\S]*))?$/.exec(text);
   try {
     input.value = '';
-    if (slash) await api('command', { ...where, command: slash[1], text: slash[2] ?? '' });
+    // Slack's own /invite never reaches the app: it adds the bot to the channel.
+    if (slash?.[1] === '/invite') {
+      if (!/^@?surfinger$/i.test((slash[2] ?? '').trim())) throw new Error('try /invite @surfinger');
+      const invited = await api('invite', { team_id: state.teamId, channel_id: state.channelId });
+      toast(invited.already_in_channel ? 'surfinger is already in this channel' : 'surfinger joined the channel');
+    } else if (slash) await api('command', { ...where, command: slash[1], text: slash[2] ?? '' });
     else await api('message', { ...where, text });
   } catch (err) {
     input.value = text;
