@@ -72,7 +72,7 @@ export const SlashCommand = z.object({
   /** Longer than MAX_COMMAND_TEXT is answered with the command's usage, not refused (the body limit bounds it). */
   text: z.string().default(''),
   /** Where a late answer goes (Slack: 5 uses within 30 minutes). */
-  response_url: z.string().url().max(1_000).optional(),
+  response_url: z.string().max(1_000).optional(),
 });
 export type SlashCommand = z.infer<typeof SlashCommand>;
 
@@ -179,6 +179,11 @@ const ENVELOPE_DEDUPE_SECONDS = 3_600;
 const MAX_COMMAND_TEXT = 1_000;
 /** ioredis queues commands while it reconnects; the limiter gets this long, then lets the request through. */
 const LIMITER_BUDGET_MS = 300;
+/**
+ * How long a command's work may run. Slack gets an answer within the reply budget either way; a
+ * slower answer (an actor moving hosts, a busy ranking) goes to the command's response_url.
+ */
+const COMMAND_WORK_MS = 10_000;
 /** Per attempt to reach a game actor: several fit in the reply budget. */
 const GAME_REQUEST_MS = 1_000;
 
@@ -266,6 +271,7 @@ export class SlackRouter {
           receivedAt: this.now(),
         },
         true,
+        COMMAND_WORK_MS,
       );
       return reply === null ? {} : fromReply(reply);
     }
@@ -284,7 +290,7 @@ export class SlackRouter {
           text: cmd.text,
         },
         codecs.reply,
-        this.budgetMs,
+        COMMAND_WORK_MS,
       );
       return fromReply(reply);
     }
@@ -326,6 +332,8 @@ export class SlackRouter {
           receivedAt: this.now(),
         },
         true,
+        // Acked already: a click may wait for an actor that is moving hosts.
+        COMMAND_WORK_MS,
       ).catch((err: unknown) => {
         const e = asSurfingerError(err);
         log.warn({ code: e.code, reason: e.message }, 'click not delivered');
@@ -393,14 +401,15 @@ export class SlackRouter {
 
   /**
    * Through the actor host's placement client: commands and clicks activate, plain chat never does.
-   * Retries (an actor moving hosts) stay inside the reply budget, so Slack gets its answer in 3 s.
+   * Retries (an actor moving hosts) stay inside `budgetMs`: the reply budget for events, whose ack
+   * waits for this, so Slack hears back within 3 s.
    */
-  private toGame(msg: GameInbound, activate: boolean): Promise<Reply | null> {
+  private toGame(msg: GameInbound, activate: boolean, budgetMs = this.budgetMs): Promise<Reply | null> {
     const running = this.deps.runningGames;
     return sendToGame(this.deps.nc, this.deps.subjects, msg, {
       activate,
       timeoutMs: Math.min(GAME_REQUEST_MS, this.budgetMs),
-      budgetMs: this.budgetMs,
+      budgetMs,
       ...(running ? { isRunning: (team: string, channel: string) => running.has(team, channel) } : {}),
     });
   }
