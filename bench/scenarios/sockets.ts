@@ -73,7 +73,7 @@ async function run(ctx: ScenarioContext): Promise<Measured> {
   const prefix = 'benchsock';
   ctx.log(`sandbox with ${teams} teams and one connection supervisor`);
   const [nats, redis] = await Promise.all([startNatsServer(), startRedisServer()]);
-  const sandbox = await startSandbox({ generate: { teams }, rateLimit: false, logger: createLogger('sandbox', { level: 'silent' }) });
+  const sandbox = await startSandbox({ delivery: 'workspace-apps', generate: { teams }, rateLimit: false, logger: createLogger('sandbox', { level: 'silent' }) });
   const env = {
     SF_NATS_URL: nats.url,
     SF_REDIS_URL: redis.url,

@@ -265,8 +265,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       SF_SLACK_CLIENT_ID: sandbox.app.clientId,
       SF_SLACK_CLIENT_SECRET: sandbox.app.clientSecret,
       SF_SLACK_DELIVERY: delivery,
-      // One app for every workspace: the first team's app token is that app's (sandbox contract).
-      ...(delivery === 'socket' && sandbox.teams[0] ? { SF_SLACK_APP_TOKEN: sandbox.teams[0].appToken } : {}),
+      // One app for every workspace: the deployment's single app-level token.
+      ...(delivery === 'socket' ? { SF_SLACK_APP_TOKEN: sandbox.app.appToken } : {}),
       ...options.env,
     };
 

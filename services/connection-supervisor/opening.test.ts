@@ -15,7 +15,7 @@ const TEAMS = 400;
 // Long ticks: refilled only by reconcile (the old way), 400 opens would need 7 or more of them.
 const HEARTBEAT_MS = 1_000;
 const infra = await startInfra();
-const { sandbox, tokenKeys } = await startSlack(infra, { generate: { teams: TEAMS } });
+const { sandbox, tokenKeys } = await startSlack(infra, { delivery: 'workspace-apps', generate: { teams: TEAMS } });
 const nc = await infra.natsClient();
 const members = await openBucket(nc, infra.subjects.buckets.members);
 

@@ -10,7 +10,7 @@ import { supervisorOptions } from './testing.ts';
 /** workspace-apps mode: every registered team's socket is open from the start, and stays open. */
 const infra = await startInfra();
 // No app URL: commands and clicks can only arrive over the team's socket.
-const { sandbox, tokenKeys, tokens } = await startSlack(infra, { generate: { teams: 3 }, refreshCloseDelayMs: 300 });
+const { sandbox, tokenKeys, tokens } = await startSlack(infra, { delivery: 'workspace-apps', generate: { teams: 3 }, refreshCloseDelayMs: 300 });
 const [team, quietTeam, lateTeam] = sandbox.info.teams as [(typeof sandbox.info.teams)[0], (typeof sandbox.info.teams)[0], (typeof sandbox.info.teams)[0]];
 const general = team.channels[0]!;
 const alice = team.users[0]!;
