@@ -48,7 +48,11 @@ const AccessResponse = z.object({
   app_token: z.string().min(1).optional(),
 });
 
-export function oauthRoutes(app: FastifyInstance, deps: { config: OAuthConfig; redis: Redis; prefix: string; tokens: TokenStore; log: Logger }): void {
+export function oauthRoutes(
+  app: FastifyInstance,
+  /** `onInstalled`: the team's tokens are stored (workspace-apps mode opens its socket on it). */
+  deps: { config: OAuthConfig; redis: Redis; prefix: string; tokens: TokenStore; log: Logger; onInstalled?: (team: string) => void },
+): void {
   const { config, log } = deps;
   const redirectUri = new URL('/slack/oauth_redirect', config.publicUrl).toString();
   const nonceKey = (nonce: string) => `${deps.prefix}:oauth-state:${nonce}`;
@@ -105,6 +109,7 @@ export function oauthRoutes(app: FastifyInstance, deps: { config: OAuthConfig; r
       installedAt: Date.now(),
     });
     log.info({ team: access.team.id, hasAppToken: appToken !== undefined }, 'team installed');
+    deps.onInstalled?.(access.team.id);
     void reply.header('set-cookie', `${COOKIE}=; Path=/slack; HttpOnly; SameSite=Lax; Max-Age=0`);
     return page(reply, 200, lang, 'installed', { team: access.team.name || access.team.id });
   });

@@ -1,0 +1,123 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startCluster, type Cluster } from '../../services/common/cluster.ts';
+import type { Delivery } from '../../services/common/config.ts';
+import { Channel, messageText } from '../support/cluster-play.ts';
+
+/**
+ * Issue 14: every delivery mode plays a whole round end to end, each the way real Slack would
+ * deliver it (the sandbox models each mode), and plain chat in a game-less channel activates
+ * nothing. Which process received the answers is read from the services' own metrics.
+ */
+
+/** Sum of every sample of `name` whose labels contain all of `labels`. */
+async function metric(url: string, name: string, labels: Record<string, string>): Promise<number> {
+  const text = await (await fetch(url)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+const metricsUrls = (cluster: Cluster, kind: string) =>
+  cluster.processes.filter((p) => p.name === kind).map((p) => `${String(kind === 'ingress' ? p.ready.url : p.ready.metricsUrl)}/metrics`);
+const total = async (cluster: Cluster, kind: string, name: string, labels: Record<string, string>) =>
+  (await Promise.all(metricsUrls(cluster, kind).map((u) => metric(u, name, labels)))).reduce((a, b) => a + b, 0);
+
+/** Answers that reached a game, counted where they arrived: ingress (HTTP events) or the supervisors (envelopes). */
+const answersAt = async (cluster: Cluster) => ({
+  ingress: await total(cluster, 'ingress', 'sf_ingress_requests_total', { route: 'events', outcome: 'forwarded' }),
+  supervisors: await total(cluster, 'connection-supervisor', 'sf_envelopes_total', { type: 'events_api', outcome: 'forwarded' }),
+});
+
+async function socketsByApp(cluster: Cluster): Promise<Map<string, number>> {
+  const body = (await (await fetch(`${cluster.sandboxUrl}/sandbox/v1/sockets`)).json()) as { apps: Array<{ app_id: string; count: number }> };
+  return new Map(body.apps.map((a) => [a.app_id, a.count]));
+}
+
+const MODES: Array<{ delivery: Delivery; supervisors: number }> = [
+  { delivery: 'http', supervisors: 0 },
+  // Two connections over two supervisors: Slack picks one link per envelope.
+  { delivery: 'socket', supervisors: 2 },
+  { delivery: 'workspace-apps', supervisors: 1 },
+];
+
+for (const { delivery, supervisors } of MODES) {
+  describe(`delivery ${delivery}`, () => {
+    let cluster: Cluster;
+
+    before(async () => {
+      cluster = await startCluster({ delivery, supervisors: Math.max(1, supervisors), sandbox: { teams: 2 }, logLevel: 'info' });
+    });
+    after(async () => {
+      await cluster?.stop();
+    });
+
+    test(`${delivery} - the cluster runs the processes this mode needs, holding the sockets Slack expects`, async () => {
+      const running = cluster.processes.filter((p) => p.name === 'connection-supervisor').length;
+      assert.equal(running, supervisors, 'supervisors running');
+      if (delivery === 'http') return assert.equal([...(await socketsByApp(cluster)).values()].reduce((a, b) => a + b, 0), 0);
+      const expected = delivery === 'socket' ? new Map([[cluster.sandbox.app.appId, 2]]) : new Map(cluster.sandbox.apps.map((a) => [a.appId, 1]));
+      const counts = await (async () => {
+        for (let i = 0; i < 60; i++) {
+          const c = await socketsByApp(cluster);
+          if ([...expected].every(([app, n]) => c.get(app) === n)) return c;
+          await sleep(250);
+        }
+        return socketsByApp(cluster);
+      })();
+      for (const [app, n] of expected) assert.equal(counts.get(app), n, `links of ${app}`);
+    });
+
+    test(`${delivery} - a round with three players: answers arrive the mode's way, results and /rank agree`, async () => {
+      const team = cluster.sandbox.teams[0]!;
+      const [u1, u2, u3] = team.users;
+      assert.ok(u1 && u2 && u3);
+      const ch = new Channel(cluster, team.teamId, team.channels[0]!.id);
+      const before = await answersAt(cluster);
+      await ch.command(u1.id, '/start', 'normal easy');
+      const prompt = await ch.waitForPrompt();
+      // A human pace: faster than ~1,500 keystrokes a minute is flagged and left out of rankings.
+      await sleep(6_000);
+      for (const u of [u1, u2, u3]) await ch.say(u.id, prompt.typed);
+      const results = await ch.waitForBlock('results', prompt.ts, 60_000);
+      for (const u of [u1, u2, u3]) assert.ok(results.text.includes(`<@${u.id}>`), `${u.name} is in the results:\n${results.text}`);
+      const arrived = await answersAt(cluster);
+      const atIngress = arrived.ingress - before.ingress;
+      const atSupervisors = arrived.supervisors - before.supervisors;
+      if (delivery === 'http') assert.ok(atIngress >= 3 && atSupervisors === 0, `answers over HTTP: ingress ${atIngress}, supervisors ${atSupervisors}`);
+      else assert.ok(atSupervisors >= 3 && atIngress === 0, `answers over Socket Mode: supervisors ${atSupervisors}, ingress ${atIngress}`);
+
+      let rank = '';
+      for (let i = 0; i < 12 && ![u1, u2, u3].every((u) => rank.includes(u.id)); i++) {
+        if (i > 0) await sleep(1_000);
+        await ch.command(u1.id, '/rank');
+        rank = messageText((await ch.messages()).at(-1)!);
+      }
+      for (const u of [u1, u2, u3]) assert.ok(rank.includes(`<@${u.id}>`), `/rank lists ${u.name}:\n${rank}`);
+    });
+
+    test(`${delivery} - plain chat in a channel with no game is delivered, acked and activates nothing`, async () => {
+      const team = cluster.sandbox.teams[1]!;
+      const ch = new Channel(cluster, team.teamId, team.channels[1]!.id);
+      const activations = () => total(cluster, 'actor-host', 'sf_activations_total', {});
+      const noGame = async () => {
+        const edge = delivery === 'http' ? ['ingress', 'sf_ingress_requests_total', { route: 'events', outcome: 'no_game' }] : ['connection-supervisor', 'sf_envelopes_total', { type: 'events_api', outcome: 'no_game' }];
+        return total(cluster, edge[0] as string, edge[1] as string, edge[2] as Record<string, string>);
+      };
+      const [activatedBefore, noGameBefore] = [await activations(), await noGame()];
+      assert.ok(activatedBefore >= 1, 'the round above activated its game (the metric is read)');
+      for (let i = 0; i < 5; i++) await ch.say(team.users[i % team.users.length]!.id, `just chatting ${i}`);
+      let seen = 0;
+      for (let i = 0; i < 40 && seen < 5; i++) {
+        await sleep(250);
+        seen = (await noGame()) - noGameBefore;
+      }
+      assert.equal(seen, 5, 'every chat message reached the edge and was answered "no game"');
+      assert.equal(await activations(), activatedBefore, 'no actor was activated');
+    });
+  });
+}
