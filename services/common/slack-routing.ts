@@ -293,6 +293,7 @@ export class SlackRouter {
     const team = body.team_id;
     const kind = body.event.type;
     if (kind === 'app_uninstalled' || kind === 'tokens_revoked') {
+      if (kind === 'tokens_revoked' && !(await this.deps.tokens.revoke(team, body.event.tokens)).botRevoked) return 'ignored';
       await this.removeTeam(team, kind);
       return 'removed';
     }
