@@ -21,6 +21,7 @@ import { sendToGame, type RunningGames } from '../actor-host/client.ts';
 import { request } from './nats.ts';
 import type { TeamSettingsStore } from './team-settings.ts';
 import type { TokenStore } from './token-store.ts';
+import { inviteHint, type BotMembership } from './bot-membership.ts';
 
 /**
  * The one place that turns Slack input into NATS traffic. Ingress (HTTP) and the connection
@@ -162,6 +163,8 @@ export interface SlackRouterDeps {
    * answer sent while its game moves to another host must wait for it, not be dropped.
    */
   runningGames?: Pick<RunningGames, 'has'>;
+  /** `/start` where the bot is not a channel member answers with an invite hint (bot-membership.ts). */
+  membership?: Pick<BotMembership, 'isMember'>;
 }
 
 const RANKING_COMMANDS = { rank: 'rank', myscore: 'myscore', score: 'score', badge: 'badge' } as const;
@@ -200,6 +203,7 @@ export class SlackRouter {
     if (name === 'helpgame') return { response_type: 'ephemeral', ...renderHelp(lang) };
     if (name === 'lang') return { response_type: 'ephemeral', ...renderLangPicker(lang) };
     if (name in GAME_COMMANDS) {
+      if (name === 'start' && this.deps.membership && !(await this.deps.membership.isMember(cmd.team_id, cmd.channel_id))) return ephemeral(inviteHint(lang));
       this.teamActive(cmd.team_id, 'command');
       const reply = await this.toGame(
         {

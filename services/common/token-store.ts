@@ -42,6 +42,11 @@ export const TeamCredentials = z.object({
   tokenExpiresAt: z.number().int().nonnegative().optional(),
   /** Token rotation: from when `freshBotToken()` refreshes instead of handing out `botToken`. */
   refreshAt: z.number().int().nonnegative().optional(),
+  /**
+   * A per-workspace app's own OAuth client (`surfinger workspaces add`), to refresh its rotating
+   * token; absent for OAuth installs, which refresh with the cluster's app (SF_SLACK_CLIENT_ID).
+   */
+  client: z.object({ clientId: z.string().min(1).max(128), clientSecret: z.string().min(1).max(256) }).optional(),
 });
 export type TeamCredentials = z.infer<typeof TeamCredentials>;
 
@@ -64,9 +69,15 @@ export interface RotatingPair {
   expiresInSec: number;
 }
 
+export interface OAuthClient {
+  clientId: string;
+  clientSecret: string;
+}
+
 /** Spends a refresh token at Slack for the next pair; Slack invalidates the one spent. */
 export interface TokenRefresher {
-  refresh(refreshToken: string): Promise<RotatingPair>;
+  /** `client` is the team's own app, when it has one (per-workspace apps). */
+  refresh(refreshToken: string, client?: OAuthClient): Promise<RotatingPair>;
 }
 
 /**
@@ -86,14 +97,19 @@ const REFRESH_LOCK_MS = 20_000;
 const REFRESH_WAIT_MS = 25_000;
 const RELEASE_LOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
-/** The refresher for real Slack (and the sandbox): oauth.v2.access with grant_type=refresh_token. */
-export function slackTokenRefresher(opts: { clientId: string; clientSecret: string; slackApiUrl: string }): TokenRefresher {
+/**
+ * The refresher for real Slack (and the sandbox): oauth.v2.access with grant_type=refresh_token,
+ * as the team's own app or else as `app` (the cluster's app, SF_SLACK_CLIENT_ID/SECRET).
+ */
+export function slackTokenRefresher(opts: { app?: OAuthClient; slackApiUrl: string }): TokenRefresher {
   const client = new WebClient(undefined, { slackApiUrl: opts.slackApiUrl, retryConfig: { retries: 2 }, timeout: 10_000 });
   return {
-    async refresh(refreshToken) {
+    async refresh(refreshToken, teamApp) {
+      const app = teamApp ?? opts.app;
+      if (!app) throw new SurfingerError(TokenStoreErrorCodes.REFRESH, 'a rotating token is due but no OAuth client is configured (SF_SLACK_CLIENT_ID/SECRET)');
       let res: unknown;
       try {
-        res = await client.oauth.v2.access({ client_id: opts.clientId, client_secret: opts.clientSecret, grant_type: 'refresh_token', refresh_token: refreshToken });
+        res = await client.oauth.v2.access({ client_id: app.clientId, client_secret: app.clientSecret, grant_type: 'refresh_token', refresh_token: refreshToken });
       } catch (cause) {
         const slackError = (cause as { data?: { error?: string } }).data?.error;
         throw new SurfingerError(TokenStoreErrorCodes.REFRESH, `token refresh refused: ${slackError ?? (cause as Error).message}`, { cause, details: { slackError } });
@@ -111,7 +127,7 @@ const RefreshResponse = z.object({ access_token: z.string().min(1), refresh_toke
 const RevokedTokens = z.object({ oauth: z.array(z.string().max(64)).max(10_000).default([]), bot: z.array(z.string().max(64)).max(10_000).default([]) });
 
 export interface TokenStoreOptions {
-  /** Needed only for rotating tokens; without it a due token is handed out until it expires. */
+  /** Needed only for rotating tokens; without one a due token is handed out as it is. */
   refresher?: TokenRefresher;
   now?: () => number;
 }
@@ -241,12 +257,12 @@ export class TokenStore {
     for (;;) {
       const current = await this.get(team);
       if (!current || current.botToken !== staleToken || current.refreshToken === undefined) return current;
-      if (!refresher) throw new SurfingerError(TokenStoreErrorCodes.REFRESH, `token for ${team} is due for refresh but no refresher is configured (SF_SLACK_CLIENT_ID/SECRET)`, { details: { team } });
+      if (!refresher) throw new SurfingerError(TokenStoreErrorCodes.REFRESH, `token for ${team} is due for refresh but this store has no refresher`, { details: { team } });
       if ((await this.redis.set(lockKey, holder, 'PX', REFRESH_LOCK_MS, 'NX')) === 'OK') {
         try {
           const locked = await this.get(team);
           if (!locked || locked.botToken !== staleToken || locked.refreshToken === undefined) return locked;
-          const next = { ...locked, ...rotationFields(await refresher.refresh(locked.refreshToken), this.now()) };
+          const next = { ...locked, ...rotationFields(await refresher.refresh(locked.refreshToken, locked.client), this.now()) };
           await this.put(team, next);
           return next;
         } finally {

@@ -66,7 +66,9 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3 });
   // ioredis reconnects by itself; without a listener every retry would print an unhandled error.
   redis.on('error', (err: Error) => log.warn({ code: 'SF_ERR_REDIS', reason: err.message }, 'redis connection error'));
-  const tokens = new TokenStore(redis, parseTokenKeys(opts.tokenKeys, opts.production), opts.prefix, opts.slackApp ? { refresher: slackTokenRefresher({ ...opts.slackApp, slackApiUrl: opts.slackApiUrl }) } : {});
+  const tokens = new TokenStore(redis, parseTokenKeys(opts.tokenKeys, opts.production), opts.prefix, {
+    refresher: slackTokenRefresher({ slackApiUrl: opts.slackApiUrl, ...(opts.slackApp ? { app: opts.slackApp } : {}) }),
+  });
   const registry = createMetricsRegistry('egress');
   const requests = new Counter({ name: 'sf_egress_requests_total', help: 'Egress requests by op and outcome', labelNames: ['op', 'outcome'], registers: [registry] });
   const rateLimited = new Counter({ name: 'sf_egress_429_total', help: 'Slack 429 answers seen by egress', registers: [registry] });

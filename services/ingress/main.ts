@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CommonEnv, connectionDeps, parseEnv } from '../common/config.ts';
 import { runMain } from '../common/main-kit.ts';
+import { DEFAULT_BOT_SCOPES } from './oauth.ts';
 import { start } from './service.ts';
 
 const env = parseEnv(
@@ -14,7 +15,7 @@ const env = parseEnv(
     SF_SLACK_CLIENT_SECRET: z.string().optional(),
     /** Origin of the OAuth authorize page. */
     SF_SLACK_OAUTH_URL: z.string().url().default('https://slack.com'),
-    SF_SLACK_SCOPES: z.string().default('commands,chat:write,channels:history,groups:history'),
+    SF_SLACK_SCOPES: z.string().default(DEFAULT_BOT_SCOPES),
     /** Public base URL of this ingress (for the OAuth redirect_uri). */
     SF_PUBLIC_URL: z.string().url().optional(),
     SF_TOKEN_KEYS: z.string().optional(),

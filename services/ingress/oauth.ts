@@ -37,6 +37,12 @@ export interface OAuthConfig {
   slackApiUrl: string;
 }
 
+/**
+ * The bot scopes "Add to Slack" asks for (SF_SLACK_SCOPES overrides). They equal the manifests'
+ * scopes and what the code calls; test/slack-manifest.test.ts keeps the three in step.
+ */
+export const DEFAULT_BOT_SCOPES = 'commands,chat:write,channels:history,groups:history,channels:read,groups:read';
+
 const STATE_TTL_MS = 10 * 60_000;
 const COOKIE = 'sf_oauth_state';
 

@@ -8,6 +8,7 @@ import { createMetricsRegistry } from '../common/metrics.ts';
 import { connectNats, type NatsAuth } from '../common/nats.ts';
 import { RedisRateLimiter, SlackRouter, type RateLimits } from '../common/slack-routing.ts';
 import { TeamSettingsStore } from '../common/team-settings.ts';
+import { BotMembership } from '../common/bot-membership.ts';
 import { parseTokenKeys, TokenStore } from '../common/token-store.ts';
 import { oauthRoutes, type OAuthConfig } from './oauth.ts';
 import { registerPages } from './pages/index.ts';
@@ -56,6 +57,7 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
     tokens,
     log,
     limiter: new RedisRateLimiter(redis, opts.prefix, opts.rateLimits),
+    membership: new BotMembership({ redis, prefix: opts.prefix, tokens, slackApiUrl: opts.oauth.slackApiUrl, log }),
     ...(opts.replyBudgetMs === undefined ? {} : { replyBudgetMs: opts.replyBudgetMs }),
   });
   // Registered for discovery ($SRV.PING/INFO): ingress has no NATS endpoints of its own.
