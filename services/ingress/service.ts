@@ -33,6 +33,8 @@ export interface IngressOptions {
   /** Largest Slack body accepted (bytes); bigger → 413. */
   bodyLimit: number;
   replyBudgetMs?: number;
+  /** Verifies the personal `/u/` page links (SF_PAGE_LINK_SECRET). */
+  pageLinkSecret: string;
   /** Admin page login; without a password the admin page cannot be logged into. */
   admin: { user: string; password: string | undefined };
 }
@@ -79,7 +81,7 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
   });
   await app.register(async (scope) => slackRoutes(scope, { router, redis, prefix: opts.prefix, signingSecrets: opts.signingSecrets, log, registry, bodyLimit: opts.bodyLimit }));
   oauthRoutes(app, { config: opts.oauth, redis, prefix: opts.prefix, tokens, log });
-  await registerPages(app, { nc, subjects, redis, log: log.child({ part: 'pages' }), admin: { user: opts.admin.user, password: opts.admin.password ?? randomBytes(32).toString('base64url') }, installUrl: '/slack/install' });
+  await registerPages(app, { nc, subjects, redis, log: log.child({ part: 'pages' }), admin: { user: opts.admin.user, password: opts.admin.password ?? randomBytes(32).toString('base64url') }, installUrl: '/slack/install', tokens, slackApiUrl: opts.oauth.slackApiUrl, pageLinkSecret: opts.pageLinkSecret });
   app.get('/healthz', async (_req, reply) => {
     const ok = !nc.isClosed() && redis.status === 'ready';
     return reply.code(ok ? 200 : 503).send({ ok });

@@ -62,7 +62,7 @@ describe('ranking service - over NATS and JetStream', () => {
     nc = await infra.natsClient();
     redis = infra.redisClient();
     subjects = infra.subjects;
-    const running = await start({ nc, redis, subjects, log, publicUrl: 'http://surf.test', now: () => now, outboxRetryMs: 60_000 });
+    const running = await start({ nc, redis, subjects, log, publicUrl: 'http://surf.test', pageLinkSecret: 'ranking-test-page-link-secret-0123456789', now: () => now, outboxRetryMs: 60_000 });
     stopService = running.stop;
     metricsUrl = String(running.info?.metricsUrl);
     store = new RankingStore(redis, rankingRoot(subjects.prefix));
@@ -153,7 +153,7 @@ describe('ranking service - over NATS and JetStream', () => {
   test('a second replica on the same stream: each result applied once, in stream order, each badge queued once', async () => {
     const root = rankingRoot(subjects.prefix);
     const outboxBefore = await redis.llen(rootKeys(root).outbox);
-    const second = await start({ nc: await infra.natsClient('replica-2'), redis: infra.redisClient(), subjects, log, publicUrl: 'http://surf.test', now: () => now, outboxRetryMs: 60_000 });
+    const second = await start({ nc: await infra.natsClient('replica-2'), redis: infra.redisClient(), subjects, log, publicUrl: 'http://surf.test', pageLinkSecret: 'ranking-test-page-link-secret-0123456789', now: () => now, outboxRetryMs: 60_000 });
     try {
       const more = randomHistory(17, 60, T0 + 3 * DAY).map((r) => ({ ...r, team: 'T3', gameId: `r2-${r.gameId}`, resultId: `r2-${r.resultId}` }));
       await publish(more);
@@ -211,7 +211,7 @@ describe('ranking service - a durable made before batching', () => {
     await ensureStreams(nc, subjects);
     const jsm = await nc.jetstreamManager();
     await jsm.consumers.add(subjects.streams.results, { durable_name: 'ranking', ack_policy: AckPolicy.Explicit, max_ack_pending: 1 });
-    const running = await start({ nc, redis, subjects, log, publicUrl: 'http://surf.test', outboxRetryMs: 60_000 });
+    const running = await start({ nc, redis, subjects, log, publicUrl: 'http://surf.test', pageLinkSecret: 'ranking-test-page-link-secret-0123456789', outboxRetryMs: 60_000 });
     try {
       const results = randomHistory(5, 20, T0 + DAY);
       for (const r of results) await nc.jetstream().publish(subjects.results(r.team, r.channel), codecs.result.encode(r), { msgID: r.resultId });
