@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { GameResult, MessageTypes, RoundResult, isSubjectToken } from '../protocol/index.ts';
 import type { ActorEvent, Effect } from './contract.ts';
-import { makeGameId } from './game.ts';
+import { makeGameId, slackTsAfter } from './game.ts';
 import type { GameOptions } from './game.ts';
 import { MISSIONS, reverseText } from './missions.ts';
 import type { MissionId } from './missions.ts';
@@ -637,5 +637,33 @@ describe('game - robustness', () => {
     const again = d.logic.step(r.state, { type: 'command', user: 'U1', command: 'start', text: '', lang: 'en' }, d.now + 11_000);
     assert.equal(again.state.broken, null);
     assert.equal(d.logic.isIdle(again.state), false);
+  });
+});
+
+describe('game - redelivered answers', () => {
+  test('a redelivery of an answer an earlier round counted is not an answer in the next round', () => {
+    const d = createDriver();
+    d.start('round 2');
+    d.toPrompt();
+    d.advance(2_000);
+    const ts = String(d.now);
+    d.send({ type: 'message', user: 'U1', text: d.target(), ts, eventId: 'EvFirst' });
+    d.toDeadline();
+    d.toPrompt();
+    d.advance(1_000);
+    // Slack resends the round-1 event (its ack was lost): same ts, same event id.
+    d.send({ type: 'message', user: 'U1', text: 'stale round one text', ts, eventId: 'EvFirst' });
+    assert.equal(d.state.game?.round?.answers.length, 0);
+    d.say('U1', d.target());
+    assert.equal(d.state.game?.round?.answers.length, 1);
+    assert.equal(d.state.game?.round?.answers[0]?.accuracy, 100);
+  });
+
+  test('Slack ts compare as seconds then fraction; an unknown format never drops an answer', () => {
+    assert.equal(slackTsAfter('1700000000.000200', '1700000000.000100'), true);
+    assert.equal(slackTsAfter('1700000000.0001', '1700000000.000100'), false);
+    assert.equal(slackTsAfter('999999999.9', '1700000000.1'), false);
+    assert.equal(slackTsAfter('1700000001', '1700000000.999999'), true);
+    assert.equal(slackTsAfter('not-a-ts', '1700000000.1'), true);
   });
 });

@@ -270,6 +270,8 @@ function onMessage(ctx: Ctx, event: Message): void {
   }
   const round = g.round;
   if (g.phase !== 'answering' || round === null || round.postedAt === null) return;
+  // A redelivery (Slack resends an event whose ack was lost) of an answer an earlier round counted.
+  if (g.answeredThrough !== undefined && !slackTsAfter(event.ts, g.answeredThrough)) return;
   // Late: the deadline tick may not have arrived yet, but the round is over.
   if (ctx.now >= g.wakeAt) return;
   if (g.mode === 'kok' && !g.players.includes(event.user)) return;
@@ -283,11 +285,27 @@ function onMessage(ctx: Ctx, event: Message): void {
   const elapsedMs = Math.max(0, Math.round(ctx.now - round.postedAt));
   const s = scoreAnswer({ prompt: round.target, answer: event.text, elapsedMs, lang: g.lang });
   const flagged = !s.pasted && (g.lang === 'en' ? (s.wpm ?? 0) > ctx.opts.maxEnWpm : s.speed > ctx.opts.maxKoSpeed);
-  round.answers.push({ user: event.user, text, elapsedMs, accuracy: s.accuracy, speed: s.speed, wpm: s.wpm, score: s.score, pasted: s.pasted, flagged });
+  round.answers.push({ user: event.user, ts: event.ts, text, elapsedMs, accuracy: s.accuracy, speed: s.speed, wpm: s.wpm, score: s.score, pasted: s.pasted, flagged });
   if (s.pasted) ctx.fx.push({ type: 'ephemeral', user: event.user, text: t(g.lang, 'pasted') });
   if (g.mode === 'round' && !g.players.includes(event.user)) g.players.push(event.user);
   if (g.mode === 'kok' && g.players.every((p) => round.answers.some((a) => a.user === p))) return closeRound(ctx, g, round);
   if (ctx.now - round.live.at >= ctx.opts.liveThrottleMs) updateLive(ctx, g, round);
+}
+
+/**
+ * Slack message ts order ("1700000000.000100": seconds, then a fraction). Ts that are not numbers
+ * count as later, so an unexpected format never drops an answer.
+ */
+export function slackTsAfter(a: string, b: string): boolean {
+  const ma = /^(\d+)(?:\.(\d+))?$/.exec(a);
+  const mb = /^(\d+)(?:\.(\d+))?$/.exec(b);
+  if (!ma || !mb) return true;
+  const [sa, sb] = [ma[1]!.replace(/^0+(?=\d)/, ''), mb[1]!.replace(/^0+(?=\d)/, '')];
+  if (sa.length !== sb.length) return sa.length > sb.length;
+  if (sa !== sb) return sa > sb;
+  const [fa, fb] = [ma[2] ?? '', mb[2] ?? ''];
+  const width = Math.max(fa.length, fb.length);
+  return fa.padEnd(width, '0') > fb.padEnd(width, '0');
 }
 
 function onClick(ctx: Ctx, event: Click): void {
@@ -412,6 +430,7 @@ function pickMission(ctx: Ctx, n: number, sentence: string, lang: Lang): Mission
 }
 
 function closeRound(ctx: Ctx, g: Game, round: Round): void {
+  for (const a of round.answers) if (a.ts !== undefined && (g.answeredThrough === undefined || slackTsAfter(a.ts, g.answeredThrough))) g.answeredThrough = a.ts;
   const groups = standings(
     round.mission,
     round.answers.map((a) => ({ user: a.user, score: a.score, accuracy: a.accuracy, elapsedMs: a.elapsedMs, eligible: !a.pasted && !a.flagged })),

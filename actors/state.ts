@@ -41,6 +41,11 @@ export interface Game {
   out: string[];
   usedPrompts: string[];
   round: Round | null;
+  /**
+   * Slack ts of the newest answer an earlier round of this game counted: a message at or before it
+   * is a redelivery and no answer for the current round. Absent in snapshots from before it existed.
+   */
+  answeredThrough?: string;
   /** Rounds finished. */
   completed: number;
   totals: Total[];
@@ -67,6 +72,8 @@ export interface Round {
 
 export interface Answer {
   user: string;
+  /** Slack ts of the answering message (absent in older snapshots). */
+  ts?: string;
   /** Markers stripped. */
   text: string;
   elapsedMs: number;

@@ -173,13 +173,17 @@ export const EgressRequest = z.object({
   type: z.literal(MessageTypes.egressRequest),
   team: SlackId,
   channel: SlackId,
-  op: z.enum(['post', 'update', 'ephemeral', 'delete']),
+  /** `respond`: a slash command's late answer, POSTed to its `responseUrl`. */
+  op: z.enum(['post', 'update', 'ephemeral', 'delete', 'respond']),
   text: Text,
   blocks: Blocks.optional(),
   /** Message to update or delete. */
   ts: z.string().max(32).optional(),
   /** Recipient of an ephemeral message. */
   user: SlackId.optional(),
+  /** `respond`: the command's response_url (Slack's hooks host) and how the answer shows. */
+  responseUrl: z.string().url().max(1_000).optional(),
+  responseType: z.enum(['ephemeral', 'in_channel']).optional(),
   /** Same key = same post: a retried request never posts twice. */
   idempotencyKey: z.string().min(1).max(200),
 });
@@ -199,7 +203,7 @@ export type EgressReply = z.infer<typeof EgressReply>;
 export const TeamActive = z.object({
   type: z.literal(MessageTypes.teamActive),
   team: SlackId,
-  reason: z.enum(['command', 'click', 'admin', 'schedule', 'game']),
+  reason: z.enum(['command', 'click', 'admin', 'schedule', 'game', 'install']),
   at: Millis,
 });
 export type TeamActive = z.infer<typeof TeamActive>;
@@ -213,7 +217,7 @@ export const TeamRemoved = z.object({
 });
 export type TeamRemoved = z.infer<typeof TeamRemoved>;
 
-/** What a supervisor replica holds: its open sockets and each team's last activity (ms). */
+/** What a supervisor replica holds: its open sockets, each unit (team id, or `slot-N` in socket mode) → when opened (ms). */
 export const SupervisorState = z.object({
   type: z.literal(MessageTypes.supervisorState),
   supervisorId: z.string().max(128),

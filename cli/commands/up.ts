@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { startCluster, type Cluster } from '../../services/common/cluster.ts';
+import { DELIVERY_MODES, type Delivery } from '../../services/common/config.ts';
 
 interface UpOptions {
   json?: boolean;
+  delivery: string;
   hosts: string;
   supervisors: string;
   ingressPort?: string;
@@ -20,6 +22,17 @@ function positiveInt(value: string, flag: string): number {
   return n;
 }
 
+const DELIVERY_LINES: Record<Delivery, string> = {
+  http: 'http (Events API: Slack posts commands, clicks and events to ingress)',
+  socket: 'socket (one app over Socket Mode, every workspace on its connections)',
+  'workspace-apps': 'workspace-apps (each workspace its own app, one socket per workspace)',
+};
+
+function delivery(value: string): Delivery {
+  if (!(DELIVERY_MODES as readonly string[]).includes(value)) throw new Error(`--delivery must be one of ${DELIVERY_MODES.join(', ')}, got "${value}"`);
+  return value as Delivery;
+}
+
 function describe(cluster: Cluster): string {
   const team = cluster.sandbox.teams[0];
   const lines = [
@@ -28,6 +41,7 @@ function describe(cluster: Cluster): string {
     `  Play in the browser:   ${cluster.sandbox.uiUrl}`,
     ...(team ? [`                         (team ${team.teamId}: try /start in #${team.channels[0]?.name ?? 'general'}, then type the sentence)`] : []),
     '',
+    `  Slack delivery:        ${DELIVERY_LINES[cluster.delivery]}`,
     `  Landing page:          ${cluster.ingressUrl}/`,
     `  Admin page:            ${cluster.ingressUrl}/admin   (user ${cluster.env.SF_ADMIN_USER}, password ${cluster.env.SF_ADMIN_PASSWORD})`,
     `  Slack API (sandbox):   ${cluster.sandbox.apiUrl}`,
@@ -48,8 +62,9 @@ export function register(program: Command): void {
     .command('up')
     .description('run the whole cluster on this machine: nats-server, redis-server, the Slack sandbox and every service as its own process')
     .option('--json', 'print one JSON line with every URL, the sandbox credentials and process ids once all is ready')
+    .option('--delivery <mode>', `how Slack reaches the cluster: ${DELIVERY_MODES.join(' | ')}`, 'http')
     .option('--hosts <n>', 'actor-host processes', '1')
-    .option('--supervisors <n>', 'connection-supervisor processes', '1')
+    .option('--supervisors <n>', 'connection-supervisor processes (socket and workspace-apps delivery; none in http)', '1')
     .option('--ingress-port <port>', 'ingress HTTP port (default: a free port)')
     .option('--sandbox-port <port>', 'sandbox port (default: a free port)')
     .option('--nats-port <port>', 'nats-server client port (default: a free port)')
@@ -60,8 +75,10 @@ export function register(program: Command): void {
     .action(async (opts: UpOptions) => {
       const hosts = positiveInt(opts.hosts, '--hosts');
       const supervisors = positiveInt(opts.supervisors, '--supervisors');
+      const mode = delivery(opts.delivery);
       if (!opts.json) process.stderr.write('starting nats-server, redis-server, the sandbox and the services…\n');
       const cluster = await startCluster({
+        delivery: mode,
         hosts: Math.max(1, hosts),
         supervisors: Math.max(1, supervisors),
         prefix: opts.prefix,
@@ -75,6 +92,7 @@ export function register(program: Command): void {
       if (opts.json) {
         process.stdout.write(
           JSON.stringify({
+            delivery: cluster.delivery,
             sandbox: cluster.sandbox,
             ingressUrl: cluster.ingressUrl,
             natsUrl: cluster.natsUrl,

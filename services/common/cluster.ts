@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SurfingerError } from '../../protocol/errors.ts';
 import type { SandboxInfo } from '../sandbox/index.ts';
+import type { Delivery } from './config.ts';
 import { seedSandboxTeams } from './token-seed.ts';
 import { freePort, startNatsServer, startRedisServer, type NatsServer, type RedisServer } from './local-infra.ts';
 
@@ -26,6 +27,11 @@ export type ServiceKind = (typeof SERVICE_NAMES)[number];
 export type { SandboxInfo };
 
 export interface ClusterOptions {
+  /**
+   * How Slack reaches the cluster (SF_SLACK_DELIVERY, default `http`); the sandbox models the same
+   * mode. In `http` mode no connection supervisor runs unless `services` asks for one.
+   */
+  delivery?: Delivery;
   hosts?: number;
   supervisors?: number;
   /** Which services to run (default: all of SERVICE_NAMES that exist). */
@@ -65,6 +71,7 @@ export interface ProcessHandle {
 }
 
 export interface Cluster {
+  delivery: Delivery;
   sandbox: SandboxInfo;
   sandboxUrl: string;
   ingressUrl: string;
@@ -217,7 +224,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   try {
     const ingressPort = options.ingressPort ?? (await freePort());
     const ingressUrl = `http://127.0.0.1:${ingressPort}`;
-    const sandboxArgs = ['--port', String(options.sandbox?.port ?? 0), '--app-url', ingressUrl];
+    const delivery = options.delivery ?? 'http';
+    // Socket Mode apps get nothing over HTTP, so only the http sandbox knows the app's URL.
+    const sandboxArgs = ['--port', String(options.sandbox?.port ?? 0), '--delivery', delivery, ...(delivery === 'http' ? ['--app-url', ingressUrl] : [])];
     if (options.sandbox?.teams) sandboxArgs.push('--teams', String(options.sandbox.teams));
     if (options.sandbox?.channels) sandboxArgs.push('--channels', String(options.sandbox.channels));
     if (options.sandbox?.users) sandboxArgs.push('--users', String(options.sandbox.users));
@@ -255,6 +264,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       SF_ADMIN_PASSWORD: randomBytes(9).toString('base64url'),
       SF_SLACK_CLIENT_ID: sandbox.app.clientId,
       SF_SLACK_CLIENT_SECRET: sandbox.app.clientSecret,
+      SF_SLACK_DELIVERY: delivery,
+      // One app for every workspace: the first team's app token is that app's (sandbox contract).
+      ...(delivery === 'socket' && sandbox.teams[0] ? { SF_SLACK_APP_TOKEN: sandbox.teams[0].appToken } : {}),
       ...options.env,
     };
 
@@ -285,7 +297,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       return handle;
     };
 
-    const wanted = options.services ?? SERVICE_NAMES;
+    const wanted = options.services ?? SERVICE_NAMES.filter((kind) => delivery !== 'http' || kind !== 'connection-supervisor');
     for (const kind of SERVICE_NAMES) {
       if (!wanted.includes(kind)) continue;
       const count = kind === 'actor-host' ? (options.hosts ?? 1) : kind === 'connection-supervisor' ? (options.supervisors ?? 1) : 1;
@@ -294,6 +306,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     }
 
     return {
+      delivery,
       sandbox,
       sandboxUrl,
       ingressUrl,

@@ -21,6 +21,28 @@ export const CommonEnv = z.object({
 });
 export type CommonEnv = z.infer<typeof CommonEnv>;
 
+/**
+ * How Slack reaches us (docs/configuration.md, "Delivery"). Ingress and the connection supervisor
+ * both read it, so a cluster agrees on one mode:
+ * - `http` (default): Events API. Slash commands, clicks and events are signed HTTP POSTs to
+ *   ingress. The only mode a distributed (Marketplace) app may use.
+ * - `socket`: one app for every workspace over Socket Mode, `SF_SOCKET_CONNECTIONS` connections
+ *   opened with the one app-level token `SF_SLACK_APP_TOKEN`.
+ * - `workspace-apps`: each workspace runs its own app (self-hosted); one socket per registered
+ *   team, with the app token stored for that team.
+ */
+export const DELIVERY_MODES = ['http', 'socket', 'workspace-apps'] as const;
+export type Delivery = (typeof DELIVERY_MODES)[number];
+
+export const DeliveryEnv = z.object({
+  SF_SLACK_DELIVERY: z.enum(DELIVERY_MODES).default('http'),
+  /** `socket` mode: the app-level token (xapp-…) with the connections:write scope. */
+  SF_SLACK_APP_TOKEN: z.string().regex(/^xapp-[A-Za-z0-9-]+$/, 'must be an app-level token (xapp-…)').optional(),
+  /** `socket` mode: connections of the app (Slack allows at most 10), spread over supervisor replicas. */
+  SF_SOCKET_CONNECTIONS: z.coerce.number().int().min(1).max(10).default(2),
+});
+export type DeliveryEnv = z.infer<typeof DeliveryEnv>;
+
 export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
   const parsed = schema.safeParse(env);
   if (parsed.success) return parsed.data;

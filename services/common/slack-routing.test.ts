@@ -6,9 +6,12 @@ import { createLogger } from './logger.ts';
 import { BlockActions, edgeText, EventCallback, fromReply, SlashCommand, slackSdkLogger, windowOf, withBudget, withinLimits } from './slack-routing.ts';
 
 test('routing - slash command payloads: ids must be subject-safe, extra fields are ignored', () => {
-  const ok = SlashCommand.safeParse({ team_id: 'T1', channel_id: 'C1', user_id: 'U1', command: '/start', text: 'round 3', response_url: 'x' });
-  assert.deepEqual(ok.success && ok.data, { team_id: 'T1', channel_id: 'C1', user_id: 'U1', command: '/start', text: 'round 3' });
-  for (const bad of [{ channel_id: 'C1.>' }, { team_id: 'T*' }, { command: 'start' }, { text: 'x'.repeat(1_001) }]) {
+  const hook = 'https://hooks.slack.com/commands/T1/1/abc';
+  const ok = SlashCommand.safeParse({ team_id: 'T1', channel_id: 'C1', user_id: 'U1', command: '/start', text: 'round 3', response_url: hook, trigger_id: 'x' });
+  assert.deepEqual(ok.success && ok.data, { team_id: 'T1', channel_id: 'C1', user_id: 'U1', command: '/start', text: 'round 3', response_url: hook });
+  // Over-long text parses: the router answers it with the usage line instead of a raw 400.
+  assert.equal(SlashCommand.safeParse({ team_id: 'T1', channel_id: 'C1', user_id: 'U1', command: '/start', text: 'x'.repeat(1_001) }).success, true);
+  for (const bad of [{ channel_id: 'C1.>' }, { team_id: 'T*' }, { command: 'start' }]) {
     assert.equal(SlashCommand.safeParse({ team_id: 'T1', channel_id: 'C1', user_id: 'U1', command: '/start', ...bad }).success, false, JSON.stringify(bad));
   }
 });

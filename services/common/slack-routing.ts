@@ -18,7 +18,9 @@ import {
 } from '../../protocol/index.ts';
 import type { Logger } from './logger.ts';
 import { sendToGame, type RunningGames } from '../actor-host/client.ts';
+import { t } from '../../actors/i18n/index.ts';
 import { request } from './nats.ts';
+import { SeenOnce } from './seen-once.ts';
 import type { TeamSettingsStore } from './team-settings.ts';
 import type { TokenStore } from './token-store.ts';
 import { inviteHint, type BotMembership } from './bot-membership.ts';
@@ -40,7 +42,8 @@ export const RoutingErrorCodes = {
 
 export const edgeText = defineCatalog({
   ko: {
-    stillWorking: '⏳ 처리 중이에요… 잠시 후 채널에 결과가 올라와요.',
+    stillWorking: '⏳ 처리 중이에요… 끝나면 여기에 답할게요.',
+    tooSlow: '⌛ 시간이 너무 오래 걸렸어요. 다시 시도해 주세요.',
     rateLimited: '🐢 너무 빨라요! 잠시 후 다시 시도해 주세요.',
     unknownCommand: '`{command}` 명령은 모르겠어요. `/helpgame` 으로 명령 목록을 볼 수 있어요.',
     langChanged: '✅ 이제 이 팀의 언어는 한국어예요.',
@@ -49,7 +52,8 @@ export const edgeText = defineCatalog({
     installFailed: '설치하지 못했어요: {reason}. 처음부터 다시 시도해 주세요.',
   },
   en: {
-    stillWorking: '⏳ Working on it… the result will appear in the channel shortly.',
+    stillWorking: '⏳ Working on it… I’ll answer here when it is done.',
+    tooSlow: '⌛ That took too long. Please try again.',
     rateLimited: '🐢 Whoa, too fast! Please try again in a moment.',
     unknownCommand: 'I don’t know `{command}`. `/helpgame` lists every command.',
     langChanged: '✅ This team now uses English.',
@@ -66,7 +70,10 @@ export const SlashCommand = z.object({
   channel_id: SlackId,
   user_id: SlackId,
   command: z.string().regex(/^\/[a-z0-9_-]{1,32}$/i, 'not a slash command'),
-  text: z.string().max(1_000).default(''),
+  /** Longer than MAX_COMMAND_TEXT is answered with the command's usage, not refused (the body limit bounds it). */
+  text: z.string().default(''),
+  /** Where a late answer goes (Slack: 5 uses within 30 minutes). */
+  response_url: z.string().max(1_000).optional(),
 });
 export type SlashCommand = z.infer<typeof SlashCommand>;
 
@@ -169,16 +176,32 @@ export interface SlackRouterDeps {
 
 const RANKING_COMMANDS = { rank: 'rank', myscore: 'myscore', score: 'score', badge: 'badge' } as const;
 const GAME_COMMANDS = { start: 'start', exit: 'exit' } as const;
-/** Events are redelivered by Slack (HTTP retries, socket redelivery, replica handoff): remember ids this long. */
-const EVENT_DEDUPE_SECONDS = 3_600;
+/** Socket Mode redelivers an envelope whose ack was lost: remember command/click envelope ids this long. */
+const ENVELOPE_DEDUPE_SECONDS = 3_600;
+/** What a game command's text may hold (protocol GameCommand); longer text gets the usage line. */
+const MAX_COMMAND_TEXT = 1_000;
+/** ioredis queues commands while it reconnects; the limiter gets this long, then lets the request through. */
+const LIMITER_BUDGET_MS = 300;
+/**
+ * How long a command's work may run. Slack gets an answer within the reply budget either way; a
+ * slower answer (an actor moving hosts, a busy ranking) goes to the command's response_url.
+ */
+const COMMAND_WORK_MS = 10_000;
+/** Per attempt to reach a game actor: several fit in the reply budget. */
+const GAME_REQUEST_MS = 1_000;
+
+/** What became of an event; `no_game` = plain chat in a channel without a game (nothing was activated). */
+export type EventOutcome = 'forwarded' | 'no_game' | 'ignored' | 'removed';
 
 export class SlackRouter {
   private readonly now: () => number;
   private readonly budgetMs: number;
+  private readonly seen: SeenOnce;
 
   constructor(private readonly deps: SlackRouterDeps) {
     this.now = deps.now ?? Date.now;
     this.budgetMs = deps.replyBudgetMs ?? 2_500;
+    this.seen = new SeenOnce(deps.redis, deps.log);
   }
 
   /** A slash command → the body Slack shows the user; always resolves within the reply budget. */
@@ -195,16 +218,51 @@ export class SlackRouter {
       log.warn({ code: e.code, reason: e.message }, 'command failed');
       return ephemeral(edgeText(lang, 'unavailable'));
     });
-    // The whole command, settings lookup included, races Slack's 3 s limit.
-    return withBudget(work, this.budgetMs, () => ephemeral(edgeText(lang, 'stillWorking')));
+    // The whole command, settings lookup included, races Slack's 3 s limit. A late answer is not
+    // lost: it goes to the command's response_url once ready (through egress, the only Slack caller).
+    return withBudget(work, this.budgetMs, () => {
+      const url = cmd.response_url;
+      if (!url) return ephemeral(edgeText(lang, 'tooSlow'));
+      void work.then((late) => this.respondLate(cmd, url, late, log));
+      return ephemeral(edgeText(lang, 'stillWorking'));
+    });
+  }
+
+  /** Posts a command's late answer to its response_url; an empty answer (ack only) posts nothing. */
+  private async respondLate(cmd: SlashCommand, responseUrl: string, answer: SlackResponse, log: Logger): Promise<void> {
+    if (answer.text === undefined && answer.blocks === undefined) return;
+    try {
+      const reply = await request(
+        this.deps.nc,
+        this.deps.subjects.egress(cmd.team_id, cmd.channel_id),
+        codecs.egressRequest,
+        {
+          type: MessageTypes.egressRequest,
+          team: cmd.team_id,
+          channel: cmd.channel_id,
+          op: 'respond',
+          responseUrl,
+          responseType: answer.response_type ?? 'ephemeral',
+          text: answer.text ?? '',
+          ...(answer.blocks ? { blocks: answer.blocks } : {}),
+          idempotencyKey: `respond:${responseUrl.slice(-80)}`,
+        },
+        codecs.egressReply,
+        10_000,
+      );
+      if (!reply.ok) log.warn({ code: reply.code, reason: reply.error }, 'late command answer not delivered');
+    } catch (err) {
+      const e = asSurfingerError(err);
+      log.warn({ code: e.code, reason: e.message }, 'late command answer not delivered');
+    }
   }
 
   private async dispatchCommand(name: string, cmd: SlashCommand, lang: Lang, log: Logger): Promise<SlackResponse> {
     if (name === 'helpgame') return { response_type: 'ephemeral', ...renderHelp(lang) };
     if (name === 'lang') return { response_type: 'ephemeral', ...renderLangPicker(lang) };
+    if (cmd.text.length > MAX_COMMAND_TEXT) return name === 'start' ? ephemeral(t(lang, 'usage')) : { response_type: 'ephemeral', ...renderHelp(lang) };
     if (name in GAME_COMMANDS) {
       if (name === 'start' && this.deps.membership && !(await this.deps.membership.isMember(cmd.team_id, cmd.channel_id))) return ephemeral(inviteHint(lang));
-      this.teamActive(cmd.team_id, 'command');
       const reply = await this.toGame(
         {
           type: MessageTypes.gameCommand,
@@ -217,6 +275,7 @@ export class SlackRouter {
           receivedAt: this.now(),
         },
         true,
+        COMMAND_WORK_MS,
       );
       return reply === null ? {} : fromReply(reply);
     }
@@ -235,7 +294,7 @@ export class SlackRouter {
           text: cmd.text,
         },
         codecs.reply,
-        this.budgetMs,
+        COMMAND_WORK_MS,
       );
       return fromReply(reply);
     }
@@ -265,7 +324,6 @@ export class SlackRouter {
         await this.ephemeral(team, channel, user, edgeText(picked, 'langChanged'), `lang:${team}:${user}:${action.action_ts ?? this.now()}`, log);
         continue;
       }
-      this.teamActive(team, 'click');
       const reply = await this.toGame(
         {
           type: MessageTypes.gameClick,
@@ -278,6 +336,8 @@ export class SlackRouter {
           receivedAt: this.now(),
         },
         true,
+        // Acked already: a click may wait for an actor that is moving hosts.
+        COMMAND_WORK_MS,
       ).catch((err: unknown) => {
         const e = asSurfingerError(err);
         log.warn({ code: e.code, reason: e.message }, 'click not delivered');
@@ -290,10 +350,13 @@ export class SlackRouter {
   }
 
   /**
-   * An Events API callback (HTTP or a Socket Mode `events_api` envelope). Returns what happened,
-   * for metrics and tests. Redeliveries of one event_id are processed once, cluster-wide.
+   * An Events API callback (HTTP or a Socket Mode `events_api` envelope). Resolves once the event
+   * was durably handed on — the game actor answers only after committing it — or is known to be
+   * unwanted; the caller acks only then. Throws when the handoff failed: the caller must not ack
+   * (socket) / must answer 5xx (HTTP), so Slack redelivers. Redeliveries are harmless: the game
+   * itself recognises an answer it already has (actors/game.ts), with or without Redis.
    */
-  async event(body: EventCallback): Promise<'forwarded' | 'duplicate' | 'ignored' | 'removed'> {
+  async event(body: EventCallback): Promise<EventOutcome> {
     const team = body.team_id;
     const kind = body.event.type;
     if (kind === 'app_uninstalled' || kind === 'tokens_revoked') {
@@ -304,23 +367,18 @@ export class SlackRouter {
     if (kind !== 'message' || 'subtype' in body.event || 'bot_id' in body.event) return 'ignored';
     const parsed = ChannelMessage.safeParse(body.event);
     if (!parsed.success) return 'ignored';
-    if (!(await this.firstDelivery(body.event_id))) return 'duplicate';
     const m = parsed.data;
     // Plain chat must cost almost nothing: no activation, and no responder simply means no game.
-    void this.toGame(
+    const reply = await this.toGame(
       { type: MessageTypes.gameMessage, team, channel: m.channel, user: m.user, text: m.text, ts: m.ts, eventId: body.event_id, receivedAt: this.now() },
       false,
-    ).catch((err: unknown) => {
-      const e = asSurfingerError(err);
-      this.deps.log.warn({ team, channel: m.channel, code: e.code, reason: e.message }, 'message not delivered');
-    });
-    return 'forwarded';
+    );
+    return reply === null ? 'no_game' : 'forwarded';
   }
 
-  /** Marks an event id as seen; false when another delivery (or replica) got there first. */
-  async firstDelivery(eventId: string): Promise<boolean> {
-    const set = await this.deps.redis.set(`${this.deps.subjects.prefix}:seen-event:${eventId}`, '1', 'EX', EVENT_DEDUPE_SECONDS, 'NX');
-    return set === 'OK';
+  /** Marks a Socket Mode envelope id as seen; false when another delivery (or replica) got there first. */
+  firstDelivery(envelopeId: string): Promise<boolean> {
+    return this.seen.claim(`${this.deps.subjects.prefix}:seen-envelope:${envelopeId}`, ENVELOPE_DEDUPE_SECONDS);
   }
 
   async removeTeam(team: string, reason: 'app_uninstalled' | 'tokens_revoked' | 'admin'): Promise<void> {
@@ -335,17 +393,28 @@ export class SlackRouter {
 
   private async allowed(team: string, user: string): Promise<boolean> {
     if (!this.deps.limiter) return true;
-    const ok = await this.deps.limiter.allow(team, user, this.now());
+    // Abuse protection, not a reason to refuse every command while Redis is briefly unreachable.
+    const unreachable = (reason: string) => {
+      this.deps.log.warn({ team, code: 'SF_ERR_REDIS', reason }, 'rate limiter unreachable; allowing');
+      return true;
+    };
+    const counted = this.deps.limiter.allow(team, user, this.now()).catch((err: unknown) => unreachable((err as Error).message));
+    const ok = await withBudget(counted, LIMITER_BUDGET_MS, () => unreachable(`no answer within ${LIMITER_BUDGET_MS} ms`));
     if (!ok) this.deps.log.info({ team, user, code: RoutingErrorCodes.RATE_LIMITED }, 'rate limited');
     return ok;
   }
 
-  /** Through the actor host's placement client: commands and clicks activate, plain chat never does. */
-  private toGame(msg: GameInbound, activate: boolean): Promise<Reply | null> {
+  /**
+   * Through the actor host's placement client: commands and clicks activate, plain chat never does.
+   * Retries (an actor moving hosts) stay inside `budgetMs`: the reply budget for events, whose ack
+   * waits for this, so Slack hears back within 3 s.
+   */
+  private toGame(msg: GameInbound, activate: boolean, budgetMs = this.budgetMs): Promise<Reply | null> {
     const running = this.deps.runningGames;
     return sendToGame(this.deps.nc, this.deps.subjects, msg, {
       activate,
-      timeoutMs: this.budgetMs,
+      timeoutMs: Math.min(GAME_REQUEST_MS, this.budgetMs),
+      budgetMs,
       ...(running ? { isRunning: (team: string, channel: string) => running.has(team, channel) } : {}),
     });
   }

@@ -200,6 +200,11 @@ export class TokenStore {
     return (await this.redis.hdel(this.hashKey, team)) > 0;
   }
 
+  /** Ids of every installed team, without decrypting anything (the supervisor asks every reconcile). */
+  async teams(): Promise<string[]> {
+    return this.redis.hkeys(this.hashKey);
+  }
+
   async list(): Promise<TeamSummary[]> {
     const all = await this.redis.hgetall(this.hashKey);
     return Object.entries(all)

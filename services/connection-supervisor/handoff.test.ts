@@ -14,7 +14,7 @@ import { supervisorOptions } from './testing.ts';
  */
 const infra = await startInfra();
 const { sandbox, tokenKeys } = await startSlack(infra, { generate: { teams: 20 } });
-const options = (supervisorId: string) => supervisorOptions(infra, { sandbox, tokenKeys }, { supervisorId, idleMs: 60_000, heartbeatMs: 100, memberTtlMs: 1_000 });
+const options = (supervisorId: string) => supervisorOptions(infra, { sandbox, tokenKeys }, { supervisorId, heartbeatMs: 100, memberTtlMs: 1_000 });
 const a = await start(options('sup-a'));
 const b = await start(options('sup-b'));
 after(() => b.stop());

@@ -7,17 +7,18 @@ import { request } from '../common/nats.ts';
 import { start } from './service.ts';
 import { supervisorOptions } from './testing.ts';
 
+/** workspace-apps mode: every registered team's socket is open from the start, and stays open. */
 const infra = await startInfra();
 // No app URL: commands and clicks can only arrive over the team's socket.
-const { sandbox, tokenKeys } = await startSlack(infra, { generate: { teams: 2 }, refreshCloseDelayMs: 300 });
-const IDLE_MS = 1_500;
-const supervisor = await start(supervisorOptions(infra, { sandbox, tokenKeys }, { supervisorId: 'sup-a', idleMs: IDLE_MS, heartbeatMs: 100, memberTtlMs: 600 }));
-after(() => supervisor.stop());
-const nc = await infra.natsClient();
-const team = sandbox.info.teams[0]!;
-const quietTeam = sandbox.info.teams[1]!;
+const { sandbox, tokenKeys, tokens } = await startSlack(infra, { generate: { teams: 3 }, refreshCloseDelayMs: 300 });
+const [team, quietTeam, lateTeam] = sandbox.info.teams as [(typeof sandbox.info.teams)[0], (typeof sandbox.info.teams)[0], (typeof sandbox.info.teams)[0]];
 const general = team.channels[0]!;
 const alice = team.users[0]!;
+// Installed later: not in the token store yet.
+await tokens.delete(lateTeam.teamId);
+const supervisor = await start(supervisorOptions(infra, { sandbox, tokenKeys }, { supervisorId: 'sup-a', delivery: 'workspace-apps', heartbeatMs: 100, memberTtlMs: 600 }));
+after(() => supervisor.stop());
+const nc = await infra.natsClient();
 
 const inbox: GameMessage[] = [];
 nc.subscribe(infra.subjects.game(team.teamId, general.id), {
@@ -29,30 +30,41 @@ nc.subscribe(infra.subjects.game(team.teamId, general.id), {
 });
 await nc.flush();
 
-const activate = (teamId: string) => nc.publish(infra.subjects.teamActive(teamId), codecs.teamActive.encode({ type: MessageTypes.teamActive, team: teamId, reason: 'command', at: Date.now() }));
 const openCount = async (teamId: string) => (await sockets(sandbox)).get(teamId) ?? 0;
+const state = () => request(nc, infra.subjects.supervisorState('sup-a'), { encode: () => new Uint8Array(), decode: () => null }, null, codecs.supervisorState);
 
-test('supervisor - TeamActive opens exactly that team’s socket', async () => {
-  activate(team.teamId);
-  await eventually(async () => (await openCount(team.teamId)) === 1, 5_000, 'socket open');
-  assert.equal(await openCount(quietTeam.teamId), 0);
-  const state = await request(nc, infra.subjects.supervisorState('sup-a'), { encode: () => new Uint8Array(), decode: () => null }, null, codecs.supervisorState);
-  assert.equal(state.openSockets, 1);
-  assert.ok(state.teams[team.teamId]! > 0);
+test('supervisor - every registered team’s socket is open without any activity', async () => {
+  await eventually(async () => (await openCount(team.teamId)) === 1 && (await openCount(quietTeam.teamId)) === 1, 5_000, 'sockets open');
+  assert.equal(await openCount(lateTeam.teamId), 0);
+  const s = await state();
+  assert.equal(s.openSockets, 2);
+  assert.deepEqual(Object.keys(s.teams).sort(), [team.teamId, quietTeam.teamId].sort());
 });
 
-test('supervisor - a channel message over the socket becomes one GameMessage', async () => {
+test('supervisor - a team installed later gets its socket at once (TeamActive on install)', async () => {
+  await tokens.put(lateTeam.teamId, { teamName: lateTeam.teamName, botToken: lateTeam.botToken, botUserId: lateTeam.botUserId, appToken: lateTeam.appToken, installedAt: Date.now() });
+  nc.publish(infra.subjects.teamActive(lateTeam.teamId), codecs.teamActive.encode({ type: MessageTypes.teamActive, team: lateTeam.teamId, reason: 'install', at: Date.now() }));
+  await eventually(async () => (await openCount(lateTeam.teamId)) === 1, 3_000, 'late team socket');
+});
+
+test('supervisor - a channel message over the socket becomes one GameMessage, acked after the handoff', async () => {
   const sent = await driver(sandbox, 'message', { team_id: team.teamId, channel_id: general.id, user_id: alice.id, text: '빠르게 입력하세요' });
   assert.equal(sent.body.via, 'socket');
   const got = await eventually(() => inbox.find((m) => m.ts === sent.body.ts), 3_000, 'game message');
   assert.deepEqual([got.team, got.channel, got.user, got.text], [team.teamId, general.id, alice.id, '빠르게 입력하세요']);
   assert.ok(got.receivedAt > 0 && got.eventId.length > 0);
+  await eventually(async () => /sf_envelopes_total\{[^}]*type="events_api"[^}]*outcome="forwarded"[^}]*\} 1/.test(await supervisor.registry.metrics()), 3_000, 'counted as forwarded');
 });
 
 test('supervisor - slash commands over the socket are answered in the ack', async () => {
   const res = await driver(sandbox, 'command', { team_id: team.teamId, channel_id: general.id, user_id: alice.id, command: '/helpgame', text: '' });
   assert.equal(res.body.via, 'socket');
   await eventually(async () => (await messages(sandbox, team.teamId, general.id)).some((m) => m.ephemeral_to === alice.id && m.text?.includes('/start')), 3_000, 'help shown');
+});
+
+test('supervisor - /start with over 1,000 characters of text gets the usage line', async () => {
+  await driver(sandbox, 'command', { team_id: team.teamId, channel_id: general.id, user_id: alice.id, command: '/start', text: 'x'.repeat(1_500) });
+  await eventually(async () => (await messages(sandbox, team.teamId, general.id)).some((m) => m.ephemeral_to === alice.id && m.text?.includes('/start [normal')), 3_000, 'usage shown');
 });
 
 test('supervisor - refresh_requested: the new socket is up before the old closes and no message is lost', async () => {
@@ -71,18 +83,11 @@ test('supervisor - refresh_requested: the new socket is up before the old closes
   await eventually(async () => (await openCount(team.teamId)) === 1, 3_000, 'one socket after refresh');
 });
 
-test('supervisor - an idle team’s socket closes after the expiry and activity reopens it', async () => {
-  await eventually(async () => (await openCount(team.teamId)) === 0, IDLE_MS + 3_000, 'idle close');
-  const viaNothing = await driver(sandbox, 'message', { team_id: team.teamId, channel_id: general.id, user_id: alice.id, text: 'nobody listening' });
-  assert.equal(viaNothing.body.via, 'none');
-  activate(team.teamId);
-  await eventually(async () => (await openCount(team.teamId)) === 1, 5_000, 'reopened');
-  const metrics = await supervisor.registry.metrics();
-  assert.match(metrics, /sf_sockets_open\{[^}]*\} 1/);
-  assert.match(metrics, /sf_envelopes_total\{[^}]*type="events_api"/);
-});
-
-test('supervisor - TeamRemoved closes the socket at once', async () => {
-  nc.publish(infra.subjects.teamRemoved(team.teamId), codecs.teamRemoved.encode({ type: MessageTypes.teamRemoved, team: team.teamId, reason: 'app_uninstalled', at: Date.now() }));
-  await eventually(async () => (await openCount(team.teamId)) === 0, 2_000, 'closed on removal');
+test('supervisor - TeamRemoved closes the socket at once, and it stays closed', async () => {
+  await tokens.delete(quietTeam.teamId);
+  nc.publish(infra.subjects.teamRemoved(quietTeam.teamId), codecs.teamRemoved.encode({ type: MessageTypes.teamRemoved, team: quietTeam.teamId, reason: 'app_uninstalled', at: Date.now() }));
+  await eventually(async () => (await openCount(quietTeam.teamId)) === 0, 2_000, 'closed on removal');
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await openCount(quietTeam.teamId), 0);
+  assert.match(await supervisor.registry.metrics(), /sf_sockets_open\{[^}]*\} 2/);
 });

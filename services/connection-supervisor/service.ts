@@ -2,6 +2,8 @@ import { Redis } from 'ioredis';
 import type { KV, Subscription } from 'nats';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { asSurfingerError, codecs, createSubjects, MessageTypes, pack, ServiceNames, type SupervisorState } from '../../protocol/index.ts';
+import type { Delivery } from '../common/config.ts';
+import { checkAppToken } from '../common/delivery.ts';
 import { openBucket } from '../common/jetstream.ts';
 import type { Logger } from '../common/logger.ts';
 import type { RunningService } from '../common/main-kit.ts';
@@ -17,21 +19,31 @@ import { TeamSocket, type Envelope } from './team-socket.ts';
 import { watchRunningGames } from '../actor-host/client.ts';
 
 /**
- * Connection supervisor: a team's Socket Mode connection is open only while the team plays.
+ * Connection supervisor: holds the Socket Mode connections the delivery mode needs, always open.
  *
- * 1. Any replica hearing TeamActive records the team in Redis (`<prefix>:supervisor:active`,
- *    team → last activity), so the record survives whichever replica owns the team.
- * 2. Replicas heartbeat into the `members` KV bucket; the owner of a team is the rendezvous-hash
- *    winner among live members (sharding.ts). Only the owner opens the team's socket.
- * 3. Every `heartbeatMs` each replica reconciles: queue opens of owned active teams, hand off teams
- *    it no longer owns (after a short overlap so the new owner is connected first), close idle ones.
- *    Queued opens run MAX_OPENING at a time, the next starting as soon as one finishes.
- *    A dead replica's heartbeat goes stale after `memberTtlMs`, so its teams move within
- *    memberTtlMs + heartbeatMs + connect time.
+ * What a replica holds are *units*, each one connection (docs/runtime.md, "Delivery modes"):
+ * - `socket` (one app for every workspace): `slot-0` … `slot-<SF_SOCKET_CONNECTIONS - 1>`, all
+ *   opened with the deployment's one app token; Slack spreads every team's envelopes over them.
+ * - `workspace-apps` (each workspace its own app): one unit per registered team (the token
+ *   store), opened with that team's app token. With Socket Mode on, Slack sends slash commands
+ *   over the socket too, so a team whose socket were closed could not even type `/start`: there is
+ *   no idle expiry, a socket closes only when its team is removed.
+ * - `http`: no units; envelopes never come, Slack posts to ingress.
+ *
+ * 1. Replicas heartbeat into the `members` KV bucket; the owner of a unit is the rendezvous-hash
+ *    winner among live members (sharding.ts). Only the owner opens the unit's socket.
+ * 2. Every `heartbeatMs` each replica reconciles: queue opens of owned units it does not hold, hand
+ *    off units it no longer owns (after a short overlap so the new owner is connected first), close
+ *    units that are gone (a removed team). Queued opens run MAX_OPENING at a time, the next starting
+ *    as soon as one finishes. A dead replica's heartbeat goes stale after `memberTtlMs`, so its
+ *    units move within memberTtlMs + heartbeatMs + connect time.
+ * 3. An envelope is acked only after what it carries was handed on (SlackRouter: the game actor
+ *    answers after its commit). Unacked, Slack redelivers it, possibly on another connection of the
+ *    same app, which is what makes a replica's crash or a Redis/NATS outage lose nothing.
  */
 
 export const SupervisorErrorCodes = {
-  /** The team has no stored app token, so no Socket Mode connection can be opened. */
+  /** The unit has no app token (a team installed without one), so no Socket Mode connection can be opened. */
   NO_APP_TOKEN: 'SF_ERR_SUPERVISOR_NO_APP_TOKEN',
   /** apps.connections.open or the WebSocket handshake failed. */
   CONNECT: 'SF_ERR_SUPERVISOR_CONNECT',
@@ -44,7 +56,11 @@ export interface SupervisorOptions {
   redisUrl: string;
   prefix: string;
   supervisorId: string;
-  idleMs: number;
+  delivery: Delivery;
+  /** `socket` mode: the deployment's app-level token (xapp-…). */
+  appToken?: string;
+  /** `socket` mode: connections of the app, 1–10 (Slack's limit), spread over the replicas. */
+  socketConnections?: number;
   slackApiUrl: string;
   tokenKeys: string | undefined;
   production: boolean;
@@ -59,34 +75,39 @@ export interface SupervisorOptions {
 /**
  * Opens in flight per replica. A slot is refilled as soon as an open finishes, so the open rate
  * follows how fast opens complete (not the reconcile tick); the bound keeps a burst of thousands of
- * TeamActive (a replica's teams after a failover, a cold start) from starving our own event loop,
- * whose heartbeat must stay on time.
+ * opens (a replica's teams after a failover, a cold start) from starving our own event loop, whose
+ * heartbeat must stay on time.
  *
- * Slack: apps.connections.open is Tier 1, counted per app token. Here every installed team has its
- * own app token (TokenStore), so each team's limit is spent only by its own opens: one at a time,
- * retried after failures with backoff (backoff.ts), and the SDK's WebClient honours a 429's
- * Retry-After. Many teams opening at once share no per-token budget, so no global rate is needed.
+ * Slack: apps.connections.open is Tier 1, counted per app token. In `workspace-apps` mode every team
+ * has its own app token, so each team's limit is spent only by its own opens; in `socket` mode at
+ * most 10 connections share one token. Either way opens are one at a time per unit, retried after
+ * failures with backoff (backoff.ts), and the SDK's WebClient honours a 429's Retry-After.
  */
 export const MAX_OPENING = 64;
 
+/** Unit names in `socket` mode; sharded like teams. */
+export const slotUnits = (connections: number): string[] => Array.from({ length: connections }, (_, i) => `slot-${i}`);
+
 interface Held {
   socket: TeamSocket;
-  lastActivity: number;
-  persistedAt: number;
-  /** When we learned another replica owns this team; we close after the handover overlap. */
+  openedAt: number;
+  /** When we learned another replica owns this unit; we close after the handover overlap. */
   leavingSince: number | null;
 }
 
 export async function start(opts: SupervisorOptions): Promise<RunningService & { registry: Registry }> {
   const id = opts.supervisorId;
-  const log = opts.log.child({ supervisorId: id });
+  const log = opts.log.child({ supervisorId: id, delivery: opts.delivery });
   const subjects = createSubjects(opts.prefix);
   const heartbeatMs = opts.heartbeatMs ?? 500;
   const memberTtlMs = opts.memberTtlMs ?? 3_000;
   const backoff = opts.backoff ?? DEFAULT_BACKOFF;
   const random = opts.random ?? Math.random;
-  const activeKey = `${opts.prefix}:supervisor:active`;
   const memberKey = `supervisor.${id}`;
+  const slots = opts.delivery === 'socket' ? slotUnits(opts.socketConnections ?? 2) : [];
+  // Refuse to run deaf: a socket-mode cluster without a working app token would receive nothing.
+  if (opts.delivery === 'socket') await checkAppToken(opts.slackApiUrl, opts.appToken);
+  if (opts.delivery === 'http') opts.log.info({ delivery: 'http' }, 'delivery is http: Slack posts to ingress, this supervisor holds no sockets');
 
   const nc = await connectNats(opts.natsUrl, `${ServiceNames.supervisor}:${id}`, opts.natsAuth);
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3 });
@@ -100,137 +121,145 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
   const router = new SlackRouter({ nc, subjects, redis, settings, tokens, log, runningGames, membership });
 
   const registry = createMetricsRegistry('connection-supervisor');
-  const socketsOpen = new Gauge({ name: 'sf_sockets_open', help: 'Open team Socket Mode connections', registers: [registry] });
-  const reconnectsTotal = new Counter({ name: 'sf_socket_reconnects_total', help: 'Dropped team sockets re-established', registers: [registry] });
+  const socketsOpen = new Gauge({ name: 'sf_sockets_open', help: 'Open Socket Mode connections', registers: [registry] });
+  const reconnectsTotal = new Counter({ name: 'sf_socket_reconnects_total', help: 'Dropped sockets re-established', registers: [registry] });
   const envelopesTotal = new Counter({ name: 'sf_envelopes_total', help: 'Socket Mode envelopes received', labelNames: ['type', 'outcome'], registers: [registry] });
 
   const held = new Map<string, Held>();
   const opening = new Set<string>();
-  /** Owned active teams waiting for an opening slot, oldest first: team → last activity. */
-  const waiting = new Map<string, number>();
-  /** Teams whose last open failed: not retried by reconcile before this time (a TeamActive retries at once). */
+  /** Owned units waiting for an opening slot, oldest first. */
+  const waiting = new Set<string>();
+  /** Units whose last open failed: not retried by reconcile before this time (a TeamActive retries at once). */
   const failedUntil = new Map<string, { until: number; attempt: number }>();
   let live: string[] = [id];
   let reconnects = 0;
   let stopping = false;
 
-  /** ownerOf for the current member list (a sha256 per member), asked for every team each reconcile. */
+  /** ownerOf for the current member list (a sha256 per member), asked for every unit each reconcile. */
   const owners = new Map<string, string | null>();
-  const owns = (team: string) => {
+  const owns = (unit: string) => {
     if (stopping) return false;
-    let owner = owners.get(team);
+    let owner = owners.get(unit);
     if (owner === undefined) {
-      owner = ownerOf(team, live);
-      owners.set(team, owner);
+      owner = ownerOf(unit, live);
+      owners.set(unit, owner);
     }
     return owner === id;
   };
 
-  /** Queues an open of `team` and starts it if a slot is free. */
-  function wantOpen(team: string, lastActivity: number): void {
-    if (held.has(team) || opening.has(team)) return;
-    waiting.set(team, lastActivity);
+  /** The units this delivery mode wants open cluster-wide. */
+  async function wantedUnits(): Promise<string[]> {
+    if (opts.delivery === 'socket') return slots;
+    if (opts.delivery === 'workspace-apps') return tokens.teams();
+    return [];
+  }
+
+  async function appTokenOf(unit: string): Promise<string | undefined> {
+    if (opts.delivery === 'socket') return opts.appToken;
+    return (await tokens.get(unit))?.appToken;
+  }
+
+  /** Queues an open of `unit` and starts it if a slot is free. */
+  function wantOpen(unit: string): void {
+    if (held.has(unit) || opening.has(unit)) return;
+    waiting.add(unit);
     fillSlots();
   }
 
   /** Starts waiting opens while fewer than MAX_OPENING are in flight; every finished open calls it again. */
   function fillSlots(): void {
-    for (const [team, lastActivity] of waiting) {
+    for (const unit of waiting) {
       if (opening.size >= MAX_OPENING || stopping) return;
-      waiting.delete(team);
-      if (owns(team)) void openTeam(team, lastActivity);
+      waiting.delete(unit);
+      if (owns(unit)) void openUnit(unit);
     }
   }
 
-  async function openTeam(team: string, lastActivity: number): Promise<void> {
-    if (held.has(team) || opening.has(team) || stopping) return;
-    opening.add(team);
-    const tlog = log.child({ team });
+  async function openUnit(unit: string): Promise<void> {
+    if (held.has(unit) || opening.has(unit) || stopping) return;
+    opening.add(unit);
+    const ulog = log.child({ unit });
     try {
-      const creds = await tokens.get(team);
-      if (!creds?.appToken) {
-        // Not an error to retry: such a team is served over HTTP events. Ask again only on its next TeamActive.
-        tlog.info({ code: SupervisorErrorCodes.NO_APP_TOKEN }, 'team has no app token; events stay on HTTP');
-        failedUntil.set(team, { attempt: 0, until: Date.now() + opts.idleMs });
+      const appToken = await appTokenOf(unit);
+      if (!appToken) {
+        ulog.warn({ code: SupervisorErrorCodes.NO_APP_TOKEN }, 'no app token for this unit; its events cannot arrive');
+        noteFailure(unit);
         return;
       }
       const socket = new TeamSocket({
-        team,
-        appToken: creds.appToken,
+        unit,
+        appToken,
         slackApiUrl: opts.slackApiUrl,
-        log: tlog,
+        log: ulog,
         backoff,
         random,
-        onEnvelope: (envelope) => onEnvelope(team, envelope),
+        onEnvelope: (envelope) => onEnvelope(unit, envelope),
         onReconnect: () => {
           reconnects += 1;
           reconnectsTotal.inc();
         },
       });
       await socket.open();
-      if (!owns(team)) {
+      if (!owns(unit)) {
         await socket.close();
         return;
       }
-      held.set(team, { socket, lastActivity, persistedAt: lastActivity, leavingSince: null });
-      failedUntil.delete(team);
+      held.set(unit, { socket, openedAt: Date.now(), leavingSince: null });
+      failedUntil.delete(unit);
       socketsOpen.set(held.size);
-      tlog.info('socket opened');
+      ulog.info('socket opened');
     } catch (err) {
       const e = asSurfingerError(err, SupervisorErrorCodes.CONNECT);
-      tlog.warn({ code: SupervisorErrorCodes.CONNECT, reason: e.message }, 'socket open failed');
-      noteFailure(team);
+      ulog.warn({ code: SupervisorErrorCodes.CONNECT, reason: e.message }, 'socket open failed');
+      noteFailure(unit);
     } finally {
-      opening.delete(team);
+      opening.delete(unit);
       fillSlots();
     }
   }
 
-  function noteFailure(team: string): void {
-    const attempt = (failedUntil.get(team)?.attempt ?? 0) + 1;
-    failedUntil.set(team, { attempt, until: Date.now() + backoffMs(attempt, random, backoff) });
+  function noteFailure(unit: string): void {
+    const attempt = (failedUntil.get(unit)?.attempt ?? 0) + 1;
+    failedUntil.set(unit, { attempt, until: Date.now() + backoffMs(attempt, random, backoff) });
   }
 
-  async function closeTeam(team: string, why: 'idle' | 'handoff' | 'removed' | 'stop'): Promise<void> {
-    const h = held.get(team);
+  async function closeUnit(unit: string, why: 'handoff' | 'removed' | 'stop'): Promise<void> {
+    const h = held.get(unit);
     if (!h) return;
-    held.delete(team);
+    held.delete(unit);
     socketsOpen.set(held.size);
     await h.socket.close();
-    log.info({ team, why }, 'socket closed');
+    log.info({ unit, why }, 'socket closed');
   }
 
-  function touch(team: string, now: number): void {
-    const h = held.get(team);
-    if (!h) return;
-    h.lastActivity = now;
-    h.leavingSince = null;
-    // Persist sparingly: the record only has to be fresh enough for a failover to keep the team.
-    if (now - h.persistedAt > Math.min(opts.idleMs / 4, 30_000)) {
-      h.persistedAt = now;
-      void redis.hset(activeKey, team, String(now)).catch(() => undefined);
-    }
-  }
-
-  function onEnvelope(team: string, envelope: Envelope): void {
-    touch(team, Date.now());
-    void handleEnvelope(team, envelope).catch((err: unknown) => {
+  function onEnvelope(unit: string, envelope: Envelope): void {
+    void handleEnvelope(envelope).catch((err: unknown) => {
+      // Not acked: Slack redelivers it (possibly on another connection), so nothing is lost here.
       const e = asSurfingerError(err);
-      envelopesTotal.inc({ type: envelope.type, outcome: 'error' });
-      log.error({ team, code: e.code, err: e }, 'envelope failed');
+      envelopesTotal.inc({ type: envelope.type, outcome: 'not_acked' });
+      log.warn({ unit, code: e.code, reason: e.message }, 'envelope not handed on; left unacked for redelivery');
     });
   }
 
-  /** Every envelope is acked within Slack's 3 s: events and clicks at once, commands with their answer (router budget 2.5 s). */
-  async function handleEnvelope(team: string, envelope: Envelope): Promise<void> {
+  /**
+   * Every envelope is answered within Slack's 3 s (router budget 2.5 s):
+   * 1. events: acked only once the router handed the event on (or knows nobody wants it); a
+   *    failed handoff throws, so the envelope stays unacked and Slack redelivers it;
+   * 2. commands: acked with their answer (the router always produces one, "unavailable" included);
+   * 3. clicks: acked at once, their effects arrive as messages (Slack ignores the ack's payload).
+   */
+  async function handleEnvelope(envelope: Envelope): Promise<void> {
     const ack = (response?: Record<string, unknown>) => envelope.ack(response).catch(() => undefined);
     const count = (outcome: string) => envelopesTotal.inc({ type: envelope.type, outcome });
     if (envelope.type === 'events_api') {
-      await ack();
       const parsed = EventCallback.safeParse(envelope.body);
-      if (!parsed.success) return count('malformed');
-      count(await router.event(parsed.data));
-      return;
+      if (!parsed.success) {
+        await ack();
+        return count('malformed');
+      }
+      const outcome = await router.event(parsed.data);
+      await ack();
+      return count(outcome);
     }
     if (envelope.type === 'slash_commands' || envelope.type === 'interactive') {
       // A redelivered envelope (retry_attempt > 0 after a lost ack) must not run a command twice.
@@ -316,29 +345,21 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
 
   async function reconcile(): Promise<void> {
     const now = Date.now();
-    const active = await redis.hgetall(activeKey);
-    for (const [team, at] of Object.entries(active)) {
-      const last = Number(at);
-      if (now - last >= opts.idleMs) {
-        if (owns(team) && !held.has(team)) await redis.hdel(activeKey, team);
-        continue;
-      }
-      const failed = failedUntil.get(team);
-      if (owns(team) && (!failed || failed.until <= now)) wantOpen(team, last);
+    const wanted = new Set(await wantedUnits());
+    for (const unit of wanted) {
+      const failed = failedUntil.get(unit);
+      if (owns(unit) && (!failed || failed.until <= now)) wantOpen(unit);
     }
-    for (const [team, h] of held) {
-      const recorded = Number(active[team] ?? 0);
-      if (now - Math.max(h.lastActivity, recorded) >= opts.idleMs) {
-        // Only forget the record if nobody refreshed it meanwhile.
-        if (recorded <= h.lastActivity) await redis.hdel(activeKey, team);
-        void closeTeam(team, 'idle');
-      } else if (!owns(team)) {
+    for (const unit of failedUntil.keys()) if (!wanted.has(unit)) failedUntil.delete(unit);
+    for (const [unit, h] of held) {
+      if (!wanted.has(unit)) {
+        void closeUnit(unit, 'removed');
+      } else if (!owns(unit)) {
         h.leavingSince ??= now;
         // Keep our socket a moment so the new owner connects first: no gap for events.
-        if (now - h.leavingSince >= 2 * heartbeatMs) void closeTeam(team, 'handoff');
+        if (now - h.leavingSince >= 2 * heartbeatMs) void closeUnit(unit, 'handoff');
       } else {
         h.leavingSince = null;
-        if (recorded > h.lastActivity) h.lastActivity = recorded;
       }
     }
   }
@@ -367,33 +388,30 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
   const beater = setInterval(() => void beat(), heartbeatMs);
   const ticker = setInterval(() => void settle(), heartbeatMs);
 
+  /** A team was just installed (OAuth): open its socket now rather than at the next reconcile. */
   const activeSub: Subscription = nc.subscribe(subjects.allTeamActive(), {
     callback: (err, msg) => {
-      if (err) return;
-      let team: string;
+      if (err || opts.delivery !== 'workspace-apps') return;
       try {
-        team = codecs.teamActive.decode(msg.data).team;
+        const team = codecs.teamActive.decode(msg.data).team;
+        if (!owns(team)) return;
+        failedUntil.delete(team);
+        wantOpen(team);
       } catch (e) {
         log.warn({ code: asSurfingerError(e).code, subject: msg.subject }, 'rejected message');
-        return;
       }
-      const now = Date.now();
-      void redis.hset(activeKey, team, String(now)).catch(() => undefined);
-      if (!owns(team)) return;
-      failedUntil.delete(team);
-      if (held.has(team)) touch(team, now);
-      else wantOpen(team, now);
     },
   });
 
+  /** Uninstalled or revoked: its credentials are already gone, close its socket at once. */
   const removedSub: Subscription = nc.subscribe(subjects.allTeamRemoved(), {
     callback: (err, msg) => {
-      if (err) return;
+      if (err || opts.delivery !== 'workspace-apps') return;
       try {
         const team = codecs.teamRemoved.decode(msg.data).team;
-        void redis.hdel(activeKey, team).catch(() => undefined);
         waiting.delete(team);
-        void closeTeam(team, 'removed');
+        failedUntil.delete(team);
+        void closeUnit(team, 'removed');
       } catch (e) {
         log.warn({ code: asSurfingerError(e).code, subject: msg.subject }, 'rejected message');
       }
@@ -404,15 +422,15 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
     type: MessageTypes.supervisorState,
     supervisorId: id,
     openSockets: held.size,
-    teams: Object.fromEntries([...held].map(([team, h]) => [team, h.lastActivity])),
+    teams: Object.fromEntries([...held].map(([unit, h]) => [unit, h.openedAt])),
     reconnects,
     members: live,
   });
   const service = await nc.services.add({
     name: ServiceNames.supervisor,
     version: '0.1.0',
-    description: 'Per-team Socket Mode connections, opened on demand',
-    metadata: { supervisorId: id },
+    description: `Socket Mode connections (delivery ${opts.delivery})`,
+    metadata: { supervisorId: id, delivery: opts.delivery },
     statsHandler: async () => {
       const s = state();
       return { openSockets: s.openSockets, teams: s.teams, reconnects: s.reconnects };
@@ -425,7 +443,7 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
 
   return {
     registry,
-    info: { supervisorId: id, metricsUrl: ops.url },
+    info: { supervisorId: id, delivery: opts.delivery, metricsUrl: ops.url },
     async stop() {
       stopping = true;
       waiting.clear();
@@ -435,10 +453,10 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
       runningGames.stop();
       activeSub.unsubscribe();
       removedSub.unsubscribe();
-      // Leave the membership first so the others take our teams, then give them a moment to connect.
+      // Leave the membership first so the others take our units, then give them a moment to connect.
       await members.delete(memberKey).catch(() => undefined);
       if (held.size > 0) await new Promise((r) => setTimeout(r, 3 * heartbeatMs));
-      await Promise.all([...held.keys()].map((team) => closeTeam(team, 'stop')));
+      await Promise.all([...held.keys()].map((unit) => closeUnit(unit, 'stop')));
       await service.stop();
       await ops.close();
       // Bounded: with nats-server already gone a drain would wait for a reconnect forever.

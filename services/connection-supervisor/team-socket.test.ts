@@ -32,7 +32,7 @@ after(() => {
 
 test('team socket - a peer that never answers our close frame is cut off, not left to TCP', async () => {
   const socket = new TeamSocket({
-    team: 'T0SILENT01',
+    unit: 'T0SILENT01',
     appToken: 'xapp-1-silent',
     slackApiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/`,
     log: createLogger('test', { level: 'silent' }),

@@ -15,7 +15,8 @@ export interface Envelope {
 }
 
 export interface TeamSocketOptions {
-  team: string;
+  /** What this connection serves, for logs: a team (workspace-apps) or a slot (socket mode). */
+  unit: string;
   appToken: string;
   slackApiUrl: string;
   log: Logger;
@@ -41,13 +42,13 @@ let warnedUnrouted = false;
 const REFRESH_REASONS = new Set(['refresh_requested', 'warning']);
 
 /**
- * One team's Socket Mode connection with our own lifecycle on top of `@slack/socket-mode`:
+ * One Socket Mode connection (a team's, or one slot of the deployment's app) with our own lifecycle on top of `@slack/socket-mode`:
  *
  * 1. The SDK's auto-reconnect is off. On its own it handles `disconnect` by closing first and
  *    reconnecting after `clientPingTimeout × failures` ms (5 s by default), a window in which events
  *    have nowhere to go. We intercept `ws_message`: for `refresh_requested`/`warning` we open the
  *    replacement, wait for its `hello`, and only then close the old connection (make-before-break;
- *    the router's event-id dedupe absorbs anything delivered on both).
+ *    the game recognises anything delivered on both).
  * 2. Any other drop reconnects with exponential backoff + full jitter (backoff.ts).
  * 3. `close()` is final: no reconnect follows.
  */
@@ -144,10 +145,10 @@ export class TeamSocket {
         return;
       }
       this.current = fresh;
-      this.o.log.debug({ team: this.o.team }, 'socket refreshed (new connection up before closing the old)');
+      this.o.log.debug({ unit: this.o.unit }, 'socket refreshed (new connection up before closing the old)');
       await retire(old);
     } catch (err) {
-      this.o.log.warn({ team: this.o.team, reason: (err as Error).message }, 'replacement socket failed');
+      this.o.log.warn({ unit: this.o.unit, reason: (err as Error).message }, 'replacement socket failed');
       if (!old.alive && old === this.current) this.dropped();
     } finally {
       this.replacing = false;
@@ -158,7 +159,7 @@ export class TeamSocket {
     if (this.closing || this.replacing) return;
     this.attempt += 1;
     const delay = backoffMs(this.attempt, this.o.random, this.o.backoff);
-    this.o.log.info({ team: this.o.team, attempt: this.attempt, delay }, 'socket dropped; reconnecting');
+    this.o.log.info({ unit: this.o.unit, attempt: this.attempt, delay }, 'socket dropped; reconnecting');
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.connect()
@@ -170,7 +171,7 @@ export class TeamSocket {
           return undefined;
         })
         .catch((err: unknown) => {
-          this.o.log.warn({ team: this.o.team, reason: (err as Error).message }, 'reconnect failed');
+          this.o.log.warn({ unit: this.o.unit, reason: (err as Error).message }, 'reconnect failed');
           this.dropped();
         });
     }, delay);

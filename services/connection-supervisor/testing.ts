@@ -7,12 +7,12 @@ import type { SupervisorOptions } from './service.ts';
 
 /**
  * Options for an in-process supervisor on the harness' NATS and Redis against the sandbox; each
- * test sets only what it is about (its id, idle expiry, heartbeat and membership TTL).
+ * test sets only what it is about (its id, delivery mode, heartbeat and membership TTL).
  */
 export function supervisorOptions(
   infra: Infra,
   slack: { sandbox: Sandbox; tokenKeys: string },
-  own: Pick<SupervisorOptions, 'supervisorId' | 'idleMs' | 'heartbeatMs' | 'memberTtlMs'>,
+  own: Pick<SupervisorOptions, 'supervisorId' | 'heartbeatMs' | 'memberTtlMs'> & Partial<Pick<SupervisorOptions, 'delivery' | 'appToken' | 'socketConnections'>>,
 ): SupervisorOptions {
   return {
     log: quiet,
@@ -24,6 +24,7 @@ export function supervisorOptions(
     production: true,
     metricsPort: 0,
     metricsHost: '127.0.0.1',
+    delivery: 'workspace-apps',
     ...own,
   };
 }

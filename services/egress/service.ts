@@ -56,7 +56,7 @@ function platformError(err: unknown): string | undefined {
 }
 
 /** Only creating ops need dedupe: update and delete are idempotent by nature. */
-const CREATES = new Set<EgressRequest['op']>(['post', 'ephemeral']);
+const CREATES = new Set<EgressRequest['op']>(['post', 'ephemeral', 'respond']);
 const PENDING = '-';
 
 export async function start(opts: EgressOptions): Promise<RunningService & { registry: Registry }> {
@@ -141,6 +141,7 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
     };
     if ((req.op === 'update' || req.op === 'delete') && !req.ts) return done('invalid', { ok: false, code: EgressErrorCodes.INVALID, error: `${req.op} needs ts` });
     if (req.op === 'ephemeral' && !req.user) return done('invalid', { ok: false, code: EgressErrorCodes.INVALID, error: 'ephemeral needs user' });
+    if (req.op === 'respond' && !respondsTo(req.responseUrl)) return done('invalid', { ok: false, code: EgressErrorCodes.INVALID, error: 'respond needs a Slack response_url' });
 
     const idemKey = `${opts.prefix}:egress:idem:${req.idempotencyKey}`;
     if (CREATES.has(req.op)) {
@@ -148,6 +149,7 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
       if (earlier && 'ts' in earlier) return done('duplicate', { ok: true, ts: earlier.ts });
       if (earlier) return done('in_flight', { ok: false, code: EgressErrorCodes.IN_FLIGHT, error: 'same idempotency key is being posted' });
     }
+    if (req.op === 'respond') return done(...(await respond(req, idemKey)));
     try {
       const client = await clientFor(req.team);
       if (!client) {
@@ -183,6 +185,37 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
       const e = asSurfingerError(err, EgressErrorCodes.SLACK);
       rlog.warn({ code: EgressErrorCodes.SLACK, slackError, reason: e.message }, 'slack call failed');
       return done('error', { ok: false, code: EgressErrorCodes.SLACK, error: slackError ?? e.message.slice(0, 500) });
+    }
+  }
+
+  /** Slack's response URLs live on hooks.slack.com (the sandbox serves them beside its Web API). */
+  const hookOrigins = new Set(['https://hooks.slack.com', new URL(opts.slackApiUrl).origin]);
+  function respondsTo(url: string | undefined): boolean {
+    if (!url) return false;
+    try {
+      return hookOrigins.has(new URL(url).origin);
+    } catch {
+      return false;
+    }
+  }
+
+  /** A slash command's late answer: one POST to its response_url (no token; the URL is the credential). */
+  async function respond(req: EgressRequest, idemKey: string): Promise<[string, Omit<EgressReply, 'type'>]> {
+    try {
+      const res = await fetch(req.responseUrl!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ response_type: req.responseType ?? 'ephemeral', text: req.text, ...(req.blocks ? { blocks: req.blocks } : {}) }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}`);
+      await redis.set(idemKey, 'responded', 'EX', idemTtl);
+      return ['ok', { ok: true }];
+    } catch (err) {
+      await redis.del(idemKey).catch(() => undefined);
+      const e = asSurfingerError(err, EgressErrorCodes.SLACK);
+      log.warn({ team: req.team, channel: req.channel, op: req.op, code: EgressErrorCodes.SLACK, reason: e.message }, 'response_url call failed');
+      return ['error', { ok: false, code: EgressErrorCodes.SLACK, error: e.message.slice(0, 500) }];
     }
   }
 

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { CommonEnv, connectionDeps, parseEnv } from '../common/config.ts';
+import { CommonEnv, connectionDeps, DeliveryEnv, parseEnv } from '../common/config.ts';
 import { runMain } from '../common/main-kit.ts';
 import { parsePageLinkSecret } from '../common/page-links.ts';
 import { DEFAULT_BOT_SCOPES } from './oauth.ts';
 import { start } from './service.ts';
 
 const env = parseEnv(
-  CommonEnv.extend({
+  CommonEnv.merge(DeliveryEnv).extend({
     NODE_ENV: z.string().default('development'),
     SF_INGRESS_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     SF_INGRESS_HOST: z.string().default('127.0.0.1'),
@@ -28,9 +28,14 @@ const env = parseEnv(
     SF_ADMIN_USER: z.string().min(1).default('admin'),
     /** Unset = the admin page has an unguessable random password, i.e. nobody can log in. */
     SF_ADMIN_PASSWORD: z.string().min(8).optional(),
+    /** `http` delivery: skip the start-up url_verification of SF_PUBLIC_URL (for a URL that becomes reachable only later). */
+    SF_SKIP_EVENTS_URL_CHECK: z.enum(['0', '1', 'true', 'false']).default('0'),
   }),
   process.env,
 );
+
+const publicUrl = env.SF_PUBLIC_URL ?? `http://${env.SF_INGRESS_HOST}:${env.SF_INGRESS_PORT}`;
+const checkEvents = env.SF_SLACK_DELIVERY === 'http' && env.SF_SKIP_EVENTS_URL_CHECK !== '1' && env.SF_SKIP_EVENTS_URL_CHECK !== 'true';
 
 await runMain('ingress', env.SF_LOG_LEVEL, (log) =>
   start({
@@ -46,12 +51,13 @@ await runMain('ingress', env.SF_LOG_LEVEL, (log) =>
       clientId: env.SF_SLACK_CLIENT_ID,
       clientSecret: env.SF_SLACK_CLIENT_SECRET,
       authorizeBase: env.SF_SLACK_OAUTH_URL,
-      publicUrl: env.SF_PUBLIC_URL ?? `http://${env.SF_INGRESS_HOST}:${env.SF_INGRESS_PORT}`,
+      publicUrl,
       scopes: env.SF_SLACK_SCOPES,
       slackApiUrl: env.SF_SLACK_API_URL,
     },
     rateLimits: { userPerMinute: env.SF_RATE_USER_PER_MIN, teamPerMinute: env.SF_RATE_TEAM_PER_MIN },
     bodyLimit: env.SF_INGRESS_BODY_LIMIT,
     admin: { user: env.SF_ADMIN_USER, password: env.SF_ADMIN_PASSWORD },
+    ...(checkEvents ? { eventsUrlCheck: { publicUrl } } : {}),
   }),
 );

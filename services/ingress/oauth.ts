@@ -57,7 +57,11 @@ const AccessResponse = z.object({
   expires_in: z.number().int().positive().optional(),
 });
 
-export function oauthRoutes(app: FastifyInstance, deps: { config: OAuthConfig; redis: Redis; prefix: string; tokens: TokenStore; log: Logger }): void {
+export function oauthRoutes(
+  app: FastifyInstance,
+  /** `onInstalled`: the team's tokens are stored (workspace-apps mode opens its socket on it). */
+  deps: { config: OAuthConfig; redis: Redis; prefix: string; tokens: TokenStore; log: Logger; onInstalled?: (team: string) => void },
+): void {
   const { config, log } = deps;
   const redirectUri = new URL('/slack/oauth_redirect', config.publicUrl).toString();
   const nonceKey = (nonce: string) => `${deps.prefix}:oauth-state:${nonce}`;
@@ -119,6 +123,7 @@ export function oauthRoutes(app: FastifyInstance, deps: { config: OAuthConfig; r
       installedAt: now,
     });
     log.info({ team: access.team.id, hasAppToken: appToken !== undefined, rotating }, 'team installed');
+    deps.onInstalled?.(access.team.id);
     void reply.header('set-cookie', `${COOKIE}=; Path=/slack; HttpOnly; SameSite=Lax; Max-Age=0`);
     return page(reply, 200, lang, 'installed', { team: access.team.name || access.team.id });
   });

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { createSubjects, ServiceNames } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import type { RunningService } from '../common/main-kit.ts';
+import { checkEventsUrl } from '../common/delivery.ts';
 import { createMetricsRegistry } from '../common/metrics.ts';
 import { connectNats, type NatsAuth } from '../common/nats.ts';
 import { RedisRateLimiter, SlackRouter, type RateLimits } from '../common/slack-routing.ts';
@@ -37,6 +38,11 @@ export interface IngressOptions {
   pageLinkSecret: string;
   /** Admin page login; without a password the admin page cannot be logged into. */
   admin: { user: string; password: string | undefined };
+  /**
+   * `http` delivery: once listening, prove Slack can reach `<publicUrl>/slack/events` (a signed
+   * url_verification through the public URL); refuse to start otherwise. Absent = no check.
+   */
+  eventsUrlCheck?: { publicUrl: string };
 }
 
 export async function start(opts: IngressOptions): Promise<RunningService> {
@@ -80,7 +86,7 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
     return reply.code(500).send({ ok: false, error: 'internal_error' });
   });
   await app.register(async (scope) => slackRoutes(scope, { router, redis, prefix: opts.prefix, signingSecrets: opts.signingSecrets, log, registry, bodyLimit: opts.bodyLimit }));
-  oauthRoutes(app, { config: opts.oauth, redis, prefix: opts.prefix, tokens, log });
+  oauthRoutes(app, { config: opts.oauth, redis, prefix: opts.prefix, tokens, log, onInstalled: (team) => router.teamActive(team, 'install') });
   await registerPages(app, { nc, subjects, redis, log: log.child({ part: 'pages' }), admin: { user: opts.admin.user, password: opts.admin.password ?? randomBytes(32).toString('base64url') }, installUrl: '/slack/install', tokens, slackApiUrl: opts.oauth.slackApiUrl, pageLinkSecret: opts.pageLinkSecret });
   app.get('/healthz', async (_req, reply) => {
     const ok = !nc.isClosed() && redis.status === 'ready';
@@ -92,9 +98,22 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : opts.port;
   const url = `http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${port}`;
+  if (opts.eventsUrlCheck) {
+    try {
+      await checkEventsUrl(opts.eventsUrlCheck.publicUrl, opts.signingSecrets[0] ?? '');
+    } catch (err) {
+      await app.close();
+      runningGames.stop();
+      await service.stop();
+      await nc.close();
+      redis.disconnect();
+      throw err;
+    }
+    log.info({ eventsUrl: `${opts.eventsUrlCheck.publicUrl}/slack/events` }, 'events URL answers url_verification');
+  }
 
   return {
-    info: { url },
+    info: { url, ...(opts.eventsUrlCheck ? { eventsUrlChecked: true } : {}) },
     async stop() {
       await app.close();
       runningGames.stop();

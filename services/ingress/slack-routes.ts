@@ -4,14 +4,19 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { asSurfingerError } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import { SignatureErrorCodes, verifySlackRequest, type SignatureCheck } from '../common/slack-signature.ts';
-import { BlockActions, describeIssues, EventCallback, RoutingErrorCodes, SlashCommand, type SlackRouter } from '../common/slack-routing.ts';
+import { SeenOnce } from '../common/seen-once.ts';
+import { BlockActions, describeIssues, EventCallback, RoutingErrorCodes, SlashCommand, type EventOutcome, type SlackRouter } from '../common/slack-routing.ts';
 
 /**
  * POST /slack/commands, /slack/interactivity, /slack/events. Every request, in order:
  * 1. raw body (the signature covers bytes, so nothing parses before the check); size-limited;
  * 2. v0 signature against each configured signing secret (5-minute window, constant time);
- * 3. replay cache: a signature seen in the last 5 minutes is refused (Redis SET NX, cluster-wide);
+ * 3. replay cache: a signature seen in the last 5 minutes is refused (Redis SET NX, cluster-wide;
+ *    in process only while Redis is unreachable, see SeenOnce: a command must not fail with 500
+ *    because Redis blinked);
  * 4. schema check of the payload → 400 with a reason; then the shared router.
+ * Events are answered 200 only once handed on (SlackRouter.event); a failed handoff answers 503
+ * so Slack retries (X-Slack-Retry-Num), and the game recognises a retry of an answer it has.
  * Slack shows nothing useful for a 401/400, so bodies are for operators and tests.
  */
 
@@ -37,6 +42,7 @@ type Raw = FastifyRequest<{ Body: Buffer }>;
 
 export async function slackRoutes(app: FastifyInstance, deps: SlackRoutesDeps): Promise<void> {
   const now = deps.nowMs ?? Date.now;
+  const signatures = new SeenOnce(deps.redis, deps.log, { now });
   const requests = new Counter({ name: 'sf_ingress_requests_total', help: 'Slack requests by route and outcome', labelNames: ['route', 'outcome'], registers: [deps.registry] });
   const ackSeconds = new Histogram({
     name: 'sf_ingress_ack_seconds',
@@ -71,8 +77,7 @@ export async function slackRoutes(app: FastifyInstance, deps: SlackRoutesDeps): 
       await reject(reply, route, 401, check.code === SignatureErrorCodes.STALE ? 'stale_request' : 'invalid_signature', check.code, check.reason);
       return null;
     }
-    const fresh = await deps.redis.set(`${deps.prefix}:seen-sig:${signature}`, '1', 'EX', 300, 'NX');
-    if (fresh !== 'OK') {
+    if (!(await signatures.claim(`${deps.prefix}:seen-sig:${signature}`, 300))) {
       await reject(reply, route, 401, 'replayed_request', IngressErrorCodes.REPLAYED);
       return null;
     }
@@ -148,9 +153,18 @@ export async function slackRoutes(app: FastifyInstance, deps: SlackRoutesDeps): 
       if (type === 'ssl_check') return reply.code(200).send();
       const parsed = EventCallback.safeParse(json);
       if (!parsed.success) return reject(reply, 'events', 400, 'malformed_payload', RoutingErrorCodes.MALFORMED, json === undefined ? 'body is not JSON' : describeIssues(parsed.error));
-      const outcome = await deps.router.event(parsed.data);
-      requests.inc({ route: 'events', outcome });
       const retry = header(req, 'x-slack-retry-num');
+      let outcome: EventOutcome;
+      try {
+        outcome = await deps.router.event(parsed.data);
+      } catch (err) {
+        // Not handed on: 5xx makes Slack retry the event later; nothing is lost by refusing now.
+        const e = asSurfingerError(err);
+        requests.inc({ route: 'events', outcome: 'retry_later' });
+        deps.log.warn({ team: parsed.data.team_id, code: e.code, reason: e.message, retry }, 'event not handed on; asking Slack to retry');
+        return reply.code(503).send({ ok: false, error: 'retry_later', code: e.code });
+      }
+      requests.inc({ route: 'events', outcome });
       if (retry !== undefined) deps.log.debug({ team: parsed.data.team_id, retry, outcome }, 'slack event retry');
       return reply.code(200).send();
     }),
