@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { runSandbox } from '../../services/sandbox/main.ts';
 
 function count(value: string): number {
@@ -25,14 +25,18 @@ export function register(program: Command): void {
     .option('--users <n>', 'people per team (at least alice, bob, carol)', count)
     .option('--workspace <file>', 'JSON file {"teams":[…]} defining teams, channels and users exactly')
     .option('--no-rate-limit', "turn Slack's rate limits off (benchmarks)")
+    .addOption(new Option('--delivery <mode>', 'http: one distributed app over HTTP; socket: that app in Socket Mode; workspace-apps: one Socket Mode app per team').choices(['http', 'socket', 'workspace-apps']).default('http'))
+    .option('--token-rotation', "Slack's token rotation: expiring xoxe.xoxb- tokens and refresh tokens")
     .option('--log-level <level>', 'log level for stderr', 'info')
-    .action(async (opts: { port: number; host: string; appUrl?: string; teams?: number; channels?: number; users?: number; workspace?: string; rateLimit: boolean; logLevel: string }) => {
+    .action(async (opts: { port: number; host: string; appUrl?: string; teams?: number; channels?: number; users?: number; workspace?: string; rateLimit: boolean; delivery: 'http' | 'socket' | 'workspace-apps'; tokenRotation?: boolean; logLevel: string }) => {
       await runSandbox({
         port: opts.port,
         host: opts.host,
         generate: { ...(opts.teams ? { teams: opts.teams } : {}), ...(opts.channels ? { channels: opts.channels } : {}), ...(opts.users ? { users: opts.users } : {}) },
         rateLimit: opts.rateLimit,
         logLevel: opts.logLevel,
+        delivery: opts.delivery,
+        ...(opts.tokenRotation ? { tokenRotation: true } : {}),
         ...(opts.appUrl ? { appUrl: opts.appUrl } : {}),
         ...(opts.workspace ? { workspaceFile: opts.workspace } : {}),
       });

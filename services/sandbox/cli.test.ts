@@ -25,7 +25,8 @@ test('cli - `surfinger sandbox` prints one JSON start line, serves, and exits 0 
   for (const team of info.teams) {
     assert.match(team.botToken, /^xoxb-/);
     assert.match(team.appToken, /^xapp-/);
-    assert.equal(team.channels.length, 3);
+    // The demo team also has #lounge, the channel without the bot.
+    assert.equal(team.channels.length, team.teamId === 'T0DEMO0001' ? 4 : 3);
     assert.equal(team.users.length, 4);
     for (const id of [team.teamId, ...team.channels.map((c) => c.id), ...team.users.map((u) => u.id)]) assert.match(id, /^[A-Z0-9]+$/);
   }

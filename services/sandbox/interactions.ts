@@ -3,16 +3,20 @@ import type { Logger } from '../common/logger.ts';
 import { postToApp, replyAsMessage, type AppResult } from './app-http.ts';
 import { readContent } from './content.ts';
 import type { Envelope, SocketHub } from './socket-mode.ts';
-import { APP_ID, type SandboxChannel, type SandboxTeam, type SandboxUser, type StoredMessage, type Workspace } from './workspace.ts';
+import { retryDelayMs, type RetryPolicy } from './retry-policy.ts';
+import type { SandboxApp, SandboxChannel, SandboxTeam, SandboxUser, StoredMessage, Workspace } from './workspace.ts';
 
 /**
  * What Slack does when a person acts: runs a slash command, posts a message, clicks a button.
- * Routing rules (docs/sandbox.md):
- *  1. Slash commands and clicks go to the app over HTTP when an app URL is configured, else as
- *     envelopes over the team's open socket, else they fail with `app_unreachable`.
- *  2. Messages are stored, then delivered as `events_api` over the team's open socket, else as
- *     Events API HTTP when an app URL is configured, else only stored.
- *  3. An app reply (slash command HTTP body, slash command ack payload, response_url POST) is
+ * Routing rules (docs/sandbox.md), all decided by the app that serves the team:
+ *  1. Socket Mode on: commands, clicks and events go only as envelopes over the app's open links;
+ *     the request URLs are ignored. No link: a command or click fails for the user with Slackbot's
+ *     `dispatch_failed`; an event is kept and retried on Slack's schedule, then dropped.
+ *  2. Socket Mode off: everything goes by signed HTTP to the app URL; none set means
+ *     `dispatch_failed` for commands and clicks and no delivery for events. Open links get nothing.
+ *  3. A message event exists only for channels the team's bot is a member of, and only while the
+ *     app is installed with a working token. Bot posts never generate events.
+ *  4. An app reply (slash command HTTP body, slash command ack payload, response_url POST) is
  *     shown like Slack shows it: ephemeral to the user unless `response_type: in_channel`.
  */
 
@@ -24,7 +28,8 @@ export const SLACKBOT = 'USLACKBOT';
 const RESPONSE_URL_USES = 5;
 const RESPONSE_URL_TTL_MS = 30 * 60_000;
 
-export type Via = 'http' | 'socket' | 'none';
+/** `queued`: an event for a Socket Mode app with no link open, kept for a retry (rule 1). */
+export type Via = 'http' | 'socket' | 'queued' | 'none';
 
 export interface InteractionsOptions {
   workspace: Workspace;
@@ -32,10 +37,7 @@ export interface InteractionsOptions {
   logger: Logger;
   /** The sandbox's own base URL (for response_url). */
   baseUrl(): string;
-  /** The app's HTTP base URL, when configured. */
-  appUrl(): string | undefined;
-  ackTimeoutMs: number;
-  maxRetries: number;
+  retry: RetryPolicy;
 }
 
 interface ResponseTarget {
@@ -54,8 +56,15 @@ export interface Actor {
   user: SandboxUser;
 }
 
-/** `app_error`: HTTP delivery failed (timeout, error status, no connection); for commands Slack shows the user a note. */
+/**
+ * `app_error`: delivery failed and Slack told the user so: the HTTP reason (`http_error`,
+ * `http_timeout`, `connection_failed`), `dispatch_failed` (nowhere to deliver: no link open in
+ * Socket Mode, no request URL without it) or `not_installed` (the app was uninstalled).
+ */
 export type DispatchResult = { ok: true; via: Via; envelope_id?: string; status?: number; app_error?: string } | { ok: false; error: string };
+
+/** Slackbot's words when a command's app is gone, as Slack shows them. */
+const UNKNOWN_COMMAND = (command: string): string => `${command} is not a valid command. In Slack, all messages that start with the "/" character are interpreted as commands.`;
 
 export class Interactions {
   readonly #o: InteractionsOptions;
@@ -80,6 +89,11 @@ export class Interactions {
 
   async command(actor: Actor, command: string, text: string): Promise<DispatchResult> {
     const { team, channel, user } = actor;
+    const app = this.#o.workspace.appOf(team);
+    if (!team.installed) {
+      this.#note(actor, UNKNOWN_COMMAND(command));
+      return { ok: true, via: 'none', app_error: 'not_installed' };
+    }
     const fields: Record<string, string> = {
       token: VERIFICATION_TOKEN,
       team_id: team.id,
@@ -90,74 +104,91 @@ export class Interactions {
       user_name: user.name,
       command,
       text,
-      api_app_id: APP_ID,
+      api_app_id: app.id,
       is_enterprise_install: 'false',
       response_url: this.#responseUrl('commands', { teamId: team.id, channelId: channel.id, userId: user.id }),
       trigger_id: this.#triggerId(),
     };
-    const appUrl = this.#o.appUrl();
-    if (appUrl) {
-      const result = await this.#post(team, `${appUrl}/slack/commands`, new URLSearchParams(fields).toString(), 'application/x-www-form-urlencoded');
-      if (!result.ok) {
-        const shown = result.reason === 'http_timeout' ? 'operation_timeout' : 'dispatch_failed';
-        this.#note(actor, `${command} failed with the error "${shown}"`);
-        return { ok: true, via: 'http', app_error: result.reason, ...(result.status ? { status: result.status } : {}) };
-      }
-      const reply = replyAsMessage(result.reply);
-      if (reply) this.show({ teamId: team.id, channelId: channel.id, userId: user.id }, reply);
-      return { ok: true, via: 'http', status: result.reply.status };
+    if (app.socketMode) {
+      const delivered = this.#o.hub.deliver(app.id, 'slash_commands', fields);
+      if (delivered) return { ok: true, via: 'socket', envelope_id: delivered.envelope.envelope_id };
+      return this.#dispatchFailed(actor, command);
     }
-    const envelope = this.#o.hub.deliver(team.id, 'slash_commands', fields);
-    if (envelope) return { ok: true, via: 'socket', envelope_id: envelope.envelope_id };
-    this.#note(actor, `${command} failed: the app is not connected (no app URL, no open socket)`);
-    return { ok: false, error: 'app_unreachable' };
+    if (!app.appUrl) return this.#dispatchFailed(actor, command);
+    const result = await this.#post(app, `${app.appUrl}/slack/commands`, new URLSearchParams(fields).toString(), 'application/x-www-form-urlencoded');
+    if (!result.ok) {
+      const shown = result.reason === 'http_timeout' ? 'operation_timeout' : 'dispatch_failed';
+      this.#note(actor, `${command} failed with the error "${shown}"`);
+      return { ok: true, via: 'http', app_error: result.reason, ...(result.status ? { status: result.status } : {}) };
+    }
+    const reply = replyAsMessage(result.reply);
+    if (reply) this.show({ teamId: team.id, channelId: channel.id, userId: user.id }, reply);
+    return { ok: true, via: 'http', status: result.reply.status };
   }
 
-  /** Stores a person's message and delivers it as a `message` event (rule 2). */
+  /** Nowhere to deliver (rule 1, 2): Slack tells the user, and the app never hears of it. */
+  #dispatchFailed(actor: Actor, what: string): DispatchResult {
+    this.#note(actor, `${what} failed with the error "dispatch_failed"`);
+    return { ok: true, via: 'none', app_error: 'dispatch_failed' };
+  }
+
+  /** Stores a person's message and delivers it as a `message` event (rule 3). */
   message(actor: Actor, text: string): { message: StoredMessage; via: Via } {
     const { team, channel, user } = actor;
     const message = this.#o.workspace.append(team, channel, { user: user.id, text });
-    const eventTime = Math.floor(Date.now() / 1000);
+    if (!channel.members.has(team.bot.id)) return { message, via: 'none' };
+    const event = { type: 'message', channel: channel.id, user: user.id, text, ts: message.ts, team: team.id, event_ts: message.ts, channel_type: channel.isPrivate ? 'group' : 'channel' };
+    return { message, via: this.event(team, event) };
+  }
+
+  /**
+   * Delivers an Events API `event_callback` to the team's app (rules 1-3). `final` events
+   * (app_uninstalled, tokens_revoked) are the last word of an install and go out without one.
+   */
+  event(team: SandboxTeam, event: Record<string, unknown>, final = false): Via {
+    if (!final && !this.#o.workspace.authorized(team)) return 'none';
+    const app = this.#o.workspace.appOf(team);
     const payload = {
       token: VERIFICATION_TOKEN,
       team_id: team.id,
-      api_app_id: APP_ID,
-      event: { type: 'message', channel: channel.id, user: user.id, text, ts: message.ts, team: team.id, event_ts: message.ts, channel_type: channel.isPrivate ? 'group' : 'channel' },
+      api_app_id: app.id,
+      event,
       type: 'event_callback',
       event_id: `Ev${randomBytes(5).toString('hex').toUpperCase()}`,
-      event_time: eventTime,
+      event_time: Math.floor(Date.now() / 1000),
       authorizations: [{ enterprise_id: null, team_id: team.id, user_id: team.bot.id, is_bot: true, is_enterprise_install: false }],
       is_ext_shared_channel: false,
       event_context: `4-${randomBytes(16).toString('base64url')}`,
     };
-    if (this.#o.hub.deliver(team.id, 'events_api', payload)) return { message, via: 'socket' };
-    const appUrl = this.#o.appUrl();
-    if (!appUrl) return { message, via: 'none' };
-    void this.#deliverEvent(team, `${appUrl}/slack/events`, JSON.stringify(payload), 0);
-    return { message, via: 'http' };
+    if (app.socketMode) return this.#o.hub.deliver(app.id, 'events_api', payload)?.via ?? 'none';
+    if (!app.appUrl) return 'none';
+    void this.#deliverEvent(app, `${app.appUrl}/slack/events`, JSON.stringify(payload), 0);
+    return 'http';
   }
 
-  /** Events API over HTTP: failures are retried with X-Slack-Retry-Num / X-Slack-Retry-Reason. */
-  async #deliverEvent(team: SandboxTeam, url: string, body: string, attempt: number, reason = ''): Promise<void> {
+  /** Events API over HTTP: failures are retried on Slack's schedule with X-Slack-Retry-Num / -Reason. */
+  async #deliverEvent(app: SandboxApp, url: string, body: string, attempt: number, reason = ''): Promise<void> {
     const headers: Record<string, string> = attempt > 0 ? { 'x-slack-retry-num': String(attempt), 'x-slack-retry-reason': reason } : {};
-    const result = await this.#post(team, url, body, 'application/json', headers);
-    if (result.ok || attempt >= this.#o.maxRetries) return;
+    const result = await this.#post(app, url, body, 'application/json', headers);
+    if (result.ok || attempt >= this.#o.retry.maxRetries) return;
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      void this.#deliverEvent(team, url, body, attempt + 1, result.reason);
-    }, this.#o.ackTimeoutMs);
+      void this.#deliverEvent(app, url, body, attempt + 1, result.reason);
+    }, retryDelayMs(this.#o.retry, attempt + 1));
     this.#timers.add(timer);
   }
 
   async click(actor: Actor, message: StoredMessage, actionId: string, value: string | undefined): Promise<DispatchResult> {
     const { team, channel, user } = actor;
+    const app = this.#o.workspace.appOf(team);
     const found = findButton(message.blocks ?? [], actionId);
     if (!found) return { ok: false, error: 'action_not_found' };
+    if (!team.installed) return { ok: true, via: 'none', app_error: 'not_installed' };
     const { ephemeral_to, history: _sandboxOnly, ...shown } = message;
     const payload = {
       type: 'block_actions',
       user: { id: user.id, username: user.name, name: user.name, team_id: team.id },
-      api_app_id: APP_ID,
+      api_app_id: app.id,
       token: VERIFICATION_TOKEN,
       container: { type: 'message', message_ts: message.ts, channel_id: channel.id, is_ephemeral: ephemeral_to !== undefined },
       trigger_id: this.#triggerId(),
@@ -180,41 +211,42 @@ export class Interactions {
         },
       ],
     };
-    const appUrl = this.#o.appUrl();
-    if (appUrl) {
-      // Slack ignores the body of a block_actions response; the app answers via response_url or the API.
-      const result = await this.#post(team, `${appUrl}/slack/interactivity`, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
-      if (result.ok) return { ok: true, via: 'http', status: result.reply.status };
-      return { ok: true, via: 'http', app_error: result.reason, ...(result.status ? { status: result.status } : {}) };
+    if (app.socketMode) {
+      const delivered = this.#o.hub.deliver(app.id, 'interactive', payload);
+      if (delivered) return { ok: true, via: 'socket', envelope_id: delivered.envelope.envelope_id };
+      return this.#dispatchFailed(actor, 'The button');
     }
-    const envelope = this.#o.hub.deliver(team.id, 'interactive', payload);
-    if (envelope) return { ok: true, via: 'socket', envelope_id: envelope.envelope_id };
-    return { ok: false, error: 'app_unreachable' };
+    if (!app.appUrl) return this.#dispatchFailed(actor, 'The button');
+    // Slack ignores the body of a block_actions response; the app answers via response_url or the API.
+    const result = await this.#post(app, `${app.appUrl}/slack/interactivity`, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+    if (result.ok) return { ok: true, via: 'http', status: result.reply.status };
+    return { ok: true, via: 'http', app_error: result.reason, ...(result.status ? { status: result.status } : {}) };
   }
 
-  /** Sends Slack's `url_verification` to the app and checks it echoes the challenge. */
-  async verifyUrl(appUrl: string, team: SandboxTeam): Promise<{ ok: boolean; error?: string }> {
+  /** Sends Slack's `url_verification` to the app's URL and checks it echoes the challenge. */
+  async verifyUrl(app: SandboxApp, appUrl: string): Promise<{ ok: boolean; error?: string }> {
     const challenge = randomBytes(24).toString('base64url');
-    const result = await this.#post(team, `${appUrl}/slack/events`, JSON.stringify({ token: VERIFICATION_TOKEN, challenge, type: 'url_verification' }), 'application/json');
+    const result = await this.#post(app, `${appUrl}/slack/events`, JSON.stringify({ token: VERIFICATION_TOKEN, challenge, type: 'url_verification' }), 'application/json');
     if (!result.ok) return { ok: false, error: result.reason };
     const reply = replyAsMessage(result.reply);
     const echoed = result.reply.text.trim() === challenge || reply?.['challenge'] === challenge;
     return echoed ? { ok: true } : { ok: false, error: 'challenge_not_echoed' };
   }
 
-  onSocketAck(teamId: string, envelope: Envelope, payload: Record<string, unknown> | undefined): void {
+  onSocketAck(envelope: Envelope, payload: Record<string, unknown> | undefined): void {
     if (envelope.type !== 'slash_commands' || !payload || Object.keys(payload).length === 0) return;
     const p = envelope.payload;
-    this.show({ teamId, channelId: String(p['channel_id']), userId: String(p['user_id']) }, payload);
+    this.show({ teamId: String(p['team_id']), channelId: String(p['channel_id']), userId: String(p['user_id']) }, payload);
   }
 
-  onSocketGiveUp(teamId: string, envelope: Envelope): void {
+  onSocketGiveUp(envelope: Envelope): void {
     if (envelope.type === 'events_api') return;
-    const p = envelope.payload as Record<string, unknown> & { user?: { id?: string }; channel?: { id?: string } };
+    const p = envelope.payload as Record<string, unknown> & { user?: { id?: string }; channel?: { id?: string }; team?: { id?: string } };
+    const teamId = typeof p['team_id'] === 'string' ? p['team_id'] : p.team?.id;
     const userId = typeof p['user_id'] === 'string' ? p['user_id'] : p.user?.id;
     const channelId = typeof p['channel_id'] === 'string' ? p['channel_id'] : p.channel?.id;
     const what = envelope.type === 'slash_commands' ? String(p['command']) : 'The button';
-    const actor = this.#actor(teamId, channelId, userId);
+    const actor = teamId ? this.#actor(teamId, channelId, userId) : undefined;
     if (actor) this.#note(actor, `${what} failed with the error "operation_timeout"`);
   }
 
@@ -229,7 +261,7 @@ export class Interactions {
     return { status: 200, body: { ok: true } };
   }
 
-  /** Shows an app reply (rule 3). Returns Slack's error code when the reply is not a message. */
+  /** Shows an app reply (rule 4). Returns Slack's error code when the reply is not a message. */
   show(target: { teamId: string; channelId: string; userId: string; messageTs?: string }, reply: Record<string, unknown>): string | undefined {
     const actor = this.#actor(target.teamId, target.channelId, target.userId);
     if (!actor) return 'channel_not_found';
@@ -249,7 +281,7 @@ export class Interactions {
     workspace.append(actor.team, actor.channel, {
       user: actor.team.bot.id,
       bot_id: actor.team.botId,
-      app_id: APP_ID,
+      app_id: actor.team.appId,
       ...content.content,
       ...(inChannel ? {} : { ephemeral_to: actor.user.id }),
     });
@@ -267,8 +299,8 @@ export class Interactions {
     return team && channel && user ? { team, channel, user } : undefined;
   }
 
-  #post(team: SandboxTeam, url: string, body: string, contentType: 'application/x-www-form-urlencoded' | 'application/json', headers?: Record<string, string>): Promise<AppResult> {
-    return postToApp({ url, signingSecret: team.signingSecret, body, contentType, timeoutMs: this.#o.ackTimeoutMs, logger: this.#o.logger, ...(headers ? { headers } : {}) });
+  #post(app: SandboxApp, url: string, body: string, contentType: 'application/x-www-form-urlencoded' | 'application/json', headers?: Record<string, string>): Promise<AppResult> {
+    return postToApp({ url, signingSecret: app.signingSecret, body, contentType, timeoutMs: this.#o.retry.ackTimeoutMs, logger: this.#o.logger, ...(headers ? { headers } : {}) });
   }
 
   close(): void {

@@ -4,7 +4,7 @@ import { SurfingerError, asSurfingerError } from '../../protocol/errors.ts';
 import { createLogger } from '../common/logger.ts';
 import { SandboxErrorCodes } from './errors.ts';
 import { startSandbox, type SandboxOptions } from './server.ts';
-import { WorkspaceFile, generateTeams, type GenerateSpec } from './workspace.ts';
+import { WorkspaceFile, generateTeams, type DeliveryMode, type GenerateSpec } from './workspace.ts';
 
 export interface SandboxProcessOptions {
   port: number;
@@ -15,6 +15,8 @@ export interface SandboxProcessOptions {
   workspaceFile?: string;
   rateLimit: boolean;
   logLevel: string;
+  delivery?: DeliveryMode;
+  tokenRotation?: boolean;
 }
 
 /**
@@ -32,6 +34,8 @@ export async function runSandbox(opts: SandboxProcessOptions): Promise<void> {
       teams: opts.workspaceFile ? await loadWorkspaceFile(opts.workspaceFile) : generateTeams(opts.generate),
       ...(opts.appUrl ? { appUrl: opts.appUrl } : {}),
       ...(opts.rateLimit ? {} : { rateLimit: false as const }),
+      ...(opts.delivery ? { delivery: opts.delivery } : {}),
+      ...(opts.tokenRotation ? { tokenRotation: true } : {}),
     };
   } catch (err) {
     throw asSurfingerError(err, SandboxErrorCodes.BAD_OPTIONS);

@@ -3,15 +3,16 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { SurfingerError, asSurfingerError } from '../../protocol/errors.ts';
 import { createLogger, type Logger } from '../common/logger.ts';
-import { handleDriver } from './driver.ts';
+import { handleDriver, type AppConfigChange } from './driver.ts';
 import { SandboxErrorCodes } from './errors.ts';
 import { BodyTooLarge, parseForm, parseParams, readBody, sendJson } from './http-util.ts';
 import { Interactions } from './interactions.ts';
 import { OAuth } from './oauth.ts';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimitOptions } from './rate-limit.ts';
+import { SLACK_RETRY_DELAYS_MS, type RetryPolicy } from './retry-policy.ts';
 import { SocketHub } from './socket-mode.ts';
 import { callWebApi } from './web-api.ts';
-import { APP_ID, Workspace, generateTeams, type GenerateSpec, type TeamSpec, type WorkspaceChange } from './workspace.ts';
+import { DeliveryMode, Workspace, generateTeams, type GenerateSpec, type SandboxApp, type TeamSpec, type WorkspaceChange } from './workspace.ts';
 
 export interface SandboxOptions {
   /** 0 (default) picks a free port. */
@@ -20,8 +21,14 @@ export interface SandboxOptions {
   /** Explicit teams; when absent, `generate` (default: the demo team) decides. */
   teams?: TeamSpec[];
   generate?: GenerateSpec;
-  /** The app's HTTP base URL: requests go to <appUrl>/slack/{commands,interactivity,events}. */
+  /** Every app's HTTP base URL: requests go to <appUrl>/slack/{commands,interactivity,events}. */
   appUrl?: string;
+  /** How apps receive what people do (docs/sandbox.md, "Delivery modes"); default `http`. */
+  delivery?: DeliveryMode;
+  /** Slack's token rotation: `xoxe.xoxb-` tokens that expire, renewed with a refresh token. */
+  tokenRotation?: boolean;
+  /** Access token lifetime with rotation on (Slack: 43200). */
+  tokenLifetimeSeconds?: number;
   logger?: Logger;
   /** Slack-like limits by default; `false` turns them off (benchmarks), a partial overrides. */
   rateLimit?: Partial<RateLimitOptions> | false;
@@ -29,6 +36,8 @@ export interface SandboxOptions {
   ackTimeoutMs?: number;
   /** Retries of unacked or failed event deliveries (Slack: 3). */
   maxRetries?: number;
+  /** Pause before each event retry after the failed attempt (Slack: 0, 1 min, 5 min). */
+  retryDelaysMs?: number[];
   /** Server ping interval on Socket Mode links (the SDK gives up after 30 s of silence). */
   pingIntervalMs?: number;
   /** Delay between a `refresh_requested` disconnect message and closing the link. */
@@ -36,13 +45,31 @@ export interface SandboxOptions {
   maxMessagesPerChannel?: number;
 }
 
+export interface SandboxAppInfo {
+  appId: string;
+  clientId: string;
+  clientSecret: string;
+  signingSecret: string;
+  appToken: string;
+  socketMode: boolean;
+  /** Teams the app is installed in. */
+  teams: string[];
+}
+
 export interface SandboxTeamInfo {
   teamId: string;
   teamName: string;
   botToken: string;
   botUserId: string;
+  /** The app that serves the team; its app token and signing secret follow. */
+  appId: string;
+  /** Shared by every team of one app: open ONE app's links, not one per team. */
   appToken: string;
   signingSecret: string;
+  /** Token rotation only. */
+  refreshToken?: string;
+  /** Token rotation only: when botToken expires (epoch ms). */
+  tokenExpiresAt?: number;
   channels: Array<{ id: string; name: string }>;
   users: Array<{ id: string; name: string }>;
 }
@@ -51,7 +78,10 @@ export interface SandboxTeamInfo {
 export interface SandboxInfo {
   apiUrl: string;
   uiUrl: string;
-  app: { appId: string; clientId: string; clientSecret: string };
+  delivery: DeliveryMode;
+  apps: SandboxAppInfo[];
+  /** apps[0]: the distributed app in http and socket modes. */
+  app: SandboxAppInfo;
   teams: SandboxTeamInfo[];
 }
 
@@ -60,8 +90,10 @@ export interface Sandbox {
   /** Base URL, ending in a slash. */
   url: string;
   workspace: Workspace;
-  /** Points HTTP delivery at the app (or turns it off) and runs Slack's url_verification. */
-  setAppUrl(url: string | undefined): Promise<Record<string, unknown>>;
+  /** Points an app's (default: every app's) request URLs at `url`, or clears them, and runs url_verification. */
+  setAppUrl(url: string | undefined, appId?: string): Promise<Record<string, unknown>>;
+  /** `POST /sandbox/v1/config`: app URL and/or Socket Mode of one app or all. */
+  configure(change: AppConfigChange): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -73,38 +105,59 @@ const UI_FILES: Record<string, { file: string; type: string }> = {
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const logger = options.logger ?? createLogger('sandbox');
-  const workspace = new Workspace(options.teams ?? generateTeams(options.generate), options.maxMessagesPerChannel === undefined ? {} : { maxMessagesPerChannel: options.maxMessagesPerChannel });
+  const delivery = DeliveryMode.safeParse(options.delivery ?? 'http');
+  if (!delivery.success) throw new SurfingerError(SandboxErrorCodes.BAD_OPTIONS, `delivery must be http, socket or workspace-apps: ${String(options.delivery)}`);
+  const workspace = new Workspace(options.teams ?? generateTeams(options.generate), {
+    delivery: delivery.data,
+    ...(options.maxMessagesPerChannel === undefined ? {} : { maxMessagesPerChannel: options.maxMessagesPerChannel }),
+    ...(options.tokenRotation === undefined ? {} : { tokenRotation: options.tokenRotation }),
+    ...(options.tokenLifetimeSeconds === undefined ? {} : { tokenLifetimeSeconds: options.tokenLifetimeSeconds }),
+  });
   const rateLimits = options.rateLimit === false ? false : { ...DEFAULT_RATE_LIMITS, ...options.rateLimit };
-  const ackTimeoutMs = options.ackTimeoutMs ?? 3000;
-  const maxRetries = options.maxRetries ?? 3;
+  const retry: RetryPolicy = { ackTimeoutMs: options.ackTimeoutMs ?? 3000, maxRetries: options.maxRetries ?? 3, retryDelaysMs: options.retryDelaysMs ?? SLACK_RETRY_DELAYS_MS };
   let baseUrl = '';
-  let appUrl: string | undefined;
 
   const hub = new SocketHub({
-    appId: APP_ID,
     logger,
-    ackTimeoutMs,
-    maxRetries,
+    retry,
     pingIntervalMs: options.pingIntervalMs ?? 10_000,
     refreshCloseDelayMs: options.refreshCloseDelayMs ?? 500,
+    socketMode: (appId) => workspace.apps.get(appId)?.socketMode === true,
     // Called only after start, once `interactions` below exists.
-    onAck: (teamId, envelope, payload) => interactions.onSocketAck(teamId, envelope, payload),
-    onGiveUp: (teamId, envelope) => interactions.onSocketGiveUp(teamId, envelope),
+    onAck: (_appId, envelope, payload) => interactions.onSocketAck(envelope, payload),
+    onGiveUp: (_appId, envelope) => interactions.onSocketGiveUp(envelope),
   });
-  const interactions = new Interactions({ workspace, hub, logger, baseUrl: () => baseUrl, appUrl: () => appUrl, ackTimeoutMs, maxRetries });
+  const interactions = new Interactions({ workspace, hub, logger, baseUrl: () => baseUrl, retry });
   const oauth = new OAuth(workspace);
   const limiter = new RateLimiter();
   const feeds = new Set<ServerResponse>();
 
-  const setAppUrl = async (url: string | undefined): Promise<Record<string, unknown>> => {
-    if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url)) throw new SurfingerError(SandboxErrorCodes.BAD_OPTIONS, `app URL must be http(s): ${url}`);
-    appUrl = url?.replace(/\/+$/, '');
-    logger.info({ appUrl: appUrl ?? null }, 'app URL set');
-    if (!appUrl) return { ok: true, app_url: null };
-    const first = [...workspace.teams.values()][0];
-    const verification = first ? await interactions.verifyUrl(appUrl, first) : { ok: false };
-    return { ok: true, app_url: appUrl, url_verification: verification };
+  const configure = async (change: AppConfigChange): Promise<Record<string, unknown>> => {
+    const { appUrl } = change;
+    if (typeof appUrl === 'string' && !/^https?:\/\/[^\s]+$/.test(appUrl)) throw new SurfingerError(SandboxErrorCodes.BAD_OPTIONS, `app URL must be http(s): ${appUrl}`);
+    const targets = change.appId === undefined ? [...workspace.apps.values()] : [workspace.apps.get(change.appId)].filter((a): a is SandboxApp => a !== undefined);
+    if (targets.length === 0) throw new SurfingerError(SandboxErrorCodes.BAD_OPTIONS, `no app ${change.appId}`);
+    const apps: Array<Record<string, unknown>> = [];
+    for (const app of targets) {
+      if (change.socketMode !== undefined && change.socketMode !== app.socketMode) {
+        app.socketMode = change.socketMode;
+        // Slack ends an app's links when its Socket Mode is turned off.
+        if (!app.socketMode) hub.disconnect(app.id, 'link_disabled');
+        logger.info({ app: app.id, socketMode: app.socketMode }, 'socket mode switched');
+      }
+      let verification: { ok: boolean; error?: string } | undefined;
+      if (appUrl !== undefined) {
+        app.appUrl = appUrl?.replace(/\/+$/, '') || undefined;
+        logger.info({ app: app.id, appUrl: app.appUrl ?? null }, 'app URL set');
+        if (app.appUrl) verification = await interactions.verifyUrl(app, app.appUrl);
+      }
+      apps.push({ app_id: app.id, app_url: app.appUrl ?? null, socket_mode: app.socketMode, ...(verification ? { url_verification: verification } : {}) });
+    }
+    const first = apps[0] ?? {};
+    const failed = apps.find((a) => (a['url_verification'] as { ok?: boolean } | undefined)?.ok === false);
+    return { ok: true, app_url: first['app_url'] ?? null, ...(first['url_verification'] ? { url_verification: (failed ?? first)['url_verification'] } : {}), apps };
   };
+  const setAppUrl = (url: string | undefined, appId?: string): Promise<Record<string, unknown>> => configure({ appUrl: url ?? null, ...(appId === undefined ? {} : { appId }) });
 
   const onChange = (change: WorkspaceChange): void => {
     const data = `data: ${JSON.stringify(change)}\n\n`;
@@ -164,7 +217,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         if (!parsed?.ok) return sendJson(res, 400, { ok: false, error: 'invalid_json' });
         body = parsed.params;
       }
-      const result = await handleDriver({ workspace, hub, interactions, setAppUrl, appUrl: () => appUrl }, method, routeName, url.searchParams, body);
+      const result = await handleDriver({ workspace, hub, interactions, configure }, method, routeName, url.searchParams, body);
       return sendJson(res, result.status, result.body);
     }
 
@@ -233,20 +286,37 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   baseUrl = `http://${publicHost}:${port}/`;
   if (options.appUrl) await setAppUrl(options.appUrl);
 
+  const apps = [...workspace.apps.values()].map((a) => ({
+    appId: a.id,
+    clientId: a.clientId,
+    clientSecret: a.clientSecret,
+    signingSecret: a.signingSecret,
+    appToken: a.appToken,
+    socketMode: a.socketMode,
+    teams: [...a.teams],
+  }));
   const info: SandboxInfo = {
     apiUrl: `${baseUrl}api/`,
     uiUrl: baseUrl,
-    app: { appId: APP_ID, clientId: oauth.clientId, clientSecret: oauth.clientSecret },
-    teams: [...workspace.teams.values()].map((t) => ({
-      teamId: t.id,
-      teamName: t.name,
-      botToken: t.botToken,
-      botUserId: t.bot.id,
-      appToken: t.appToken,
-      signingSecret: t.signingSecret,
-      channels: [...t.channels.values()].map((c) => ({ id: c.id, name: c.name })),
-      users: [...t.users.values()].map((u) => ({ id: u.id, name: u.name })),
-    })),
+    delivery: workspace.delivery,
+    apps,
+    app: apps[0]!,
+    teams: [...workspace.teams.values()].map((t) => {
+      const app = workspace.appOf(t);
+      return {
+        teamId: t.id,
+        teamName: t.name,
+        botToken: t.botToken,
+        botUserId: t.bot.id,
+        appId: app.id,
+        appToken: app.appToken,
+        signingSecret: app.signingSecret,
+        ...(t.refreshToken ? { refreshToken: t.refreshToken } : {}),
+        ...(t.tokenExpiresAt ? { tokenExpiresAt: t.tokenExpiresAt } : {}),
+        channels: [...t.channels.values()].map((c) => ({ id: c.id, name: c.name })),
+        users: [...t.users.values()].map((u) => ({ id: u.id, name: u.name })),
+      };
+    }),
   };
   logger.info({ url: baseUrl, teams: info.teams.length }, 'sandbox listening');
 
@@ -266,7 +336,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return closing;
   };
 
-  return { info, url: baseUrl, workspace, setAppUrl, close };
+  return { info, url: baseUrl, workspace, setAppUrl, configure, close };
 }
 
 /** The request target as a URL; undefined for targets WHATWG URL rejects (e.g. `//[`). */

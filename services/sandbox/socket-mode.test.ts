@@ -11,7 +11,7 @@ const driver = (base: string, route: string, body: unknown) =>
 const where = { team_id: 'T0DEMO0001', channel_id: 'C0GENERAL1', user_id: 'U0ALICE001' };
 
 describe('socket mode - real SocketModeClient', async () => {
-  const sandbox = await testSandbox({ refreshCloseDelayMs: 50 });
+  const sandbox = await testSandbox({ delivery: 'socket', refreshCloseDelayMs: 50 });
   const team = sandbox.info.teams[0]!;
   // clientPingTimeout also paces the SDK's reconnect delay; keep it short so the test is quick.
   const client = new SocketModeClient({ appToken: team.appToken, logLevel: LogLevel.ERROR, clientPingTimeout: 300, clientOptions: { slackApiUrl: sandbox.info.apiUrl } });
@@ -25,7 +25,7 @@ describe('socket mode - real SocketModeClient', async () => {
   test('connects (hello) and shows in /sandbox/v1/sockets', async () => {
     await client.start();
     const sockets = (await (await fetch(`${sandbox.url}sandbox/v1/sockets`)).json()) as { total: number; teams: Array<{ team_id: string; count: number }> };
-    assert.deepEqual(sockets.teams, [{ team_id: 'T0DEMO0001', count: 1 }]);
+    assert.deepEqual(sockets.teams, [{ team_id: 'T0DEMO0001', app_id: 'A0SURFINGR', count: 1 }]);
   });
 
   test('slash command arrives as an envelope; the ack payload is shown in channel', async () => {
@@ -67,7 +67,7 @@ const shut = async (ws: WebSocket): Promise<void> => {
 };
 
 describe('socket mode - protocol details', async () => {
-  const sandbox = await testSandbox({ ackTimeoutMs: 150, pingIntervalMs: 100 });
+  const sandbox = await testSandbox({ delivery: 'socket', ackTimeoutMs: 150, retryDelaysMs: [0], pingIntervalMs: 100 });
   const team = sandbox.info.teams[0]!;
   const open = async (): Promise<{ ws: WebSocket; frames: Array<Record<string, unknown>> }> => {
     const res = (await (await fetch(`${sandbox.info.apiUrl}apps.connections.open`, { method: 'POST', headers: { authorization: `Bearer ${team.appToken}` } })).json()) as { ok: boolean; url: string };

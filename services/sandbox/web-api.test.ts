@@ -38,7 +38,9 @@ describe('web api - real WebClient', async () => {
     assert.ok(list.response_metadata?.next_cursor, 'first page has a cursor');
     const second = await client.conversations.list({ limit: 1, cursor: list.response_metadata?.next_cursor! });
     assert.equal(second.channels?.[0]?.id, 'C0RANDOM01');
-    assert.equal(second.response_metadata?.next_cursor, '');
+    const third = await client.conversations.list({ limit: 1, cursor: second.response_metadata?.next_cursor! });
+    assert.deepEqual([third.channels?.[0]?.id, third.channels?.[0]?.is_member], ['C0LOUNGE01', false], 'the demo lounge is without the bot');
+    assert.equal(third.response_metadata?.next_cursor, '');
   });
 
   test('postMessage, update and delete round-trip and show in channel history', async () => {

@@ -4,7 +4,7 @@ import { str, type Params } from './http-util.ts';
 import type { OAuth } from './oauth.ts';
 import { tierBucket, type RateLimiter, type RateLimitOptions, type Tier } from './rate-limit.ts';
 import type { SocketHub } from './socket-mode.ts';
-import { APP_ID, type SandboxChannel, type SandboxTeam, type SandboxUser, type StoredMessage, type Workspace } from './workspace.ts';
+import type { SandboxApp, SandboxChannel, SandboxTeam, SandboxUser, StoredMessage, Workspace } from './workspace.ts';
 
 /**
  * The Web API subset under /api/<method>, with Slack's response shapes and error codes. Errors are
@@ -35,20 +35,19 @@ export interface ApiCall {
   nowMs: number;
 }
 
-type TokenKind = 'bot' | 'app' | 'none';
 interface Ctx {
   deps: WebApiDeps;
   call: ApiCall;
   team: SandboxTeam;
 }
-type Handler = (ctx: Ctx) => Record<string, unknown> | ApiResponse;
-interface Method {
-  token: TokenKind;
-  tier: Tier | undefined;
-  handle: Handler;
+interface AppCtx {
+  deps: WebApiDeps;
+  call: ApiCall;
+  app: SandboxApp;
 }
-
-const BOT_SCOPES = 'commands,chat:write,chat:write.public,channels:history,groups:history,users:read,team:read';
+type Result = Record<string, unknown> | ApiResponse;
+/** Bot-token methods act in one team; app-token methods (xapp-) act for the app across its teams. */
+type Method = { token: 'bot'; tier: Tier | undefined; handle: (ctx: Ctx) => Result } | { token: 'app'; tier: Tier; handle: (ctx: AppCtx) => Result };
 
 const fail = (error: string): Record<string, unknown> => ({ ok: false, error });
 
@@ -59,7 +58,7 @@ export function wireMessage(message: StoredMessage): Record<string, unknown> {
 }
 
 function botProfile(team: SandboxTeam): Record<string, unknown> {
-  return { id: team.botId, app_id: APP_ID, name: team.bot.name, icons: {}, deleted: false, updated: 0, team_id: team.id };
+  return { id: team.botId, app_id: team.appId, name: team.bot.name, icons: {}, deleted: false, updated: 0, team_id: team.id };
 }
 
 function channelOf(ctx: Ctx): SandboxChannel | undefined {
@@ -128,7 +127,7 @@ function postMessage(ctx: Ctx): Record<string, unknown> | ApiResponse {
   const message = ctx.deps.workspace.append(ctx.team, channel, {
     user: ctx.team.bot.id,
     bot_id: ctx.team.botId,
-    app_id: APP_ID,
+    app_id: ctx.team.appId,
     ...content.content,
     ...(threadTs ? { thread_ts: threadTs } : {}),
   });
@@ -142,7 +141,7 @@ function postEphemeral(ctx: Ctx): Record<string, unknown> {
   if (!ctx.team.users.has(userId) || !channel.members.has(userId)) return fail('user_not_in_channel');
   const content = readContent(ctx.call.params);
   if (!content.ok) return fail(content.error);
-  const message = ctx.deps.workspace.append(ctx.team, channel, { user: ctx.team.bot.id, bot_id: ctx.team.botId, app_id: APP_ID, ...content.content, ephemeral_to: userId });
+  const message = ctx.deps.workspace.append(ctx.team, channel, { user: ctx.team.bot.id, bot_id: ctx.team.botId, app_id: ctx.team.appId, ...content.content, ephemeral_to: userId });
   return { ok: true, message_ts: message.ts };
 }
 
@@ -190,6 +189,16 @@ function conversationsList(ctx: Ctx): Record<string, unknown> {
   return { ok: true, channels: page.map((c) => channelInfo(ctx.team, c)), response_metadata: { next_cursor: next } };
 }
 
+/** conversations.join: public channels only, and only with the channels:join scope (Slack's rules). */
+function join(ctx: Ctx): Record<string, unknown> {
+  const channel = channelOf(ctx);
+  if (!channel) return fail('channel_not_found');
+  if (!ctx.team.scopes.includes('channels:join')) return { ok: false, error: 'missing_scope', needed: 'channels:join', provided: ctx.team.scopes.join(',') };
+  if (channel.isPrivate) return fail('method_not_supported_for_channel_type');
+  const joined = ctx.deps.workspace.addBot(ctx.team, channel);
+  return { ok: true, channel: channelInfo(ctx.team, channel), ...(joined ? {} : { warning: 'already_in_channel', response_metadata: { warnings: ['already_in_channel'] } }) };
+}
+
 function rateLimited(retryAfterSeconds: number): ApiResponse {
   return { status: 429, headers: { 'retry-after': String(retryAfterSeconds) }, body: { ok: false, error: 'ratelimited' } };
 }
@@ -213,6 +222,7 @@ const METHODS: Record<string, Method> = {
     },
   },
   'conversations.list': { token: 'bot', tier: 2, handle: conversationsList },
+  'conversations.join': { token: 'bot', tier: 3, handle: join },
   'users.info': {
     token: 'bot',
     tier: 4,
@@ -230,7 +240,7 @@ const METHODS: Record<string, Method> = {
     token: 'app',
     // Slack puts this in Tier 1; the sandbox's Tier 1 default is relaxed (docs/sandbox.md).
     tier: 1,
-    handle: ({ deps, team, call }) => ({ ok: true, url: `${deps.socketBase()}socket/${deps.hub.issueTicket(team.id, call.nowMs)}` }),
+    handle: ({ deps, app, call }) => ({ ok: true, url: `${deps.socketBase()}socket/${deps.hub.issueTicket(app.id, call.nowMs)}` }),
   },
 };
 
@@ -241,16 +251,26 @@ export function callWebApi(deps: WebApiDeps, call: ApiCall): ApiResponse {
   const method = Object.hasOwn(METHODS, call.method) ? METHODS[call.method] : undefined;
   if (!method) return respond(fail('unknown_method'), headers);
   if (!call.token) return respond(fail('not_authed'), headers);
-  const botTeam = deps.workspace.teamByBotToken(call.token);
-  const appTeam = deps.workspace.teamByAppToken(call.token);
-  const team = method.token === 'app' ? appTeam : botTeam;
-  if (!team) return respond(fail(botTeam || appTeam ? 'not_allowed_token_type' : 'invalid_auth'), headers);
-  if (deps.rateLimits && method.tier !== undefined) {
-    const take = deps.limiter.take(`tier:${team.id}:${call.method}`, tierBucket(deps.rateLimits, method.tier), call.nowMs);
+  const bot = deps.workspace.resolveBotToken(call.token, call.nowMs);
+  const app = deps.workspace.appByToken(call.token);
+  if (method.token === 'app') {
+    if (!app) return respond(fail(bot.ok ? 'not_allowed_token_type' : 'invalid_auth'), headers);
+    return finish(deps, call, method.tier, app.id, headers, () => method.handle({ deps, call, app }));
+  }
+  if (!bot.ok) return respond(fail(app ? 'not_allowed_token_type' : bot.error), headers);
+  const team = bot.team;
+  const result = finish(deps, call, method.tier, team.id, headers, () => method.handle({ deps, call, team }));
+  if (result.status === 200) result.headers['x-oauth-scopes'] = team.scopes.join(',');
+  return result;
+}
+
+/** Applies the method's tier limit (per team, or per app for app tokens), then runs it. */
+function finish(deps: WebApiDeps, call: ApiCall, tier: Tier | undefined, owner: string, headers: Record<string, string>, run: () => Result): ApiResponse {
+  if (deps.rateLimits && tier !== undefined) {
+    const take = deps.limiter.take(`tier:${owner}:${call.method}`, tierBucket(deps.rateLimits, tier), call.nowMs);
     if (!take.ok) return rateLimited(take.retryAfterSeconds);
   }
-  const result = method.handle({ deps, call, team });
+  const result = run();
   if ('status' in result && 'body' in result) return result as ApiResponse;
-  const scopeHeaders: Record<string, string> = method.token === 'bot' ? { 'x-oauth-scopes': BOT_SCOPES } : {};
-  return respond(result as Record<string, unknown>, { ...headers, ...scopeHeaders });
+  return { status: 200, headers: { ...headers }, body: result as Record<string, unknown> };
 }
