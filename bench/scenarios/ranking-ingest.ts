@@ -88,7 +88,7 @@ async function runScenario(ctx: ScenarioContext): Promise<Measured> {
     const store = new RankingStore(redis, rankingRoot(rankingSubjects.prefix));
     const lastSeq = (await (await nc.jetstreamManager()).streams.info(rankingSubjects.streams.results)).state.last_seq;
     const started = performance.now();
-    const ranking = await startRanking({ nc, redis, subjects: rankingSubjects, log: createLogger('ranking', { level: 'silent' }), publicUrl: 'http://127.0.0.1' });
+    const ranking = await startRanking({ nc, redis, subjects: rankingSubjects, log: createLogger('ranking', { level: 'silent' }), publicUrl: 'http://127.0.0.1', pageLinkSecret: 'bench-page-link-secret-0123456789abcdef' });
     // The drain is timed from start() returning: results applied meanwhile (the consumer starts
     // inside start()) are left out of the count, so the rate is of draining alone.
     t0 = performance.now();

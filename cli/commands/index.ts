@@ -9,6 +9,7 @@ import { register as sandbox } from './sandbox.ts';
 import { register as status } from './status.ts';
 import { register as score } from './score.ts';
 import { register as replay } from './replay.ts';
+import { register as workspaces } from './workspaces.ts';
 
 /** Each entry adds one subcommand. Add yours here (one import, one line). */
 export const commands: Array<(program: Command) => void> = [
@@ -22,4 +23,5 @@ export const commands: Array<(program: Command) => void> = [
   status,
   score,
   replay,
+  workspaces,
 ];

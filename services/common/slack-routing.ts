@@ -23,6 +23,7 @@ import { request } from './nats.ts';
 import { SeenOnce } from './seen-once.ts';
 import type { TeamSettingsStore } from './team-settings.ts';
 import type { TokenStore } from './token-store.ts';
+import { inviteHint, type BotMembership } from './bot-membership.ts';
 
 /**
  * The one place that turns Slack input into NATS traffic. Ingress (HTTP) and the connection
@@ -169,6 +170,8 @@ export interface SlackRouterDeps {
    * answer sent while its game moves to another host must wait for it, not be dropped.
    */
   runningGames?: Pick<RunningGames, 'has'>;
+  /** `/start` where the bot is not a channel member answers with an invite hint (bot-membership.ts). */
+  membership?: Pick<BotMembership, 'isMember'>;
 }
 
 const RANKING_COMMANDS = { rank: 'rank', myscore: 'myscore', score: 'score', badge: 'badge' } as const;
@@ -259,6 +262,7 @@ export class SlackRouter {
     if (name === 'lang') return { response_type: 'ephemeral', ...renderLangPicker(lang) };
     if (cmd.text.length > MAX_COMMAND_TEXT) return name === 'start' ? ephemeral(t(lang, 'usage')) : { response_type: 'ephemeral', ...renderHelp(lang) };
     if (name in GAME_COMMANDS) {
+      if (name === 'start' && this.deps.membership && !(await this.deps.membership.isMember(cmd.team_id, cmd.channel_id))) return ephemeral(inviteHint(lang));
       const reply = await this.toGame(
         {
           type: MessageTypes.gameCommand,
@@ -356,6 +360,7 @@ export class SlackRouter {
     const team = body.team_id;
     const kind = body.event.type;
     if (kind === 'app_uninstalled' || kind === 'tokens_revoked') {
+      if (kind === 'tokens_revoked' && !(await this.deps.tokens.revoke(team, body.event.tokens)).botRevoked) return 'ignored';
       await this.removeTeam(team, kind);
       return 'removed';
     }

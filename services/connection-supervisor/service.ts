@@ -11,6 +11,7 @@ import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
 import { connectNats, type NatsAuth } from '../common/nats.ts';
 import { BlockActions, EventCallback, SlackRouter, SlashCommand } from '../common/slack-routing.ts';
 import { TeamSettingsStore } from '../common/team-settings.ts';
+import { BotMembership } from '../common/bot-membership.ts';
 import { parseTokenKeys, TokenStore } from '../common/token-store.ts';
 import { DEFAULT_BACKOFF, backoffMs, type BackoffConfig } from './backoff.ts';
 import { liveMembers, ownerOf, type Heartbeat } from './sharding.ts';
@@ -116,7 +117,8 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
   const settings = await TeamSettingsStore.open(nc, subjects);
   const members: KV = await openBucket(nc, subjects.buckets.members);
   const runningGames = await watchRunningGames(nc, subjects);
-  const router = new SlackRouter({ nc, subjects, redis, settings, tokens, log, runningGames });
+  const membership = new BotMembership({ redis, prefix: opts.prefix, tokens, slackApiUrl: opts.slackApiUrl, log });
+  const router = new SlackRouter({ nc, subjects, redis, settings, tokens, log, runningGames, membership });
 
   const registry = createMetricsRegistry('connection-supervisor');
   const socketsOpen = new Gauge({ name: 'sf_sockets_open', help: 'Open Socket Mode connections', registers: [registry] });

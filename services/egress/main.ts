@@ -14,6 +14,9 @@ const env = parseEnv(
     SF_EGRESS_BURST: z.coerce.number().int().min(1).default(3),
     /** Retries per Web API call (network errors, 429 after Retry-After). */
     SF_EGRESS_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+    /** The app's OAuth client: egress refreshes rotating bot tokens with it. */
+    SF_SLACK_CLIENT_ID: z.string().optional(),
+    SF_SLACK_CLIENT_SECRET: z.string().optional(),
   }),
   process.env,
 );
@@ -27,6 +30,7 @@ await runMain('egress', env.SF_LOG_LEVEL, (log) =>
     production: env.NODE_ENV === 'production',
     pace: { ratePerSec: env.SF_EGRESS_RATE_PER_SEC, burst: env.SF_EGRESS_BURST },
     maxRetries: env.SF_EGRESS_MAX_RETRIES,
+    ...(env.SF_SLACK_CLIENT_ID && env.SF_SLACK_CLIENT_SECRET ? { slackApp: { clientId: env.SF_SLACK_CLIENT_ID, clientSecret: env.SF_SLACK_CLIENT_SECRET } } : {}),
     metricsPort: env.SF_METRICS_PORT,
     metricsHost: env.SF_METRICS_HOST,
   }),

@@ -8,7 +8,7 @@ import type { RunningService } from '../common/main-kit.ts';
 import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
 import { addEndpoint, connectNats, type NatsAuth } from '../common/nats.ts';
 import { slackSdkLogger } from '../common/slack-routing.ts';
-import { parseTokenKeys, TokenStore } from '../common/token-store.ts';
+import { parseTokenKeys, slackTokenRefresher, TokenStore } from '../common/token-store.ts';
 import { isIdle, reserve, block, type PaceConfig, type PaceState } from './pacing.ts';
 
 /**
@@ -44,8 +44,15 @@ export interface EgressOptions {
   metricsHost: string;
   /** How long an idempotency key remembers its post. */
   idempotencyTtlSec?: number;
+  /** The Slack app's OAuth client, to refresh rotating tokens (token rotation on). */
+  slackApp?: { clientId: string; clientSecret: string };
   /** How long a bot token stays cached before it is re-read (uninstalls also evict at once). */
   clientTtlMs?: number;
+}
+
+/** Slack's `error` string when the Web API answered ok:false, else undefined. */
+function platformError(err: unknown): string | undefined {
+  return (err as { code?: string }).code === SlackErrorCode.PlatformError ? (err as { data: { error: string } }).data.error : undefined;
 }
 
 /** Only creating ops need dedupe: update and delete are idempotent by nature. */
@@ -59,7 +66,9 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3 });
   // ioredis reconnects by itself; without a listener every retry would print an unhandled error.
   redis.on('error', (err: Error) => log.warn({ code: 'SF_ERR_REDIS', reason: err.message }, 'redis connection error'));
-  const tokens = new TokenStore(redis, parseTokenKeys(opts.tokenKeys, opts.production), opts.prefix);
+  const tokens = new TokenStore(redis, parseTokenKeys(opts.tokenKeys, opts.production), opts.prefix, {
+    refresher: slackTokenRefresher({ slackApiUrl: opts.slackApiUrl, ...(opts.slackApp ? { app: opts.slackApp } : {}) }),
+  });
   const registry = createMetricsRegistry('egress');
   const requests = new Counter({ name: 'sf_egress_requests_total', help: 'Egress requests by op and outcome', labelNames: ['op', 'outcome'], registers: [registry] });
   const rateLimited = new Counter({ name: 'sf_egress_429_total', help: 'Slack 429 answers seen by egress', registers: [registry] });
@@ -79,9 +88,10 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
   async function clientFor(team: string): Promise<WebClient | null> {
     const cached = clients.get(team);
     if (cached && cached.expires > Date.now()) return cached.client;
-    const creds = await tokens.get(team);
-    if (!creds) return null;
-    const client = new WebClient(creds.botToken, {
+    // Refreshed first when token rotation makes it due; cached no longer than it stays fresh.
+    const bot = await tokens.freshBotToken(team);
+    if (!bot) return null;
+    const client = new WebClient(bot.token, {
       slackApiUrl: opts.slackApiUrl,
       logger: slackSdkLogger(log.child({ team })),
       rejectRateLimitedCalls: false,
@@ -94,7 +104,7 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
       if (channel) paces.set(`${team}:${channel}`, block(paces.get(`${team}:${channel}`), Date.now(), retrySec, opts.pace));
       log.info({ team, channel, retrySec }, 'slack rate limited; waiting');
     });
-    clients.set(team, { client, expires: Date.now() + clientTtl });
+    clients.set(team, { client, expires: Math.min(Date.now() + clientTtl, bot.refreshAt) });
     return client;
   }
 
@@ -149,17 +159,28 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
       }
       await paced(req.team, req.channel);
       const blocks = req.blocks as never;
-      let ts: string | undefined;
-      if (req.op === 'post') ts = (await client.chat.postMessage({ channel: req.channel, text: req.text, ...(blocks ? { blocks } : {}) })).ts;
-      else if (req.op === 'ephemeral')
-        ts = (await client.chat.postEphemeral({ channel: req.channel, user: req.user!, text: req.text, ...(blocks ? { blocks } : {}) })).message_ts;
-      else if (req.op === 'update') ts = (await client.chat.update({ channel: req.channel, ts: req.ts!, text: req.text, ...(blocks ? { blocks } : {}) })).ts;
-      else ts = (await client.chat.delete({ channel: req.channel, ts: req.ts! })).ts;
+      const send = async (c: WebClient): Promise<string | undefined> => {
+        if (req.op === 'post') return (await c.chat.postMessage({ channel: req.channel, text: req.text, ...(blocks ? { blocks } : {}) })).ts;
+        if (req.op === 'ephemeral') return (await c.chat.postEphemeral({ channel: req.channel, user: req.user!, text: req.text, ...(blocks ? { blocks } : {}) })).message_ts;
+        if (req.op === 'update') return (await c.chat.update({ channel: req.channel, ts: req.ts!, text: req.text, ...(blocks ? { blocks } : {}) })).ts;
+        return (await c.chat.delete({ channel: req.channel, ts: req.ts! })).ts;
+      };
+      // A rotating token can expire between the check and the call (clock skew, a slow queue):
+      // refresh once and retry; Slack did nothing with the expired call.
+      const ts = await send(client).catch(async (err: unknown) => {
+        if (platformError(err) !== 'token_expired') throw err;
+        clients.delete(req.team);
+        // The token this call used: if another replica refreshed meanwhile, nothing is spent.
+        await tokens.refresh(req.team, client.token ?? '');
+        const renewed = await clientFor(req.team);
+        if (!renewed) throw err;
+        return send(renewed);
+      });
       if (CREATES.has(req.op)) await redis.set(idemKey, ts ?? '', 'EX', idemTtl);
       return done('ok', { ok: true, ...(ts ? { ts } : {}) });
     } catch (err) {
       if (CREATES.has(req.op)) await redis.del(idemKey);
-      const slackError = (err as { code?: string; data?: { error?: string } }).code === SlackErrorCode.PlatformError ? (err as { data: { error: string } }).data.error : undefined;
+      const slackError = platformError(err);
       if (slackError === 'invalid_auth' || slackError === 'token_revoked' || slackError === 'account_inactive') clients.delete(req.team);
       const e = asSurfingerError(err, EgressErrorCodes.SLACK);
       rlog.warn({ code: EgressErrorCodes.SLACK, slackError, reason: e.message }, 'slack call failed');

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { CommonEnv, connectionDeps, DeliveryEnv, parseEnv } from '../common/config.ts';
 import { runMain } from '../common/main-kit.ts';
+import { parsePageLinkSecret } from '../common/page-links.ts';
+import { DEFAULT_BOT_SCOPES } from './oauth.ts';
 import { start } from './service.ts';
 
 const env = parseEnv(
@@ -14,10 +16,12 @@ const env = parseEnv(
     SF_SLACK_CLIENT_SECRET: z.string().optional(),
     /** Origin of the OAuth authorize page. */
     SF_SLACK_OAUTH_URL: z.string().url().default('https://slack.com'),
-    SF_SLACK_SCOPES: z.string().default('commands,chat:write,channels:history,groups:history'),
+    SF_SLACK_SCOPES: z.string().default(DEFAULT_BOT_SCOPES),
     /** Public base URL of this ingress (for the OAuth redirect_uri). */
     SF_PUBLIC_URL: z.string().url().optional(),
     SF_TOKEN_KEYS: z.string().optional(),
+    /** Signs the personal /u/ page links (at least 32 characters; required in production). */
+    SF_PAGE_LINK_SECRET: z.string().optional(),
     SF_RATE_USER_PER_MIN: z.coerce.number().int().min(1).default(20),
     SF_RATE_TEAM_PER_MIN: z.coerce.number().int().min(1).default(600),
     SF_INGRESS_BODY_LIMIT: z.coerce.number().int().min(1_024).default(65_536),
@@ -41,6 +45,7 @@ await runMain('ingress', env.SF_LOG_LEVEL, (log) =>
     port: env.SF_INGRESS_PORT,
     signingSecrets: env.SF_SLACK_SIGNING_SECRET.split(',').map((s) => s.trim()).filter((s) => s.length > 0),
     tokenKeys: env.SF_TOKEN_KEYS,
+    pageLinkSecret: parsePageLinkSecret(env.SF_PAGE_LINK_SECRET, env.NODE_ENV === 'production'),
     production: env.NODE_ENV === 'production',
     oauth: {
       clientId: env.SF_SLACK_CLIENT_ID,

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { asSurfingerError, SlackId, type Lang } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import { edgeText, slackSdkLogger } from '../common/slack-routing.ts';
-import type { TokenStore } from '../common/token-store.ts';
+import { rotationFields, type TokenStore } from '../common/token-store.ts';
 import { checkState, createState } from './oauth-state.ts';
 
 /**
@@ -37,6 +37,12 @@ export interface OAuthConfig {
   slackApiUrl: string;
 }
 
+/**
+ * The bot scopes "Add to Slack" asks for (SF_SLACK_SCOPES overrides). They equal the manifests'
+ * scopes and what the code calls; test/slack-manifest.test.ts keeps the three in step.
+ */
+export const DEFAULT_BOT_SCOPES = 'commands,chat:write,channels:history,groups:history,channels:read,groups:read';
+
 const STATE_TTL_MS = 10 * 60_000;
 const COOKIE = 'sf_oauth_state';
 
@@ -46,6 +52,9 @@ const AccessResponse = z.object({
   bot_user_id: z.string().max(64).default(''),
   team: z.object({ id: SlackId, name: z.string().max(256).default('') }),
   app_token: z.string().min(1).optional(),
+  /** With token rotation on: access_token is an expiring xoxe.xoxb-…, refreshed with this. */
+  refresh_token: z.string().min(1).optional(),
+  expires_in: z.number().int().positive().optional(),
 });
 
 export function oauthRoutes(
@@ -101,14 +110,19 @@ export function oauthRoutes(
     }
     // Slack's OAuth grants no app-level token; a reinstall keeps the one provisioned before.
     const appToken = access.app_token ?? (await deps.tokens.get(access.team.id).catch(() => null))?.appToken;
+    const now = Date.now();
+    const rotating = access.refresh_token !== undefined && access.expires_in !== undefined;
     await deps.tokens.put(access.team.id, {
       teamName: access.team.name,
       botToken: access.access_token,
       botUserId: access.bot_user_id,
       ...(appToken ? { appToken } : {}),
-      installedAt: Date.now(),
+      ...(access.refresh_token !== undefined && access.expires_in !== undefined
+        ? rotationFields({ accessToken: access.access_token, refreshToken: access.refresh_token, expiresInSec: access.expires_in }, now)
+        : {}),
+      installedAt: now,
     });
-    log.info({ team: access.team.id, hasAppToken: appToken !== undefined }, 'team installed');
+    log.info({ team: access.team.id, hasAppToken: appToken !== undefined, rotating }, 'team installed');
     deps.onInstalled?.(access.team.id);
     void reply.header('set-cookie', `${COOKIE}=; Path=/slack; HttpOnly; SameSite=Lax; Max-Age=0`);
     return page(reply, 200, lang, 'installed', { team: access.team.name || access.team.id });

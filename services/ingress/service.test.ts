@@ -25,6 +25,7 @@ const ingress = await start({
   rateLimits: { userPerMinute: 1_000, teamPerMinute: 1_000 },
   bodyLimit: 65_536,
   admin: { user: 'admin', password: undefined },
+  pageLinkSecret: 'test-page-link-secret-0123456789abcdef',
 });
 after(() => ingress.stop());
 const egress = await startEgress({

@@ -9,6 +9,7 @@ import { createMetricsRegistry } from '../common/metrics.ts';
 import { connectNats, type NatsAuth } from '../common/nats.ts';
 import { RedisRateLimiter, SlackRouter, type RateLimits } from '../common/slack-routing.ts';
 import { TeamSettingsStore } from '../common/team-settings.ts';
+import { BotMembership } from '../common/bot-membership.ts';
 import { parseTokenKeys, TokenStore } from '../common/token-store.ts';
 import { oauthRoutes, type OAuthConfig } from './oauth.ts';
 import { registerPages } from './pages/index.ts';
@@ -33,6 +34,8 @@ export interface IngressOptions {
   /** Largest Slack body accepted (bytes); bigger → 413. */
   bodyLimit: number;
   replyBudgetMs?: number;
+  /** Verifies the personal `/u/` page links (SF_PAGE_LINK_SECRET). */
+  pageLinkSecret: string;
   /** Admin page login; without a password the admin page cannot be logged into. */
   admin: { user: string; password: string | undefined };
   /**
@@ -62,6 +65,7 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
     tokens,
     log,
     limiter: new RedisRateLimiter(redis, opts.prefix, opts.rateLimits),
+    membership: new BotMembership({ redis, prefix: opts.prefix, tokens, slackApiUrl: opts.oauth.slackApiUrl, log }),
     ...(opts.replyBudgetMs === undefined ? {} : { replyBudgetMs: opts.replyBudgetMs }),
   });
   // Registered for discovery ($SRV.PING/INFO): ingress has no NATS endpoints of its own.
@@ -83,7 +87,7 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
   });
   await app.register(async (scope) => slackRoutes(scope, { router, redis, prefix: opts.prefix, signingSecrets: opts.signingSecrets, log, registry, bodyLimit: opts.bodyLimit }));
   oauthRoutes(app, { config: opts.oauth, redis, prefix: opts.prefix, tokens, log, onInstalled: (team) => router.teamActive(team, 'install') });
-  await registerPages(app, { nc, subjects, redis, log: log.child({ part: 'pages' }), admin: { user: opts.admin.user, password: opts.admin.password ?? randomBytes(32).toString('base64url') }, installUrl: '/slack/install' });
+  await registerPages(app, { nc, subjects, redis, log: log.child({ part: 'pages' }), admin: { user: opts.admin.user, password: opts.admin.password ?? randomBytes(32).toString('base64url') }, installUrl: '/slack/install', tokens, slackApiUrl: opts.oauth.slackApiUrl, pageLinkSecret: opts.pageLinkSecret });
   app.get('/healthz', async (_req, reply) => {
     const ok = !nc.isClosed() && redis.status === 'ready';
     return reply.code(ok ? 200 : 503).send({ ok });

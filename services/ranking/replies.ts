@@ -63,8 +63,9 @@ function bestLine(lang: Lang, label: string, best: { score: number | null; rank:
   return best.score === null ? `${label}: –` : `${label}: *${best.score}* ${rt(lang, 'points')}${best.rank === null ? '' : ` (${rt(lang, 'nth', { rank: best.rank })})`}`;
 }
 
-export function myScoreReply(lang: Lang, my: MyScore, pageUrl: string): Reply {
-  if (my.stats.answers === 0) return reply(rt(lang, 'myNone'), [header(rt(lang, 'myTitle')), section(rt(lang, 'myNone')), context(`<${pageUrl}|${rt(lang, 'myPage')}>`)]);
+/** In the channel, so no personal link here: that goes to the player alone (`personalLinkText`). */
+export function myScoreReply(lang: Lang, my: MyScore): Reply {
+  if (my.stats.answers === 0) return reply(rt(lang, 'myNone'), [header(rt(lang, 'myTitle')), section(rt(lang, 'myNone'))]);
   const avg = my.stats.ranked === 0 ? 0 : Math.round(my.stats.sumAccuracy / my.stats.ranked);
   const blocks: Blocks = [
     header(rt(lang, 'myTitle')),
@@ -74,8 +75,13 @@ export function myScoreReply(lang: Lang, my: MyScore, pageUrl: string): Reply {
     ),
   ];
   if (my.recent.length > 0) blocks.push(section([`*${rt(lang, 'myRecent')}*`, ...my.recent.map((r) => `• ${recordLine(lang, r)}`)].join('\n')));
-  blocks.push(context(`${rt(lang, 'myStats', { games: my.stats.games, answers: my.stats.answers, avg, perfects: my.stats.perfects })} · <${pageUrl}|${rt(lang, 'myPage')}>`));
+  blocks.push(context(rt(lang, 'myStats', { games: my.stats.games, answers: my.stats.answers, avg, perfects: my.stats.perfects })));
   return reply(rt(lang, 'myTitle'), blocks);
+}
+
+/** The ephemeral after /myscore: the player's signed page link, seen by nobody else. */
+export function personalLinkText(lang: Lang, pageUrl: string): string {
+  return `<${pageUrl}|${rt(lang, 'myPage')}> · ${rt(lang, 'myPageOnlyYou')}`;
 }
 
 function progressBar(p: BadgeProgress): string {

@@ -9,7 +9,8 @@ import { addEndpoint, request } from '../common/nats.ts';
 import { ensureStreams } from '../common/jetstream.ts';
 import { startResultsConsumer } from './consumer.ts';
 import { rankingRoot } from './keys.ts';
-import { announcementText, badgeReply, myScoreReply, rankReply, scoreReply } from './replies.ts';
+import { announcementText, badgeReply, myScoreReply, personalLinkText, rankReply, scoreReply } from './replies.ts';
+import { userPageUrl } from '../common/page-links.ts';
 import { RankingStore } from './store.ts';
 
 export interface RankingDeps {
@@ -19,6 +20,8 @@ export interface RankingDeps {
   log: Logger;
   /** Base URL of the public pages (ingress), for the /myscore link. */
   publicUrl: string;
+  /** Signs the personal page link sent after /myscore (page-links.ts). */
+  pageLinkSecret: string;
   metricsPort?: number;
   metricsHost?: string;
   /** Injected clock for the "recent" window; Date.now in production. */
@@ -29,12 +32,8 @@ export interface RankingDeps {
 
 const SCORE_ROWS = 10;
 
-export function userPageUrl(publicUrl: string, team: string, user: string): string {
-  return `${publicUrl.replace(/\/+$/, '')}/u/${encodeURIComponent(team)}/${encodeURIComponent(user)}`;
-}
-
 /** Answers one ranking slash command; also used by tests directly. */
-export async function answerQuery(store: RankingStore, q: RankingQuery, now: number, publicUrl: string): Promise<Reply> {
+export async function answerQuery(store: RankingStore, q: RankingQuery, now: number): Promise<Reply> {
   const lang = q.lang;
   switch (q.kind) {
     case 'rank':
@@ -42,7 +41,7 @@ export async function answerQuery(store: RankingStore, q: RankingQuery, now: num
     case 'score':
       return scoreReply(lang, await store.topScores(q.team, q.channel, SCORE_ROWS));
     case 'myscore':
-      return myScoreReply(lang, await store.myScore(q.team, q.channel, q.user, now), userPageUrl(publicUrl, q.team, q.user));
+      return myScoreReply(lang, await store.myScore(q.team, q.channel, q.user, now));
     case 'badge': {
       const [owned, user, team] = await Promise.all([store.badges(q.team, q.user), store.userStats(q.team, q.user), store.teamStats(q.team)]);
       return badgeReply(lang, owned, { user, team });
@@ -102,6 +101,15 @@ export async function start(deps: RankingDeps): Promise<RunningService> {
     consumer.pending().then((n) => lag.set(n), () => undefined);
   }, 5_000);
 
+  // The /myscore answer is in the channel; the page link goes to the player alone.
+  const sendPersonalLink = async (q: RankingQuery): Promise<void> => {
+    const text = personalLinkText(q.lang, userPageUrl(deps.publicUrl, deps.pageLinkSecret, q.team, q.user));
+    const idempotencyKey = `mylink:${q.team}:${q.channel}:${q.user}:${now()}`;
+    await request(nc, subjects.egress(q.team, q.channel), codecs.egressRequest, { type: MessageTypes.egressRequest, team: q.team, channel: q.channel, op: 'ephemeral', user: q.user, text, idempotencyKey }, codecs.egressReply).catch(
+      (err: unknown) => log.warn({ code: asSurfingerError(err).code, team: q.team }, 'personal page link not sent'),
+    );
+  };
+
   const service = await nc.services.add({ name: ServiceNames.ranking, version: '0.1.0', description: 'Leaderboards and badges from game results' });
   addEndpoint(service, 'query', {
     subject: subjects.rankingQuery(),
@@ -111,7 +119,8 @@ export async function start(deps: RankingDeps): Promise<RunningService> {
     log,
     handle: async (q) => {
       queries.inc({ kind: q.kind });
-      return answerQuery(store, q, now(), deps.publicUrl);
+      if (q.kind === 'myscore') void sendPersonalLink(q);
+      return answerQuery(store, q, now());
     },
   });
 

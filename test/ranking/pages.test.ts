@@ -7,6 +7,8 @@ import { codecs, type Notice } from '../../protocol/index.ts';
 import { createLogger } from '../../services/common/logger.ts';
 import { TeamSettingsStore } from '../../services/common/team-settings.ts';
 import { registerPages } from '../../services/ingress/pages/index.ts';
+import { userLinkSignature, userPageUrl } from '../../services/common/page-links.ts';
+import { parseTokenKeys, TokenStore } from '../../services/common/token-store.ts';
 import { rankingRoot } from '../../services/ranking/keys.ts';
 import { RankingStore } from '../../services/ranking/store.ts';
 import { JobHistory } from '../../services/scheduler/history.ts';
@@ -18,6 +20,7 @@ const log = createLogger('pages-test', { level: 'silent' });
 const infra = await startInfra();
 const NOW = Date.UTC(2026, 10, 29, 6);
 const ADMIN = { user: 'admin', password: 'correct horse' };
+const LINK_SECRET = 'pages-test-page-link-secret-0123456789';
 
 describe('pages - landing, user page and admin in a real browser', () => {
   let app: FastifyInstance;
@@ -42,7 +45,9 @@ describe('pages - landing, user page and admin in a real browser', () => {
       for await (const m of sub) notices.push(codecs.notice.decode(m.data));
     })();
     app = Fastify();
-    await registerPages(app, { nc, subjects: infra.subjects, redis, log, admin: ADMIN, installUrl: '/slack/install', now: () => NOW });
+    const tokens = new TokenStore(redis, parseTokenKeys(undefined, false), infra.subjects.prefix);
+    // No Slack call happens in these tests; registration is tested against the sandbox elsewhere.
+    await registerPages(app, { nc, subjects: infra.subjects, redis, log, admin: ADMIN, installUrl: '/slack/install', now: () => NOW, tokens, slackApiUrl: 'http://127.0.0.1:9/api/', pageLinkSecret: LINK_SECRET });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
@@ -83,9 +88,9 @@ describe('pages - landing, user page and admin in a real browser', () => {
     await page.close();
   });
 
-  test('public user page shows stats, badges and recent records; bad ids are 404', async () => {
+  test('user page opens with the player’s signed link and shows stats, badges and recent records; bad ids are 404', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${base}/u/T1/U01?lang=en`);
+    await page.goto(`${userPageUrl(base, LINK_SECRET, 'T1', 'U01')}&lang=en`);
     assert.equal(await page.locator('h1').textContent(), 'Records of U01');
     assert.equal(await page.locator('.badge').count(), 18);
     assert.ok((await page.locator('.badge:not(.locked)').count()) > 0);
@@ -94,6 +99,18 @@ describe('pages - landing, user page and admin in a real browser', () => {
     const bad = await fetch(`${base}/u/T1/..%2Fetc`);
     assert.equal(bad.status, 404);
     await page.close();
+  });
+
+  test('user page without a valid personal link is a 404 with no data', async () => {
+    const signedForOther = userLinkSignature(LINK_SECRET, 'T1', 'U02');
+    const otherSecret = userLinkSignature('another-secret-entirely-0123456789abc', 'T1', 'U01');
+    for (const query of ['', '?k=', `?k=${signedForOther}`, `?k=${otherSecret}`, '?k=x', `?k[]=${signedForOther}`]) {
+      const res = await fetch(`${base}/u/T1/U01${query}`);
+      assert.equal(res.status, 404, query);
+      const body = await res.text();
+      assert.equal(body, 'not found', query);
+    }
+    assert.equal((await fetch(userPageUrl(base, LINK_SECRET, 'T1', 'U01'))).status, 200);
   });
 
   test('admin: login, chart, notice preview and confirmation publishes a Notice', async () => {

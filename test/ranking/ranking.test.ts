@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { AckPolicy, type NatsConnection } from 'nats';
 import type { Redis } from 'ioredis';
 import { codecs, createSubjects, MessageTypes, type RankingQuery, type ResultMessage, type RoundResult, type Subjects } from '../../protocol/index.ts';
+import { userPageUrl } from '../../services/common/page-links.ts';
 import { createLogger } from '../../services/common/logger.ts';
 import { ensureStreams } from '../../services/common/jetstream.ts';
 import { request } from '../../services/common/nats.ts';
@@ -62,7 +63,7 @@ describe('ranking service - over NATS and JetStream', () => {
     nc = await infra.natsClient();
     redis = infra.redisClient();
     subjects = infra.subjects;
-    const running = await start({ nc, redis, subjects, log, publicUrl: 'http://surf.test', now: () => now, outboxRetryMs: 60_000 });
+    const running = await start({ nc, redis, subjects, log, publicUrl: 'http://surf.test', pageLinkSecret: 'ranking-test-page-link-secret-0123456789', now: () => now, outboxRetryMs: 60_000 });
     stopService = running.stop;
     metricsUrl = String(running.info?.metricsUrl);
     store = new RankingStore(redis, rankingRoot(subjects.prefix));
@@ -93,10 +94,23 @@ describe('ranking service - over NATS and JetStream', () => {
     assert.match(text, /\*300\* pts · 100%/u);
   });
 
-  test('/myscore gives the rank and a link to the public page, in Korean too', async () => {
+  test('/myscore gives the rank in the channel and the signed page link to the player alone, in Korean too', async () => {
+    // Stands in for egress on this channel's subject: the link must arrive as an ephemeral to U2.
+    const sub = nc.subscribe(subjects.egress('T1', 'C1'), { max: 1 });
+    const sent = (async () => {
+      for await (const m of sub) {
+        m.respond(codecs.egressReply.encode({ type: MessageTypes.egressReply, ok: true, ts: '1.000001' }));
+        return codecs.egressRequest.decode(m.data);
+      }
+      return null;
+    })();
     const en = blocksText(await ask('myscore', 'U2'));
     assert.match(en, /#2\* of 2/u);
-    assert.match(en, /http:\/\/surf\.test\/u\/T1\/U2/u);
+    assert.doesNotMatch(en, /surf\.test/u, 'no personal link in the channel');
+    const link = await sent;
+    assert.equal(link?.op, 'ephemeral');
+    assert.equal(link?.user, 'U2');
+    assert.ok(link?.text.includes(userPageUrl('http://surf.test', 'ranking-test-page-link-secret-0123456789', 'T1', 'U2')), link?.text);
     const ko = blocksText(await ask('myscore', 'U2', 'ko'));
     assert.match(ko, /2위\* \/ 2명/u);
   });
@@ -153,7 +167,7 @@ describe('ranking service - over NATS and JetStream', () => {
   test('a second replica on the same stream: each result applied once, in stream order, each badge queued once', async () => {
     const root = rankingRoot(subjects.prefix);
     const outboxBefore = await redis.llen(rootKeys(root).outbox);
-    const second = await start({ nc: await infra.natsClient('replica-2'), redis: infra.redisClient(), subjects, log, publicUrl: 'http://surf.test', now: () => now, outboxRetryMs: 60_000 });
+    const second = await start({ nc: await infra.natsClient('replica-2'), redis: infra.redisClient(), subjects, log, publicUrl: 'http://surf.test', pageLinkSecret: 'ranking-test-page-link-secret-0123456789', now: () => now, outboxRetryMs: 60_000 });
     try {
       const more = randomHistory(17, 60, T0 + 3 * DAY).map((r) => ({ ...r, team: 'T3', gameId: `r2-${r.gameId}`, resultId: `r2-${r.resultId}` }));
       await publish(more);
@@ -211,7 +225,7 @@ describe('ranking service - a durable made before batching', () => {
     await ensureStreams(nc, subjects);
     const jsm = await nc.jetstreamManager();
     await jsm.consumers.add(subjects.streams.results, { durable_name: 'ranking', ack_policy: AckPolicy.Explicit, max_ack_pending: 1 });
-    const running = await start({ nc, redis, subjects, log, publicUrl: 'http://surf.test', outboxRetryMs: 60_000 });
+    const running = await start({ nc, redis, subjects, log, publicUrl: 'http://surf.test', pageLinkSecret: 'ranking-test-page-link-secret-0123456789', outboxRetryMs: 60_000 });
     try {
       const results = randomHistory(5, 20, T0 + DAY);
       for (const r of results) await nc.jetstream().publish(subjects.results(r.team, r.channel), codecs.result.encode(r), { msgID: r.resultId });

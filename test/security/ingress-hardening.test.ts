@@ -30,6 +30,7 @@ const ingress = await start({
   rateLimits: { userPerMinute: USER_LIMIT, teamPerMinute: 10_000 },
   bodyLimit: 65_536,
   admin: { user: 'admin', password: undefined },
+  pageLinkSecret: 'test-page-link-secret-0123456789abcdef',
 });
 after(() => ingress.stop());
 const base = String(ingress.info!.url);

@@ -39,6 +39,7 @@ const ingress = await start({
   rateLimits: { userPerMinute: 100, teamPerMinute: 100 },
   bodyLimit: 65_536,
   admin: { user: 'admin', password: undefined },
+  pageLinkSecret: 'test-page-link-secret-0123456789abcdef',
 });
 after(() => ingress.stop());
 const browser = await chromium.launch({

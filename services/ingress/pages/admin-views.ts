@@ -1,4 +1,5 @@
 import type { Lang } from '../../../protocol/index.ts';
+import type { TeamSummary } from '../../common/token-store.ts';
 import type { JobRun } from '../../scheduler/history.ts';
 import { barChart } from './chart.ts';
 import { html, raw, type Html } from './html.ts';
@@ -19,6 +20,8 @@ export interface Dashboard {
   hosts: ClusterInstance[];
   supervisors: ClusterInstance[];
   jobs: JobRun[];
+  /** Teams with an app-level token (per-workspace apps), no secrets. */
+  workspaces: TeamSummary[];
 }
 
 export type Flash = { kind: 'ok' | 'err'; text: string } | null;
@@ -129,6 +132,7 @@ export function dashboardPage(lang: Lang, csrf: string, d: Dashboard, flash: Fla
       </div>
     </form>
   </div>
+  ${workspacesPanel(lang, csrf, d.workspaces)}
   <div class="panel" id="jobs"><h2>${t('jobsTitle')}</h2>${
     d.jobs.length === 0
       ? html`<p class="muted">${t('none')}</p>`
@@ -140,6 +144,30 @@ export function dashboardPage(lang: Lang, csrf: string, d: Dashboard, flash: Fla
   }</div>
 </div>`;
   return layout({ lang, title: `${t('adminTitle')} — SurFinger`, body, path: '/admin', nav: adminNav(lang, csrf) });
+}
+
+function workspacesPanel(lang: Lang, csrf: string, teams: TeamSummary[]): Html {
+  const t = pageTexts(lang);
+  const when = (at: number | undefined) => (at === undefined ? '–' : new Date(at).toISOString().replace('T', ' ').slice(0, 16));
+  return html`<div class="panel" id="workspaces"><h2>${t('wsTitle')}</h2>
+    <p class="muted">${t('wsHint')}</p>
+    ${
+      teams.length === 0
+        ? html`<p class="muted">${t('wsNone')}</p>`
+        : html`<table><thead><tr><th>${t('colTeam')}</th><th>${t('colName')}</th><th class="hide-sm">${t('colExpires')}</th><th></th></tr></thead><tbody>
+      ${teams.map(
+        (w) =>
+          html`<tr><td class="mono">${w.team}</td><td>${w.teamName}</td><td class="mono hide-sm">${when(w.tokenExpiresAt)}</td><td><form method="post" action="/admin/workspaces/remove?lang=${lang}"><input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="team" value="${w.team}"><button class="btn btn-ghost btn-small" type="submit">${t('wsRemove')}</button></form></td></tr>`,
+      )}</tbody></table>`
+    }
+    <form class="stack" method="post" action="/admin/workspaces?lang=${lang}" autocomplete="off">
+      <input type="hidden" name="_csrf" value="${csrf}">
+      <label>${t('wsTeam')}<input type="text" name="team" required placeholder="T0123ABCD"></label>
+      <label>${t('wsBotToken')}<input type="password" name="botToken" required></label>
+      <label>${t('wsAppToken')}<input type="password" name="appToken" required></label>
+      <div class="row"><button class="btn btn-primary" type="submit" id="workspace-add">${t('wsAdd')}</button></div>
+    </form>
+  </div>`;
 }
 
 export function noticePreviewPage(lang: Lang, csrf: string, notice: { noticeId: string; text: string; teams: string[] }): string {

@@ -120,6 +120,19 @@ const ko = {
   optoutStopped: '{target}에 리마인더를 보내지 않아요.',
   optoutResumed: '{target}에 리마인더를 다시 보내요.',
   optoutInvalid: '팀 ID나 사용자 ID가 올바르지 않아요.',
+  wsTitle: '워크스페이스 앱 등록',
+  wsHint: '워크스페이스마다 자기 SurFinger 앱을 쓸 때(SF_SLACK_DELIVERY=workspace-apps): 봇 토큰과 앱 수준 토큰을 Slack에 확인한 뒤 암호화해서 저장하고 소켓을 열어요.',
+  wsTeam: '팀 ID',
+  wsBotToken: '봇 토큰 (xoxb-…)',
+  wsAppToken: '앱 수준 토큰 (xapp-…)',
+  wsAdd: '확인하고 등록',
+  wsRemove: '삭제',
+  wsAdded: '{team} ({name}) 등록 완료: 봇 {bot}. 소켓을 열고 있어요.',
+  wsRemoved: '{team} 의 토큰을 지웠어요.',
+  wsFailed: '등록하지 못했어요 ({code}): {reason}',
+  wsNone: '등록된 워크스페이스 앱이 없어요.',
+  colExpires: '토큰 만료',
+  colName: '이름',
 } as const;
 
 export type PageKey = keyof typeof ko;
@@ -238,6 +251,19 @@ const en: Record<PageKey, string> = {
   optoutStopped: 'No more reminders for {target}.',
   optoutResumed: 'Reminders resumed for {target}.',
   optoutInvalid: 'The team or user id is not valid.',
+  wsTitle: 'Register a workspace app',
+  wsHint: 'When each workspace runs its own SurFinger app (SF_SLACK_DELIVERY=workspace-apps): the bot token and app-level token are checked with Slack, stored encrypted, and the socket opens.',
+  wsTeam: 'Team id',
+  wsBotToken: 'Bot token (xoxb-…)',
+  wsAppToken: 'App-level token (xapp-…)',
+  wsAdd: 'Check and register',
+  wsRemove: 'Remove',
+  wsAdded: 'Registered {team} ({name}): bot {bot}. Its socket is opening.',
+  wsRemoved: 'Removed the tokens of {team}.',
+  wsFailed: 'Not registered ({code}): {reason}',
+  wsNone: 'No workspace apps registered.',
+  colExpires: 'Token expires',
+  colName: 'Name',
 };
 
 const pt = defineCatalog<PageKey>({ ko, en });

@@ -3,9 +3,11 @@ import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RequestStrategy, type NatsConnection } from 'nats';
 import type { Redis } from 'ioredis';
-import { codecs, MessageTypes, ServiceNames, SlackId, type Lang, type Notice, type Subjects } from '../../../protocol/index.ts';
+import { asSurfingerError, codecs, MessageTypes, ServiceNames, SlackId, type Lang, type Notice, type Subjects } from '../../../protocol/index.ts';
 import type { Logger } from '../../common/logger.ts';
 import { TeamSettingsStore } from '../../common/team-settings.ts';
+import type { TokenStore } from '../../common/token-store.ts';
+import { RegistrationErrorCodes, registerWorkspace, removeWorkspace } from '../../common/workspace-registration.ts';
 import { rankingRoot } from '../../ranking/keys.ts';
 import { RankingStore } from '../../ranking/store.ts';
 import { JobHistory } from '../../scheduler/history.ts';
@@ -15,6 +17,7 @@ import { pageTexts, pickLang } from './i18n.ts';
 import { landingPage, type LandingCounters } from './landing.ts';
 import { AdminSessions, cookie, LOGIN_CSRF_COOKIE, MAX_LOGIN_FAILURES, newToken, parseCookies, sameSecret, SESSION_COOKIE, type AdminSession } from './session.ts';
 import { userPage } from './user-page.ts';
+import { validUserLink } from '../../common/page-links.ts';
 
 export interface PagesDeps {
   nc: NatsConnection;
@@ -26,6 +29,11 @@ export interface PagesDeps {
   installUrl: string;
   /** Injected clock for "today"; Date.now in production. */
   now?: () => number;
+  /** Per-workspace app registration (the admin form) checks tokens against this Web API. */
+  tokens: TokenStore;
+  slackApiUrl: string;
+  /** Verifies the personal `/u/` links ranking hands out (page-links.ts). */
+  pageLinkSecret: string;
 }
 
 export const PagesErrorCodes = {
@@ -37,6 +45,8 @@ export const PagesErrorCodes = {
   NOTICE_INVALID: 'SF_ERR_PAGES_NOTICE_INVALID',
   /** A reminder opt-out form named an invalid team or user id. */
   OPTOUT_INVALID: 'SF_ERR_PAGES_OPTOUT_INVALID',
+  /** A `/u/` page was asked for without the player's valid signed link (answered 404). */
+  USER_LINK: 'SF_ERR_PAGES_USER_LINK',
 } as const;
 
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
@@ -105,11 +115,16 @@ async function pagesPlugin(app: FastifyInstance, deps: PagesDeps): Promise<void>
   app.get('/', async (req, reply) => sendHtml(reply, landingPage(langOf(req), await counters(), deps.installUrl)));
   app.get('/stats.json', async (_req, reply) => reply.header('cache-control', 'no-store').send(await counters()));
 
-  app.get<{ Params: { team: string; user: string } }>('/u/:team/:user', async (req, reply) => {
+  app.get<{ Params: { team: string; user: string }; Querystring: { k?: string } }>('/u/:team/:user', async (req, reply) => {
     const { team, user } = req.params;
     const lang = langOf(req);
     if (!SlackId.safeParse(team).success || !SlackId.safeParse(user).success) {
-      log.info({ url: req.url }, 'user page for an invalid id');
+      log.info({ code: PagesErrorCodes.USER_LINK }, 'user page for an invalid id');
+      return reply.code(404).type('text/plain').send('not found');
+    }
+    // Only the player's own signed link opens the page; the same 404 either way tells nothing.
+    if (!validUserLink(deps.pageLinkSecret, team, user, req.query.k)) {
+      log.info({ code: PagesErrorCodes.USER_LINK, team }, 'user page without a valid personal link');
       return reply.code(404).type('text/plain').send('not found');
     }
     const [stats, bests, badges, recent] = await Promise.all([store.userStats(team, user), store.userBests(team, user), store.badges(team, user), store.userRecent(team, user)]);
@@ -156,7 +171,8 @@ async function pagesPlugin(app: FastifyInstance, deps: PagesDeps): Promise<void>
       clusterStats(ServiceNames.supervisor),
       jobs.recent(30),
     ]);
-    const dashboard = { gamesToday: perDay.at(-1)?.games ?? 0, totals, active, perDay, topChannels, hosts, supervisors, jobs: history };
+    const workspaces = (await deps.tokens.list().catch(() => [])).filter((w) => w.hasAppToken);
+    const dashboard = { gamesToday: perDay.at(-1)?.games ?? 0, totals, active, perDay, topChannels, hosts, supervisors, jobs: history, workspaces };
     return sendHtml(reply, dashboardPage(langOf(req), session.csrf, dashboard, flash, draft), flash?.kind === 'err' ? 400 : 200);
   }
 
@@ -253,6 +269,37 @@ async function pagesPlugin(app: FastifyInstance, deps: PagesDeps): Promise<void>
     const target = user === '' ? team : `${team}/${user}`;
     log.info({ team, user: user || undefined, stop, by: session.user }, 'reminder opt-out changed');
     return showDashboard(req, reply, session, { kind: 'ok', text: t(stop ? 'optoutStopped' : 'optoutResumed', { target }) });
+  });
+
+  // Per-workspace apps: the same checks as `surfinger workspaces add` (workspace-registration.ts).
+  app.post('/admin/workspaces', async (req, reply) => {
+    const session = await guard(req, reply);
+    if (!session) return reply;
+    const body = form(req);
+    const t = pageTexts(langOf(req));
+    try {
+      const done = await registerWorkspace(
+        { team: (body.team ?? '').trim(), botToken: (body.botToken ?? '').trim(), appToken: (body.appToken ?? '').trim() },
+        { tokens: deps.tokens, nc, subjects, slackApiUrl: deps.slackApiUrl, now },
+      );
+      log.info({ team: done.team, by: session.user }, 'workspace app registered');
+      return showDashboard(req, reply, session, { kind: 'ok', text: t('wsAdded', { team: done.team, name: done.teamName, bot: done.botUserId }) });
+    } catch (err) {
+      const e = asSurfingerError(err);
+      log.info({ code: e.code, by: session.user }, 'workspace app registration refused');
+      return showDashboard(req, reply, session, { kind: 'err', text: t('wsFailed', { code: e.code, reason: e.message }) });
+    }
+  });
+
+  app.post('/admin/workspaces/remove', async (req, reply) => {
+    const session = await guard(req, reply);
+    if (!session) return reply;
+    const team = (form(req).team ?? '').trim();
+    const t = pageTexts(langOf(req));
+    if (!SlackId.safeParse(team).success) return showDashboard(req, reply, session, { kind: 'err', text: t('wsFailed', { code: RegistrationErrorCodes.TEAM_INVALID, reason: team.slice(0, 40) }) });
+    await removeWorkspace(team, { tokens: deps.tokens, nc, subjects, now });
+    log.info({ team, by: session.user }, 'workspace app removed');
+    return showDashboard(req, reply, session, { kind: 'ok', text: t('wsRemoved', { team }) });
   });
 
   app.post('/admin/notice/edit', async (req, reply) => {
