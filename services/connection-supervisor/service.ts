@@ -4,6 +4,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { asSurfingerError, codecs, createSubjects, MessageTypes, pack, ServiceNames, type SupervisorState } from '../../protocol/index.ts';
 import { openBucket } from '../common/jetstream.ts';
 import type { Logger } from '../common/logger.ts';
+import { rejected } from '../common/rejections.ts';
 import type { RunningService } from '../common/main-kit.ts';
 import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
 import { connectNats, type NatsAuth } from '../common/nats.ts';
@@ -372,7 +373,7 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
       try {
         team = codecs.teamActive.decode(msg.data).team;
       } catch (e) {
-        log.warn({ code: asSurfingerError(e).code, subject: msg.subject }, 'rejected message');
+        rejected(log, { code: asSurfingerError(e).code, subject: msg.subject });
         return;
       }
       const now = Date.now();
@@ -393,7 +394,7 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
         waiting.delete(team);
         void closeTeam(team, 'removed');
       } catch (e) {
-        log.warn({ code: asSurfingerError(e).code, subject: msg.subject }, 'rejected message');
+        rejected(log, { code: asSurfingerError(e).code, subject: msg.subject });
       }
     },
   });
