@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CommonEnv, connectionDeps, parseEnv } from '../common/config.ts';
 import { runMain } from '../common/main-kit.ts';
-import { start } from './service.ts';
+import { parseTrustProxy, start } from './service.ts';
 
 const env = parseEnv(
   CommonEnv.extend({
@@ -24,6 +24,8 @@ const env = parseEnv(
     SF_ADMIN_USER: z.string().min(1).default('admin'),
     /** Unset = the admin page has an unguessable random password, i.e. nobody can log in. */
     SF_ADMIN_PASSWORD: z.string().min(8).optional(),
+    /** Proxies trusted to name the client (hop count or CIDR list); empty = none. */
+    SF_TRUST_PROXY: z.string().default(''),
   }),
   process.env,
 );
@@ -48,5 +50,8 @@ await runMain('ingress', env.SF_LOG_LEVEL, (log) =>
     rateLimits: { userPerMinute: env.SF_RATE_USER_PER_MIN, teamPerMinute: env.SF_RATE_TEAM_PER_MIN },
     bodyLimit: env.SF_INGRESS_BODY_LIMIT,
     admin: { user: env.SF_ADMIN_USER, password: env.SF_ADMIN_PASSWORD },
+    trustProxy: parseTrustProxy(env.SF_TRUST_PROXY),
+    metricsPort: env.SF_METRICS_PORT,
+    metricsHost: env.SF_METRICS_HOST,
   }),
 );
