@@ -5,6 +5,7 @@ import type { ActorEvent, Effect, GameLogic } from '../../actors/contract.ts';
 import { t } from '../../actors/index.ts';
 import { asSurfingerError, codecs, MessageTypes, pack, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
+import { rejected } from '../common/rejections.ts';
 import { request } from '../common/nats.ts';
 import type { Clock } from './clock.ts';
 import type { Directory } from './directory.ts';
@@ -194,12 +195,12 @@ export class ActorCell<S> {
       inbound = codecs.gameInbound.decode(msg.data);
     } catch (err) {
       const e = asSurfingerError(err);
-      this.log.warn({ code: e.code, subject: msg.subject, reason: e.message }, 'rejected message');
+      rejected(this.log, { code: e.code, subject: msg.subject, reason: e.message });
       replyError(msg, e.code, e.message, 400);
       return;
     }
     if (inbound.team !== this.team || inbound.channel !== this.channel) {
-      this.log.warn({ code: ActorHostErrorCodes.MISROUTED, subject: msg.subject }, 'rejected message for another channel');
+      rejected(this.log, { code: ActorHostErrorCodes.MISROUTED, subject: msg.subject }, 'rejected message for another channel');
       replyError(msg, ActorHostErrorCodes.MISROUTED, 'payload team/channel do not match the subject', 400);
       return;
     }

@@ -3,6 +3,7 @@ import type { JetStreamClient, NatsConnection, Subscription } from 'nats';
 import type { GameLogic } from '../../actors/contract.ts';
 import { asSurfingerError, codecs, MessageTypes, SurfingerError, type Activate, type Activated, type HostLoad, type Subjects } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
+import { rejected } from '../common/rejections.ts';
 import { request } from '../common/nats.ts';
 import { ActorCell, type ActorEnv } from './actor.ts';
 import type { Clock } from './clock.ts';
@@ -104,7 +105,7 @@ export class Host<S> {
           const load = codecs.hostLoad.decode(msg.data);
           this.loads.set(load.hostId, load);
         } catch (err) {
-          this.o.log.warn({ code: asSurfingerError(err).code, subject: msg.subject }, 'rejected host load');
+          rejected(this.o.log, { code: asSurfingerError(err).code, subject: msg.subject }, 'rejected host load');
         }
       },
     });

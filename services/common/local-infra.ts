@@ -107,8 +107,8 @@ function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
   });
 }
 
-function launch(bin: string, args: string[], label: string): ChildProcess {
-  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+function launch(bin: string, args: string[], label: string, env?: Record<string, string>): ChildProcess {
+  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
   // Keep the last lines of stderr for error messages; never let a full pipe block the server.
   let tail = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -150,6 +150,11 @@ export interface NatsOptions {
   monitorPort?: number;
   /** Extra server config (e.g. accounts/authorization for permission tests). */
   extraConfig?: string;
+  /**
+   * Environment for nats-server only: `authorization` blocks name passwords as `$VAR`, which the
+   * server resolves from its environment, so no password is written to the config file.
+   */
+  env?: Record<string, string>;
 }
 
 export async function startNatsServer(options: NatsOptions = {}): Promise<NatsServer> {
@@ -171,7 +176,7 @@ export async function startNatsServer(options: NatsOptions = {}): Promise<NatsSe
   );
   let child!: ChildProcess;
   const boot = async () => {
-    child = launch('nats-server', ['-c', configFile], 'nats-server');
+    child = launch('nats-server', ['-c', configFile], 'nats-server', options.env);
     await waitForPort(port, child, 'nats-server');
     // /healthz turns OK only once JetStream is ready, which a bare TCP accept does not promise.
     await waitForHttpOk(`http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`);
@@ -185,15 +190,28 @@ export async function startNatsServer(options: NatsOptions = {}): Promise<NatsSe
   });
 }
 
-export async function startRedisServer(options: { port?: number } = {}): Promise<RedisServer> {
+export interface RedisOptions {
+  port?: number;
+  /** Redis ACL rules (`user … on #<sha256> …` lines); without them the server takes anonymous clients. */
+  acl?: string;
+}
+
+export async function startRedisServer(options: RedisOptions = {}): Promise<RedisServer> {
   const dir = await mkdtemp(join(tmpdir(), 'sf-redis-'));
   const port = options.port ?? (await freePort());
+  const aclArgs: string[] = [];
+  if (options.acl !== undefined) {
+    // Hashes only (`#<sha256>`), and the file is the owner's alone all the same.
+    const aclFile = join(dir, 'users.acl');
+    await writeFile(aclFile, options.acl, { mode: 0o600 });
+    aclArgs.push('--aclfile', aclFile);
+  }
   let child!: ChildProcess;
   const boot = async () => {
     // appendonly so a restarted redis (chaos tests) keeps what it had acknowledged.
     child = launch(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--protected-mode', 'no'],
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--protected-mode', 'no', ...aclArgs],
       'redis-server',
     );
     await waitForPort(port, child, 'redis-server');

@@ -1,11 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { registerRejectionMetric } from './rejections.ts';
 
 /** A registry per process with Node's default metrics; services add their own to it. */
 export function createMetricsRegistry(svc: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ svc });
   collectDefaultMetrics({ register: registry });
+  registerRejectionMetric(registry);
   return registry;
 }
 

@@ -1,6 +1,7 @@
 import { connect, headers as natsHeaders, type NatsConnection, type Msg, type Service, type ServiceMsg, ServiceErrorCodeHeader, ServiceErrorHeader } from 'nats';
 import { asSurfingerError, ProtocolErrorCodes, SurfingerError, type Codec } from '../../protocol/index.ts';
 import type { Logger } from './logger.ts';
+import { rejected } from './rejections.ts';
 
 export interface NatsAuth {
   user?: string;
@@ -69,7 +70,7 @@ export function addEndpoint<In, Out>(
       value = opts.input.decode(msg.data);
     } catch (err) {
       const e = asSurfingerError(err);
-      opts.log.warn({ code: e.code, subject: msg.subject, reason: e.message }, 'rejected message');
+      rejected(opts.log, { code: e.code, subject: msg.subject, reason: e.message });
       if (msg.reply) msg.respondError(400, `${e.code}: ${e.message}`);
       return;
     }

@@ -6,6 +6,7 @@ import type { Delivery } from '../common/config.ts';
 import { checkAppToken } from '../common/delivery.ts';
 import { openBucket } from '../common/jetstream.ts';
 import type { Logger } from '../common/logger.ts';
+import { rejected } from '../common/rejections.ts';
 import type { RunningService } from '../common/main-kit.ts';
 import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
 import { connectNats, type NatsAuth } from '../common/nats.ts';
@@ -398,7 +399,7 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
         failedUntil.delete(team);
         wantOpen(team);
       } catch (e) {
-        log.warn({ code: asSurfingerError(e).code, subject: msg.subject }, 'rejected message');
+        rejected(log, { code: asSurfingerError(e).code, subject: msg.subject });
       }
     },
   });
@@ -413,7 +414,7 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
         failedUntil.delete(team);
         void closeUnit(team, 'removed');
       } catch (e) {
-        log.warn({ code: asSurfingerError(e).code, subject: msg.subject }, 'rejected message');
+        rejected(log, { code: asSurfingerError(e).code, subject: msg.subject });
       }
     },
   });

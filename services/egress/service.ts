@@ -4,6 +4,7 @@ import type { NatsConnection, Subscription } from 'nats';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { asSurfingerError, codecs, createSubjects, MessageTypes, ServiceNames, type EgressReply, type EgressRequest } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
+import { rejected } from '../common/rejections.ts';
 import type { RunningService } from '../common/main-kit.ts';
 import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
 import { addEndpoint, connectNats, type NatsAuth } from '../common/nats.ts';
@@ -235,7 +236,7 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
       try {
         clients.delete(codecs.teamRemoved.decode(msg.data).team);
       } catch (e) {
-        log.warn({ code: asSurfingerError(e).code, subject: msg.subject }, 'rejected message');
+        rejected(log, { code: asSurfingerError(e).code, subject: msg.subject });
       }
     },
   });

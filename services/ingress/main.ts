@@ -3,7 +3,7 @@ import { CommonEnv, connectionDeps, DeliveryEnv, parseEnv } from '../common/conf
 import { runMain } from '../common/main-kit.ts';
 import { parsePageLinkSecret } from '../common/page-links.ts';
 import { DEFAULT_BOT_SCOPES } from './oauth.ts';
-import { start } from './service.ts';
+import { parseTrustProxy, start } from './service.ts';
 
 const env = parseEnv(
   CommonEnv.merge(DeliveryEnv).extend({
@@ -30,6 +30,8 @@ const env = parseEnv(
     SF_ADMIN_PASSWORD: z.string().min(8).optional(),
     /** `http` delivery: skip the start-up url_verification of SF_PUBLIC_URL (for a URL that becomes reachable only later). */
     SF_SKIP_EVENTS_URL_CHECK: z.enum(['0', '1', 'true', 'false']).default('0'),
+    /** Proxies trusted to name the client (hop count or CIDR list); empty = none. */
+    SF_TRUST_PROXY: z.string().default(''),
   }),
   process.env,
 );
@@ -59,5 +61,8 @@ await runMain('ingress', env.SF_LOG_LEVEL, (log) =>
     bodyLimit: env.SF_INGRESS_BODY_LIMIT,
     admin: { user: env.SF_ADMIN_USER, password: env.SF_ADMIN_PASSWORD },
     ...(checkEvents ? { eventsUrlCheck: { publicUrl } } : {}),
+    trustProxy: parseTrustProxy(env.SF_TRUST_PROXY),
+    metricsPort: env.SF_METRICS_PORT,
+    metricsHost: env.SF_METRICS_HOST,
   }),
 );

@@ -184,9 +184,10 @@ test('ingress - a command slower than Slack’s 3 s says so at once and delivers
   sub.unsubscribe();
 });
 
-test('ingress - healthz and metrics answer', async () => {
+test('ingress - healthz answers on the public port, metrics on the ops port only', async () => {
   assert.equal((await fetch(`${url}/healthz`)).status, 200);
-  const metrics = await (await fetch(`${url}/metrics`)).text();
+  assert.equal((await fetch(`${url}/metrics`)).status, 404);
+  const metrics = await (await fetch(`${String(ingress.info!.metricsUrl)}/metrics`)).text();
   assert.match(metrics, /sf_ingress_requests_total\{[^}]*route="commands"/);
 });
 

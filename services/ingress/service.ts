@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
-import { createSubjects, ServiceNames } from '../../protocol/index.ts';
+import { createSubjects, ServiceNames, SurfingerError } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import type { RunningService } from '../common/main-kit.ts';
 import { checkEventsUrl } from '../common/delivery.ts';
-import { createMetricsRegistry } from '../common/metrics.ts';
+import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
 import { connectNats, type NatsAuth } from '../common/nats.ts';
 import { RedisRateLimiter, SlackRouter, type RateLimits } from '../common/slack-routing.ts';
 import { TeamSettingsStore } from '../common/team-settings.ts';
@@ -43,7 +44,50 @@ export interface IngressOptions {
    * url_verification through the public URL); refuse to start otherwise. Absent = no check.
    */
   eventsUrlCheck?: { publicUrl: string };
+  /** Which proxies may name the client in X-Forwarded-For (`parseTrustProxy`); default none. */
+  trustProxy?: TrustProxy;
+  /** The ops server (/metrics, /healthz) for Prometheus: never the public port. */
+  metricsPort?: number;
+  metricsHost?: string;
 }
+
+/** Fastify's `trustProxy`: false (the peer is the client), a hop count, or proxy addresses / CIDRs. */
+export type TrustProxy = false | number | string[];
+
+/**
+ * SF_TRUST_PROXY: empty = trust no proxy; a whole number = that many proxy hops in front of
+ * ingress (e.g. 1 behind one ingress controller); otherwise a comma-separated list of proxy
+ * addresses or CIDRs. Trusting every hop (`true`) would let any client pick its own address in
+ * X-Forwarded-For, which is how the admin sign-in lockout was bypassed.
+ */
+export function parseTrustProxy(value: string | undefined): TrustProxy {
+  const v = (value ?? '').trim();
+  if (v === '' || v === '0' || v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  const list = v.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+  for (const entry of list) {
+    const [addr = '', bits] = entry.split('/');
+    const family = isIP(addr);
+    const max = family === 6 ? 128 : 32;
+    if (family === 0 || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))) {
+      throw new SurfingerError('SF_ERR_CONFIG', `SF_TRUST_PROXY entry "${entry}" is not a hop count, an IP address or a CIDR`);
+    }
+  }
+  return list;
+}
+
+/**
+ * On every response ingress sends (pages, OAuth, Slack routes, health, errors and 404s). The page
+ * scope sets a stricter CSP for its own HTML; the OAuth result pages carry an inline <style>, no
+ * script, hence `style-src 'unsafe-inline'` and nothing else.
+ */
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+  'cross-origin-opener-policy': 'same-origin',
+};
 
 export async function start(opts: IngressOptions): Promise<RunningService> {
   const log = opts.log;
@@ -71,7 +115,13 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
   // Registered for discovery ($SRV.PING/INFO): ingress has no NATS endpoints of its own.
   const service = await nc.services.add({ name: ServiceNames.ingress, version: '0.1.0', description: 'Slack HTTP ingress' });
 
-  const app = Fastify({ logger: false, bodyLimit: opts.bodyLimit, trustProxy: true });
+  const trust = opts.trustProxy ?? false;
+  // A hop count as proxy-addr means it: the first n hops from this server are proxies.
+  const app = Fastify({ logger: false, bodyLimit: opts.bodyLimit, trustProxy: typeof trust === 'number' ? (_addr: string, hop: number) => hop < trust : trust });
+  // onRequest, not onSend: headers set here survive error handlers and the 404 handler too.
+  app.addHook('onRequest', async (_req, reply) => {
+    reply.headers(SECURITY_HEADERS);
+  });
   app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, req, reply) => {
     const status = err.statusCode ?? 500;
     if (status === 413) {
@@ -88,11 +138,13 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
   await app.register(async (scope) => slackRoutes(scope, { router, redis, prefix: opts.prefix, signingSecrets: opts.signingSecrets, log, registry, bodyLimit: opts.bodyLimit }));
   oauthRoutes(app, { config: opts.oauth, redis, prefix: opts.prefix, tokens, log, onInstalled: (team) => router.teamActive(team, 'install') });
   await registerPages(app, { nc, subjects, redis, log: log.child({ part: 'pages' }), admin: { user: opts.admin.user, password: opts.admin.password ?? randomBytes(32).toString('base64url') }, installUrl: '/slack/install', tokens, slackApiUrl: opts.oauth.slackApiUrl, pageLinkSecret: opts.pageLinkSecret });
+  const healthy = () => !nc.isClosed() && redis.status === 'ready';
   app.get('/healthz', async (_req, reply) => {
-    const ok = !nc.isClosed() && redis.status === 'ready';
+    const ok = healthy();
     return reply.code(ok ? 200 : 503).send({ ok });
   });
-  app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  // Metrics stay off the public port (the Kubernetes Ingress routes every path to it).
+  const ops = await startOpsServer({ port: opts.metricsPort ?? 0, host: opts.metricsHost ?? '127.0.0.1', registry, healthy });
 
   await app.listen({ port: opts.port, host: opts.host });
   const address = app.server.address();
@@ -103,6 +155,7 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
       await checkEventsUrl(opts.eventsUrlCheck.publicUrl, opts.signingSecrets[0] ?? '');
     } catch (err) {
       await app.close();
+      await ops.close();
       runningGames.stop();
       await service.stop();
       await nc.close();
@@ -113,9 +166,10 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
   }
 
   return {
-    info: { url, ...(opts.eventsUrlCheck ? { eventsUrlChecked: true } : {}) },
+    info: { url, metricsUrl: ops.url, ...(opts.eventsUrlCheck ? { eventsUrlChecked: true } : {}) },
     async stop() {
       await app.close();
+      await ops.close();
       runningGames.stop();
       await service.stop();
       // Bounded: with nats-server already gone a drain would wait for a reconnect forever.

@@ -1,6 +1,7 @@
 import { AckPolicy, DeliverPolicy, nanos, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
 import { asSurfingerError, codecs, SurfingerError, type ResultMessage, type Subjects } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
+import { rejected } from '../common/rejections.ts';
 import { RankingErrorCodes } from './errors.ts';
 import type { BatchItem, BatchOutcome, ItemOutcome } from './store.ts';
 
@@ -43,7 +44,7 @@ export function toItem(m: JsMsg, log: Logger): BatchItem {
   const decoded = decodeResult(m.data);
   if (decoded.ok) return { seq: m.seq, result: decoded.result };
   // It will fail forever: the checkpoint passes it, it is never retried.
-  log.warn({ code: decoded.code, subject: m.subject, seq: m.seq, reason: decoded.reason }, 'rejected result');
+  rejected(log, { code: decoded.code, subject: m.subject, seq: m.seq, reason: decoded.reason }, 'rejected result');
   return { seq: m.seq, result: null };
 }
 

@@ -15,7 +15,7 @@ import { dashboardPage, loginPage, noticePreviewPage, type ClusterInstance, type
 import { PAGES_CSS, PAGES_JS } from './assets.ts';
 import { pageTexts, pickLang } from './i18n.ts';
 import { landingPage, type LandingCounters } from './landing.ts';
-import { AdminSessions, cookie, LOGIN_CSRF_COOKIE, MAX_LOGIN_FAILURES, newToken, parseCookies, sameSecret, SESSION_COOKIE, type AdminSession } from './session.ts';
+import { AdminSessions, cookie, LOGIN_CSRF_COOKIE, lockoutAddress, newToken, parseCookies, sameSecret, SESSION_COOKIE, type AdminSession } from './session.ts';
 import { userPage } from './user-page.ts';
 import { validUserLink } from '../../common/page-links.ts';
 
@@ -91,7 +91,7 @@ async function pagesPlugin(app: FastifyInstance, deps: PagesDeps): Promise<void>
   const { nc, subjects, redis, log } = deps;
   const now = deps.now ?? Date.now;
   const store = new RankingStore(redis, rankingRoot(subjects.prefix));
-  const sessions = new AdminSessions(redis, subjects.prefix);
+  const sessions = new AdminSessions(redis, subjects.prefix, deps.admin.user);
   const jobs = new JobHistory(redis, subjects.prefix);
   const settings = await TeamSettingsStore.open(nc, subjects);
   app.addHook('onClose', () => store.close());
@@ -201,13 +201,15 @@ async function pagesPlugin(app: FastifyInstance, deps: PagesDeps): Promise<void>
   app.post('/admin/login', async (req, reply) => {
     const t = pageTexts(langOf(req));
     const body = form(req);
-    const client = req.ip;
+    // req.ip is the peer, or the client a trusted proxy names (SF_TRUST_PROXY); never a bare header.
+    const client = lockoutAddress(req.ip);
+    const account = body.user ?? '';
     const expected = parseCookies(req.headers.cookie).get(LOGIN_CSRF_COOKIE) ?? '';
     if (expected === '' || !sameSecret(body._csrf ?? '', expected)) {
       log.warn({ code: PagesErrorCodes.CSRF, url: req.url }, 'login form without a valid CSRF token');
       return showLogin(req, reply, { kind: 'err', text: t('csrfFailed') }, 403);
     }
-    if ((await sessions.failures(client)) >= MAX_LOGIN_FAILURES) {
+    if (await sessions.lockedOut(client, account)) {
       log.warn({ code: PagesErrorCodes.LOGIN, client }, 'admin login locked after repeated failures');
       return showLogin(req, reply, { kind: 'err', text: t('loginLocked') }, 429);
     }
@@ -215,7 +217,7 @@ async function pagesPlugin(app: FastifyInstance, deps: PagesDeps): Promise<void>
     const userOk = sameSecret(body.user ?? '', deps.admin.user);
     const passOk = sameSecret(body.password ?? '', deps.admin.password);
     if (!userOk || !passOk || deps.admin.password === '') {
-      await sessions.recordFailure(client);
+      await sessions.recordFailure(client, account);
       log.info({ code: PagesErrorCodes.LOGIN, client }, 'admin login failed');
       return showLogin(req, reply, { kind: 'err', text: t('loginFailed') }, 401);
     }

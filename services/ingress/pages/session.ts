@@ -11,9 +11,51 @@ export const SESSION_COOKIE = 'sf_admin';
 /** Double-submit token for the login form, which has no session yet. */
 export const LOGIN_CSRF_COOKIE = 'sf_login_csrf';
 const SESSION_TTL_SEC = 8 * 60 * 60;
-/** Failed logins allowed per client address per window before the form locks. */
+/** Failed logins allowed per client address per window before the form locks for that address. */
 export const MAX_LOGIN_FAILURES = 10;
+/**
+ * Failed logins allowed per account per window, from all addresses together: an attacker with
+ * many addresses (or a proxy we wrongly trusted) still gets this many guesses and no more. The
+ * price is that such an attacker can lock the real admin out for one window; we prefer that.
+ */
+export const MAX_ACCOUNT_FAILURES = 20;
+/**
+ * Addresses tracked per window. Past this the address counters stop growing (a flood of new
+ * addresses cannot grow Redis), and the account counter alone still locks.
+ */
+export const MAX_TRACKED_ADDRESSES = 10_000;
 const FAILURE_WINDOW_SEC = 15 * 60;
+
+/**
+ * One hash of per-address counters and one counter per account bucket, so the number of lockout
+ * keys is constant whatever the attacker sends. 1. An address already counted, or a new one while
+ * the hash has room, is incremented. 2. Both keys expire one window after the last failure.
+ */
+const RECORD_FAILURE = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 or redis.call('HLEN', KEYS[1]) < tonumber(ARGV[3]) then
+  redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return 1
+`;
+
+/**
+ * The address a lockout counts: IPv4 as is, IPv6 by its /64 (one host usually owns a whole /64,
+ * so counting single IPv6 addresses would give it 2^64 tries).
+ */
+export function lockoutAddress(ip: string): string {
+  if (!ip.includes(':') || /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(ip)) return ip;
+  const [head = '', tail = ''] = ip.toLowerCase().split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === '' ? [] : tail.split(':');
+  const groups = ip.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
 
 export interface AdminSession {
   user: string;
@@ -56,6 +98,7 @@ export class AdminSessions {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    private readonly adminUser: string,
   ) {}
 
   private key(id: string): string {
@@ -79,12 +122,24 @@ export class AdminSessions {
     if (id) await this.redis.del(this.key(id));
   }
 
-  async failures(client: string): Promise<number> {
-    return Number((await this.redis.get(`${this.prefix}:admin:fail:${client}`)) ?? 0);
+  /**
+   * Whether sign-in is locked for this address or this account. `account` is the submitted user
+   * name; every name but the configured one shares one counter, so made-up names add no keys.
+   */
+  async lockedOut(address: string, account: string): Promise<boolean> {
+    const [perAddress, perAccount] = await Promise.all([this.redis.hget(this.addressKey(), address), this.redis.get(this.accountKey(account))]);
+    return Number(perAddress ?? 0) >= MAX_LOGIN_FAILURES || Number(perAccount ?? 0) >= MAX_ACCOUNT_FAILURES;
   }
 
-  async recordFailure(client: string): Promise<void> {
-    const key = `${this.prefix}:admin:fail:${client}`;
-    await this.redis.multi().incr(key).expire(key, FAILURE_WINDOW_SEC).exec();
+  async recordFailure(address: string, account: string): Promise<void> {
+    await this.redis.eval(RECORD_FAILURE, 2, this.addressKey(), this.accountKey(account), address, FAILURE_WINDOW_SEC, MAX_TRACKED_ADDRESSES);
+  }
+
+  private addressKey(): string {
+    return `${this.prefix}:admin:fail:addr`;
+  }
+
+  private accountKey(account: string): string {
+    return `${this.prefix}:admin:fail:account:${sameSecret(account, this.adminUser) ? 'admin' : 'other'}`;
   }
 }
