@@ -7,6 +7,7 @@ import { makeGameId, slackTsAfter } from './game.ts';
 import type { GameOptions } from './game.ts';
 import { MISSIONS, reverseText } from './missions.ts';
 import type { MissionId } from './missions.ts';
+import { t } from './i18n/index.ts';
 import { toJamo } from './scoring.ts';
 import type { GameState } from './state.ts';
 import { CORPUS, T0, createDriver } from './test-support.ts';
@@ -462,9 +463,35 @@ function withMission(mission: MissionId) {
 }
 
 describe('game - missions', () => {
-  test('round 1 never carries a mission by default, so a normal game is always plain', () => {
+  test('a mission may twist round 1 of the very first game, normal mode included', () => {
+    const drawn = new Set<string>();
     for (let seed = 0; seed < 50; seed++) {
       const d = createDriver({ missionProbability: 1 }, seed);
+      d.start('');
+      assert.equal(d.state.game!.mode, 'normal');
+      assert.notEqual(d.state.game!.round!.mission, null);
+      drawn.add(d.state.game!.round!.mission!);
+    }
+    assert.ok(drawn.size >= 4, [...drawn].join());
+  });
+
+  test('missions come at the configured rate: about 30 % of normal games by default', () => {
+    let withMission = 0;
+    const games = 400;
+    for (let seed = 0; seed < games; seed++) {
+      const d = createDriver({}, seed);
+      d.start('');
+      if (d.state.game!.round!.mission !== null) withMission++;
+    }
+    assert.ok(withMission > games * 0.22 && withMission < games * 0.38, `${withMission} of ${games}`);
+    const d = createDriver({ missionProbability: 0 }, 1);
+    d.start('');
+    assert.equal(d.state.game!.round!.mission, null, 'rate 0: never');
+  });
+
+  test('missionFirstRound: 2 keeps round 1 plain', () => {
+    for (let seed = 0; seed < 20; seed++) {
+      const d = createDriver({ missionProbability: 1, missionFirstRound: 2 }, seed);
       d.start('');
       assert.equal(d.state.game!.round!.mission, null);
     }
@@ -665,5 +692,119 @@ describe('game - redelivered answers', () => {
     assert.equal(slackTsAfter('999999999.9', '1700000000.1'), false);
     assert.equal(slackTsAfter('1700000001', '1700000000.999999'), true);
     assert.equal(slackTsAfter('not-a-ts', '1700000000.1'), true);
+  });
+});
+
+// ---- issue 16: what a player would notice ------------------------------------------------------
+
+const joinUpdates = (d: Driver) => ofType(d.effects, 'update').filter((e) => e.key.endsWith(':join'));
+const hasJoinButton = (e: Effect) => ('blocks' in e ? (e.blocks ?? []) : []).some((b) => b.type === 'actions');
+
+describe('game - King of the Keyboard as players see it', () => {
+  test('the Join button is removed when the game starts', () => {
+    const d = kok(['U1', 'U2']);
+    d.advanceTo(d.state.game!.wakeAt);
+    const last = joinUpdates(d).at(-1)!;
+    assert.equal(hasJoinButton(last), false);
+    assert.match(last.text, /U1/);
+    assert.equal(d.state.game!.phase, 'countdown');
+  });
+
+  test('the Join button is removed when the game is cancelled or stopped', () => {
+    const cancelled = kok(['U1']);
+    cancelled.advanceTo(cancelled.state.game!.wakeAt);
+    assert.equal(cancelled.state.game, null);
+    assert.equal(hasJoinButton(joinUpdates(cancelled).at(-1)!), false);
+    const stopped = kok(['U1', 'U2']);
+    stopped.send({ type: 'command', user: 'U1', command: 'exit', text: '', lang: 'ko' });
+    assert.equal(hasJoinButton(joinUpdates(stopped).at(-1)!), false);
+  });
+
+  test('a late Join click gets a private answer instead of silence', () => {
+    const d = kok(['U1', 'U2']);
+    d.advanceTo(d.state.game!.wakeAt);
+    const fx = d.send({ type: 'click', user: 'U9', actionId: 'kok_join', value: 'join', messageTs: '1' });
+    assert.deepEqual(fx, [{ type: 'ephemeral', user: 'U9', text: t('ko', 'kokJoinLate') }]);
+    assert.equal(d.state.game!.players.includes('U9'), false);
+  });
+
+  test('the results say who is still standing (kokLeft)', () => {
+    const d = kok(['U1', 'U2', 'U3', 'U4']);
+    kokRound(d, [
+      ['U1', 0, 5_000],
+      ['U2', 1, 500],
+      ['U3', 5, 500],
+    ]);
+    const result = ofType(d.effects, 'post').find((e) => e.key.endsWith(':result:1'))!;
+    const left = result.blocks!.find((b) => b.block_id === 'kok-left');
+    assert.ok(left, 'a kok-left block');
+    assert.match(JSON.stringify(left), new RegExp(t('ko', 'kokLeft', { players: '<@U1>, <@U2>' }).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  });
+
+  test('an early close (everyone answered) leaves the "N answered" line true', () => {
+    const d = kok(['U1', 'U2', 'U3'], { liveThrottleMs: 60_000 });
+    d.toPrompt();
+    d.advance(1_500);
+    for (const u of ['U1', 'U2', 'U3']) d.say(u, d.target());
+    assert.equal(d.state.game!.phase, 'pause', 'closed early');
+    const live = ofType(d.effects, 'update').filter((e) => e.key.endsWith(':prompt:1')).at(-1)!;
+    assert.match(JSON.stringify(live.blocks), new RegExp(t('ko', 'answered', { n: 3 })));
+  });
+});
+
+describe('game - wording', () => {
+  test('/start names mode and difficulty without repeating a word', () => {
+    const d = createDriver({ missionProbability: 0 });
+    const [started] = d.start('', 'U1', 'en');
+    assert.equal((started as { text: string }).text, '<@U1> started a one-sentence game (difficulty: normal). Get ready!');
+  });
+
+  test('English speed reads keystrokes/min, like the badges', () => {
+    assert.match(t('en', 'resultRow', { speed: 1 }), /keystrokes\/min/);
+    assert.doesNotMatch(t('en', 'resultFlagged', {}), /chars/);
+  });
+});
+
+describe('game - condition missions', () => {
+  const conditionRound = (mission: MissionId, texts: Array<(target: string) => string>) => {
+    const d = withMission(mission);
+    d.toPrompt();
+    texts.forEach((text, i) => {
+      d.advance(1_000);
+      d.say(`U${i + 1}`, text(d.target()));
+    });
+    d.toDeadline();
+    return ofType(d.effects, 'post').find((e) => e.key.endsWith(':result:1'))!;
+  };
+  const outcome = (e: Effect) => JSON.stringify(('blocks' in e ? e.blocks : [])?.find((b) => b.block_id === 'mission-outcome'));
+
+  test('all-perfect: accomplished when everyone typed it at 100 %, failed otherwise', () => {
+    assert.match(outcome(conditionRound('all-perfect', [exact, exact])), new RegExp(t('ko', 'missionAllPerfectMet')));
+    assert.match(outcome(conditionRound('all-perfect', [exact, (s) => s.slice(0, -2)])), new RegExp(t('ko', 'missionAllPerfectMissed')));
+  });
+
+  test('average-95: the average accuracy decides, and the message shows it', () => {
+    const met = outcome(conditionRound('average-95', [exact, exact]));
+    assert.match(met, /100%/);
+    assert.match(met, new RegExp(t('ko', 'missionAverageMet', { average: 100, goal: 95 }).slice(0, 8)));
+    assert.match(outcome(conditionRound('average-95', [exact, (s) => s.slice(0, 3)])), new RegExp(t('ko', 'missionAverageMissed', { average: 0, goal: 95 }).slice(0, 8)));
+  });
+
+  test('consonant-replace: the banner names X and Y, and only the transformed sentence scores 100 %', () => {
+    const d = withMission('consonant-replace');
+    const round = d.state.game!.round!;
+    assert.ok(round.missionArgs, 'X and Y are drawn');
+    assert.notEqual(round.target, round.sentence);
+    const banner = JSON.stringify(d.effects.find((e) => e.type === 'post')!.blocks!.find((b) => b.block_id === 'mission'));
+    assert.ok(banner.includes(round.missionArgs!.from) && banner.includes(round.missionArgs!.to), banner);
+    d.toPrompt();
+    d.advance(1_000);
+    d.say('U1', round.target);
+    d.say('U2', round.sentence);
+    d.toDeadline();
+    const [r] = rounds(d);
+    assert.equal(r!.mission, 'consonant-replace');
+    assert.equal(r!.entries.find((e) => e.user === 'U1')!.accuracy, 100);
+    assert.ok(r!.entries.find((e) => e.user === 'U2')!.accuracy < 100);
   });
 });

@@ -4,8 +4,8 @@ import type { ActorEvent, ActorIdentity, Corpus, CorpusEntry, Effect, GameLogic,
 import { ActorErrorCodes } from './errors.ts';
 import { t } from './i18n/index.ts';
 import { insertMarkers, stripMarkers } from './markers.ts';
-import { MISSIONS, missionFits, missionTarget, ranksOf, standings } from './missions.ts';
-import type { MissionId } from './missions.ts';
+import { conditionOutcome, MISSIONS, missionFits, missionTarget, ranksOf, replaceableIn, replacementsFor, standings } from './missions.ts';
+import type { MissionArgs, MissionId } from './missions.ts';
 import { eliminate, isJoinWord } from './modes/kok.ts';
 import { DIFFICULTY_LEVELS, parseStartArgs } from './modes/start-args.ts';
 import {
@@ -13,12 +13,13 @@ import {
   mention,
   renderCountdown,
   renderJoin,
+  renderJoinClosed,
   renderPrompt,
   renderResults,
   renderStarted,
   renderTotals,
 } from './render.ts';
-import type { Rendered, TotalsRow } from './render.ts';
+import type { MissionView, Rendered, TotalsRow } from './render.ts';
 import { Rng } from './rng.ts';
 import { scoreAnswer } from './scoring.ts';
 import type { Game, GameState, Round } from './state.ts';
@@ -40,8 +41,8 @@ export interface GameOptions {
   /** Chance that a round carries a mission. */
   missionProbability: number;
   /**
-   * First round that may carry a mission. Default 2: round 1 of every game (so every normal game)
-   * is plain, which keeps a game's first impression — and the end-to-end tests — predictable.
+   * First round that may carry a mission. Default 1: as in the original (and the product brief),
+   * a mission may twist any round from the very first game, normal games included.
    */
   missionFirstRound: number;
   /** Plausibility caps: faster answers are flagged and not ranked. */
@@ -51,6 +52,11 @@ export interface GameOptions {
   liveThrottleMs: number;
   /** Longer messages are rejected with a notice, not scored, and do not use up the first answer. */
   maxAnswerChars: number;
+  /**
+   * Base URL of the public pages (ingress). When a table is too long for one Slack message, the
+   * message ends with a link to `${publicUrl}/r/<team>/<gameId>/<round>` (the whole table). Null: no link.
+   */
+  publicUrl: string | null;
 }
 
 export const DEFAULT_GAME_OPTIONS: Readonly<GameOptions> = {
@@ -62,11 +68,12 @@ export const DEFAULT_GAME_OPTIONS: Readonly<GameOptions> = {
   defaultRounds: 3,
   kokMaxRounds: 10,
   missionProbability: 0.3,
-  missionFirstRound: 2,
+  missionFirstRound: 1,
   maxKoSpeed: 1_500,
   maxEnWpm: 250,
   liveThrottleMs: 1_000,
   maxAnswerChars: 4_000,
+  publicUrl: null,
 };
 
 /** `${team}-${channel}-${startedAt in base 36}`: deterministic, and a valid NATS subject token. */
@@ -251,6 +258,7 @@ function onExit(ctx: Ctx, event: Command): void {
   if (g === null) return reply(ctx, 'ephemeral', t(event.lang, 'noGame'));
   if (event.user !== g.startedBy) return reply(ctx, 'ephemeral', t(event.lang, 'exitNotStarter', { user: mention(g.startedBy) }));
   reply(ctx, 'in_channel', t(event.lang, 'exited', { user: mention(event.user) }));
+  if (g.phase === 'joining') update(ctx, `${g.id}:join`, renderJoinClosed(g.lang, g.players));
   finish(ctx, g, null, event.user);
 }
 
@@ -308,9 +316,12 @@ export function slackTsAfter(a: string, b: string): boolean {
   return fa.padEnd(width, '0') > fb.padEnd(width, '0');
 }
 
+/** A Join click after the join phase (the button is removed then, but a client may lag) is answered privately. */
 function onClick(ctx: Ctx, event: Click): void {
+  if (event.actionId !== KOK_JOIN_ACTION) return;
   const g = ctx.state.game;
-  if (g !== null && g.phase === 'joining' && event.actionId === KOK_JOIN_ACTION) join(ctx, g, event.user);
+  if (g !== null && g.phase === 'joining') return join(ctx, g, event.user);
+  ctx.fx.push({ type: 'ephemeral', user: event.user, text: t(g?.lang ?? 'ko', 'kokJoinLate') });
 }
 
 function join(ctx: Ctx, g: Game, user: string): void {
@@ -329,6 +340,8 @@ function onTick(ctx: Ctx): void {
   switch (g.phase) {
     case 'joining':
       if (!due) return;
+      // The Join button goes away with the join phase, whether the game starts or not.
+      update(ctx, `${g.id}:join`, renderJoinClosed(g.lang, g.players));
       if (g.players.length < ctx.opts.minPlayers) {
         post(ctx, `${g.id}:cancelled`, plain(t(g.lang, 'kokCancelled', { min: ctx.opts.minPlayers })));
         return finish(ctx, g, null, null);
@@ -359,14 +372,16 @@ function updateLive(ctx: Ctx, g: Game, round: Round): void {
   update(ctx, `${g.id}:prompt:${round.n}`, promptView(g, round));
 }
 
+const missionOf = (round: Round): MissionView | null => (round.mission === null ? null : { id: round.mission, args: round.missionArgs ?? null });
+
 const promptView = (g: Game, round: Round) =>
-  renderPrompt(g.lang, { round: round.n, shown: round.shown, mission: round.mission, timeLimitMs: timeLimitMs(round.target), answered: round.answers.length });
+  renderPrompt(g.lang, { round: round.n, shown: round.shown, mission: missionOf(round), timeLimitMs: timeLimitMs(round.target), answered: round.answers.length });
 
 // ---- rounds -----------------------------------------------------------------------------------
 
 function beginRound(ctx: Ctx, g: Game, n: number): void {
   const entry = pickPrompt(ctx, g);
-  const mission = pickMission(ctx, n, entry.text, g.lang);
+  const { mission, args } = pickMission(ctx, n, entry.text, g.lang);
   g.usedPrompts.push(entry.id);
   g.round = {
     n,
@@ -374,8 +389,9 @@ function beginRound(ctx: Ctx, g: Game, n: number): void {
     level: entry.level,
     sentence: entry.text,
     shown: insertMarkers(entry.text, ctx.rng),
-    target: missionTarget(mission, entry.text, g.lang),
+    target: missionTarget(mission, entry.text, g.lang, args),
     mission,
+    missionArgs: args,
     postedAt: null,
     deadline: null,
     answers: [],
@@ -391,7 +407,7 @@ const countdownView = (g: Game, round: Round) => ({
   round: round.n,
   rounds: g.rounds,
   n: g.countdown,
-  mission: round.mission,
+  mission: missionOf(round),
   standing: g.mode === 'kok' ? g.players.length : null,
 });
 
@@ -424,13 +440,20 @@ function pickPrompt(ctx: Ctx, g: Game): CorpusEntry {
   return entry;
 }
 
-function pickMission(ctx: Ctx, n: number, sentence: string, lang: Lang): MissionId | null {
-  if (n < ctx.opts.missionFirstRound || ctx.rng.next() >= ctx.opts.missionProbability) return null;
-  return ctx.rng.pick(MISSIONS.filter((m) => missionFits(m, sentence, lang))) ?? null;
+function pickMission(ctx: Ctx, n: number, sentence: string, lang: Lang): { mission: MissionId | null; args: MissionArgs | null } {
+  const none = { mission: null, args: null };
+  if (n < ctx.opts.missionFirstRound || ctx.rng.next() >= ctx.opts.missionProbability) return none;
+  const mission = ctx.rng.pick(MISSIONS.filter((m) => missionFits(m, sentence, lang))) ?? null;
+  if (mission !== 'consonant-replace') return { mission, args: null };
+  const from = ctx.rng.pick(replaceableIn(sentence, lang));
+  const to = from === undefined ? undefined : ctx.rng.pick(replacementsFor(from, lang));
+  return from === undefined || to === undefined ? none : { mission, args: { from, to } };
 }
 
 function closeRound(ctx: Ctx, g: Game, round: Round): void {
   for (const a of round.answers) if (a.ts !== undefined && (g.answeredThrough === undefined || slackTsAfter(a.ts, g.answeredThrough))) g.answeredThrough = a.ts;
+  // The "N answered" line ends true even when the round closes early or between throttled refreshes.
+  if (livePending(round)) updateLive(ctx, g, round);
   const groups = standings(
     round.mission,
     round.answers.map((a) => ({ user: a.user, score: a.score, accuracy: a.accuracy, elapsedMs: a.elapsedMs, eligible: !a.pasted && !a.flagged })),
@@ -456,7 +479,13 @@ function closeRound(ctx: Ctx, g: Game, round: Round): void {
     }))
     .sort((x, y) => (x.rank ?? Infinity) - (y.rank ?? Infinity));
   const winners = groups[0] ?? [];
-  post(ctx, `${g.id}:result:${round.n}`, renderResults(g.lang, { round: round.n, mission: round.mission, entries, missed, eliminated: out, winners }));
+  const condition = conditionOutcome(round.mission, round.answers);
+  const standing = kok === null ? null : g.players.filter((u) => !out.includes(u));
+  post(
+    ctx,
+    `${g.id}:result:${round.n}`,
+    renderResults(g.lang, { round: round.n, mission: missionOf(round), entries, missed, eliminated: out, winners, condition, standing, fullTableUrl: tableUrl(ctx, g, String(round.n)) }),
+  );
   const result: RoundResult = {
     type: MessageTypes.roundResult,
     resultId: `${g.id}:${round.n}`,
@@ -493,6 +522,12 @@ function closeRound(ctx: Ctx, g: Game, round: Round): void {
   g.wakeAt = ctx.now + ctx.opts.pauseMs;
 }
 
+/** The public page with a whole table (see GameOptions.publicUrl); null when none is configured. */
+function tableUrl(ctx: Ctx, g: Game, part: string): string | null {
+  const base = ctx.opts.publicUrl;
+  return base === null ? null : `${base.replace(/\/+$/, '')}/r/${encodeURIComponent(ctx.state.team)}/${encodeURIComponent(g.id)}/${part}`;
+}
+
 function addTotal(g: Game, e: ResultEntry): void {
   let total = g.totals.find((x) => x.user === e.user);
   if (total === undefined) {
@@ -527,7 +562,7 @@ function bestStanding(g: Game): string | null {
  */
 function finish(ctx: Ctx, g: Game, champion: string | null, exitedBy: string | null): void {
   const totals = totalsOf(g);
-  if (g.mode !== 'normal' && g.completed > 0 && exitedBy === null) post(ctx, `${g.id}:final`, renderTotals(g.lang, totals, champion, g.mode === 'kok'));
+  if (g.mode !== 'normal' && g.completed > 0 && exitedBy === null) post(ctx, `${g.id}:final`, renderTotals(g.lang, totals, champion, g.mode === 'kok', tableUrl(ctx, g, 'final')));
   const result: GameResult = {
     type: MessageTypes.gameResult,
     resultId: `${g.id}:final`,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { missionFits, missionTarget, ranksOf, reverseText, standings, swapInitials } from './missions.ts';
+import { conditionOutcome, missionFits, missionTarget, ranksOf, replaceableIn, replaceConsonant, replacementsFor, reverseText, standings, swapInitials } from './missions.ts';
 import type { Contender } from './missions.ts';
 
 const c = (user: string, score: number, accuracy = 90, elapsedMs = 5_000, eligible = true): Contender => ({ user, score, accuracy, elapsedMs, eligible });
@@ -70,5 +70,45 @@ describe('standings', () => {
   test('reverse and initials-swap rank by score like plain rounds', () => {
     assert.deepEqual(standings('reverse', [c('A', 1), c('B', 2)]), [['B'], ['A']]);
     assert.deepEqual(standings('initials-swap', [c('A', 1), c('B', 2)]), [['B'], ['A']]);
+  });
+});
+
+describe('mission consonant-replace', () => {
+  test('Korean replaces one 초성 everywhere, keeping vowels and finals', () => {
+    assert.equal(replaceConsonant('가방 고기 닭', 'ko', { from: 'ㄱ', to: 'ㅋ' }), '카방 코키 닭');
+    assert.equal(replaceConsonant('닭 다리', 'ko', { from: 'ㄷ', to: 'ㅌ' }), '탉 타리');
+    assert.equal(missionTarget('consonant-replace', '사과 세 개', 'ko', { from: 'ㅅ', to: 'ㅈ' }), '자과 제 개');
+  });
+
+  test('English replaces the letter everywhere, keeping case', () => {
+    assert.equal(replaceConsonant('The cat sat', 'en', { from: 't', to: 'p' }), 'Phe cap sap');
+  });
+
+  test('X is drawn from consonants present in the sentence; a sentence without any does not fit', () => {
+    assert.deepEqual(replaceableIn('가나', 'ko'), ['ㄱ', 'ㄴ']);
+    assert.equal(replaceableIn('아이 오', 'ko').length, 0, 'ㅇ is never X');
+    assert.equal(missionFits('consonant-replace', '아이', 'ko'), false);
+    assert.equal(missionFits('consonant-replace', 'aeiou', 'en'), false);
+    assert.equal(replacementsFor('ㄱ', 'ko').includes('ㄱ'), false);
+  });
+});
+
+describe('condition missions', () => {
+  test('all-perfect: met only when every answer is 100 % and typed by hand; nobody answering fails', () => {
+    assert.deepEqual(conditionOutcome('all-perfect', [{ accuracy: 100, pasted: false }, { accuracy: 100, pasted: false }])?.met, true);
+    assert.deepEqual(conditionOutcome('all-perfect', [{ accuracy: 100, pasted: false }, { accuracy: 99, pasted: false }])?.met, false);
+    assert.deepEqual(conditionOutcome('all-perfect', [{ accuracy: 100, pasted: true }])?.met, false);
+    assert.deepEqual(conditionOutcome('all-perfect', [])?.met, false);
+  });
+
+  test('average-95: the mean accuracy (pasted counts 0) must reach 95', () => {
+    assert.deepEqual(conditionOutcome('average-95', [{ accuracy: 100, pasted: false }, { accuracy: 90, pasted: false }]), { met: true, average: 95 });
+    assert.deepEqual(conditionOutcome('average-95', [{ accuracy: 100, pasted: false }, { accuracy: 89, pasted: false }]), { met: false, average: 94 });
+    assert.deepEqual(conditionOutcome('average-95', [{ accuracy: 100, pasted: true }]), { met: false, average: 0 });
+  });
+
+  test('other missions have no condition', () => {
+    assert.equal(conditionOutcome('reverse', [{ accuracy: 100, pasted: false }]), null);
+    assert.equal(conditionOutcome(null, []), null);
   });
 });

@@ -1,19 +1,44 @@
+import { disassembleCompleteCharacter } from 'es-hangul';
 import type { Lang } from '../protocol/messages.ts';
 import type { MessageKey } from './i18n/index.ts';
 
 /**
- * Missions twist one round. Each has a target transform (what must be typed) and a standing rule
- * (who wins). Both are pure functions of the round's data, so they are tested in isolation.
+ * Missions twist one round, as in the original game. Each has a target transform (what must be
+ * typed), a standing rule (who wins) or a condition the whole channel meets or misses. All are
+ * pure functions of the round's data, so they are tested in isolation.
+ *  - transforms: `reverse`, `initials-swap` (spoonerism), `consonant-replace` (one initial
+ *    consonant X becomes Y everywhere — the original's ㄱ → ㅋ mission);
+ *  - standings: `second-best`, `fastest-correct`;
+ *  - conditions: `all-perfect` (everyone who answers reaches 100 %), `average-95` (the average
+ *    accuracy reaches 95 %), announced as accomplished or failed with the result.
  */
-export const MISSIONS = ['reverse', 'second-best', 'initials-swap', 'fastest-correct'] as const;
+export const MISSIONS = ['reverse', 'second-best', 'initials-swap', 'fastest-correct', 'consonant-replace', 'all-perfect', 'average-95'] as const;
 export type MissionId = (typeof MISSIONS)[number];
+
+/** The drawn parameters of a mission that has some (`consonant-replace`: X and Y). */
+export interface MissionArgs {
+  from: string;
+  to: string;
+}
 
 export const MISSION_BANNER: Readonly<Record<MissionId, MessageKey>> = {
   reverse: 'missionReverse',
   'second-best': 'missionSecondBest',
   'initials-swap': 'missionInitialsSwap',
   'fastest-correct': 'missionFastestCorrect',
+  'consonant-replace': 'missionConsonantReplace',
+  'all-perfect': 'missionAllPerfect',
+  'average-95': 'missionAverage',
 };
+
+export const CONDITION_MISSIONS: readonly MissionId[] = ['all-perfect', 'average-95'];
+export const AVERAGE_GOAL = 95;
+
+/** The 19 initial consonants in Unicode order (a syllable's code = base + (cho × 21 + jung) × 28 + jong). */
+const CHOSEONG = ['ㄱ', 'ㄲ', 'ㄴ', 'ㄷ', 'ㄸ', 'ㄹ', 'ㅁ', 'ㅂ', 'ㅃ', 'ㅅ', 'ㅆ', 'ㅇ', 'ㅈ', 'ㅉ', 'ㅊ', 'ㅋ', 'ㅌ', 'ㅍ', 'ㅎ'];
+/** What X and Y are drawn from: plain consonants (ㅇ is silent as an initial, doubles are awkward to type). */
+const KO_REPLACEABLE = ['ㄱ', 'ㄴ', 'ㄷ', 'ㄹ', 'ㅁ', 'ㅂ', 'ㅅ', 'ㅈ', 'ㅊ', 'ㅋ', 'ㅌ', 'ㅍ', 'ㅎ'];
+const EN_REPLACEABLE = [...'bcdfghjklmnprstvwz'];
 
 const SYLLABLE_BASE = 0xac00;
 const SYLLABLE_LAST = 0xd7a3;
@@ -72,16 +97,77 @@ export function reverseText(sentence: string): string {
   return Array.from(sentence).reverse().join('');
 }
 
+/** The initial consonant (초성) of a complete Hangul syllable, or null for anything else. */
+function choseongOf(ch: string): string | null {
+  return isSyllable(ch) ? (disassembleCompleteCharacter(ch)?.choseong ?? null) : null;
+}
+
+/**
+ * `consonant-replace`: every syllable whose 초성 is `from` gets `to` instead, vowel and final kept
+ * (ㄱ → ㅋ: 가방 → 카방, 닭 → 탉). English replaces the letter everywhere, keeping each one's case.
+ */
+export function replaceConsonant(sentence: string, lang: Lang, args: MissionArgs): string {
+  if (lang === 'en') {
+    const withCase = (ch: string) => (ch === args.from.toUpperCase() ? args.to.toUpperCase() : ch === args.from ? args.to : ch);
+    return Array.from(sentence, withCase).join('');
+  }
+  const to = CHOSEONG.indexOf(args.to);
+  if (to < 0) return sentence;
+  return Array.from(sentence, (ch) => {
+    if (choseongOf(ch) !== args.from) return ch;
+    const rest = (ch.charCodeAt(0) - SYLLABLE_BASE) % PER_CHOSEONG;
+    return String.fromCharCode(SYLLABLE_BASE + to * PER_CHOSEONG + rest);
+  }).join('');
+}
+
+/** The consonants X a `consonant-replace` mission could draw for this sentence (present in it). */
+export function replaceableIn(sentence: string, lang: Lang): string[] {
+  if (lang === 'en') {
+    const lower = sentence.toLowerCase();
+    return EN_REPLACEABLE.filter((c) => lower.includes(c));
+  }
+  const present = new Set(Array.from(sentence, choseongOf));
+  return KO_REPLACEABLE.filter((c) => present.has(c));
+}
+
+/** What Y may be for X: another replaceable consonant of the same script. */
+export function replacementsFor(from: string, lang: Lang): string[] {
+  return (lang === 'en' ? EN_REPLACEABLE : KO_REPLACEABLE).filter((c) => c !== from);
+}
+
 /** What the players must type for this round. */
-export function missionTarget(mission: MissionId | null, sentence: string, lang: Lang): string {
+export function missionTarget(mission: MissionId | null, sentence: string, lang: Lang, args: MissionArgs | null = null): string {
   if (mission === 'reverse') return reverseText(sentence);
   if (mission === 'initials-swap') return swapInitials(sentence, lang);
+  if (mission === 'consonant-replace' && args !== null) return replaceConsonant(sentence, lang, args);
   return sentence;
 }
 
 /** A transform mission that leaves the sentence unchanged (a palindrome, one word) is no twist. */
 export function missionFits(mission: MissionId, sentence: string, lang: Lang): boolean {
-  return mission === 'second-best' || mission === 'fastest-correct' || missionTarget(mission, sentence, lang) !== sentence;
+  if (mission === 'consonant-replace') return replaceableIn(sentence, lang).length > 0;
+  if (mission === 'reverse' || mission === 'initials-swap') return missionTarget(mission, sentence, lang) !== sentence;
+  return true;
+}
+
+export interface Attempt {
+  accuracy: number;
+  /** Pasted answers never meet a condition. */
+  pasted: boolean;
+}
+
+/**
+ * A condition mission's outcome over the round's answers, or null for other missions.
+ *  1. Nobody answered: failed (a condition nobody tried is not met).
+ *  2. `all-perfect`: every answer is 100 % and typed by hand.
+ *  3. `average-95`: the mean accuracy (a pasted answer counts 0) is at least AVERAGE_GOAL.
+ */
+export function conditionOutcome(mission: MissionId | null, attempts: readonly Attempt[]): { met: boolean; average: number } | null {
+  if (mission === null || !CONDITION_MISSIONS.includes(mission)) return null;
+  const average = attempts.length === 0 ? 0 : Math.floor(attempts.reduce((sum, a) => sum + (a.pasted ? 0 : a.accuracy), 0) / attempts.length);
+  if (attempts.length === 0) return { met: false, average };
+  const met = mission === 'all-perfect' ? attempts.every((a) => a.accuracy === 100 && !a.pasted) : average >= AVERAGE_GOAL;
+  return { met, average };
 }
 
 export interface Contender {

@@ -1,8 +1,9 @@
 import type { Blocks, Lang, ResultEntry } from '../protocol/messages.ts';
 import { t } from './i18n/index.ts';
 import type { MessageKey } from './i18n/index.ts';
-import { MISSION_BANNER } from './missions.ts';
-import type { MissionId } from './missions.ts';
+import { fitInline, fitLines } from './fit.ts';
+import { AVERAGE_GOAL, MISSION_BANNER, MISSIONS, replaceConsonant } from './missions.ts';
+import type { MissionArgs, MissionId } from './missions.ts';
 import type { StartArgs } from './modes/start-args.ts';
 
 /** Slack message bodies for every post the game makes: fallback text plus Block Kit. */
@@ -12,7 +13,12 @@ export interface Rendered {
 }
 
 export const mention = (user: string) => `<@${user}>`;
-const mentions = (lang: Lang, users: readonly string[]) => (users.length === 0 ? t(lang, 'nobody') : users.map(mention).join(', '));
+/** A sentence's list of people stays short: a 500-player game names the first ones and counts the rest. */
+function mentions(lang: Lang, users: readonly string[]): string {
+  if (users.length === 0) return t(lang, 'nobody');
+  const { text, hidden } = fitInline(users.map(mention), ', ');
+  return hidden === 0 ? text : `${text} ${t(lang, 'andMore', { n: hidden })}`;
+}
 const section = (text: string, blockId?: string) => ({ type: 'section', ...(blockId ? { block_id: blockId } : {}), text: { type: 'mrkdwn', text } });
 const context = (text: string, blockId?: string) => ({ type: 'context', ...(blockId ? { block_id: blockId } : {}), elements: [{ type: 'mrkdwn', text }] });
 const button = (text: string, actionId: string, value: string) => ({ type: 'button', action_id: actionId, value, text: { type: 'plain_text', text } });
@@ -25,15 +31,46 @@ export function renderStarted(lang: Lang, user: string, args: StartArgs): string
   return t(lang, 'started', { user: mention(user), mode, difficulty: t(lang, DIFFICULTY_KEY[args.difficulty]) });
 }
 
-function banner(lang: Lang, mission: MissionId | null) {
-  return mission === null ? [] : [section(`*${t(lang, MISSION_BANNER[mission])}*`, 'mission')];
+/** The mission as a round shows it: id plus drawn arguments (consonant-replace's X and Y). */
+export interface MissionView {
+  id: MissionId;
+  args: MissionArgs | null;
+}
+
+export function missionText(lang: Lang, m: MissionView): string {
+  const args = m.args ?? { from: '', to: '' };
+  const sample = lang === 'ko' ? `${replaceConsonant('가', 'ko', { from: 'ㄱ', to: args.from })}` : args.from;
+  const example = `${sample} → ${replaceConsonant(sample, lang, args)}`;
+  return t(lang, MISSION_BANNER[m.id], { from: args.from, to: args.to, example, goal: AVERAGE_GOAL });
+}
+
+/**
+ * The mission a banner announces, read back from its text (the inverse of `missionText`): what a
+ * player — or a bot, or an end-to-end test — knows about the round from the message alone.
+ */
+export function missionFromBanner(lang: Lang, text: string): MissionView | null {
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  for (const id of MISSIONS) {
+    // Each placeholder appears once per template (the i18n test keeps ko and en alike).
+    const pattern = escape(t(lang, MISSION_BANNER[id], { goal: AVERAGE_GOAL, from: '\u0000F', to: '\u0000T', example: '\u0000E' }))
+      .replace('\u0000F', '(?<from>.)')
+      .replace('\u0000T', '(?<to>.)')
+      .replace('\u0000E', '.*');
+    const m = new RegExp(pattern).exec(text);
+    if (m) return { id, args: m.groups?.['from'] !== undefined && m.groups['to'] !== undefined ? { from: m.groups['from'], to: m.groups['to'] } : null };
+  }
+  return null;
+}
+
+function banner(lang: Lang, mission: MissionView | null) {
+  return mission === null ? [] : [section(`*${missionText(lang, mission)}*`, 'mission')];
 }
 
 export interface CountdownView {
   round: number;
   rounds: number;
   n: number;
-  mission: MissionId | null;
+  mission: MissionView | null;
   /** King of the Keyboard shows players left instead of a round count. */
   standing: number | null;
 }
@@ -49,7 +86,7 @@ export function renderCountdown(lang: Lang, v: CountdownView): Rendered {
 export interface PromptView {
   round: number;
   shown: string;
-  mission: MissionId | null;
+  mission: MissionView | null;
   timeLimitMs: number;
   answered: number;
 }
@@ -73,12 +110,18 @@ export function renderPrompt(lang: Lang, v: PromptView): Rendered {
 
 export interface ResultsView {
   round: number;
-  mission: MissionId | null;
+  mission: MissionView | null;
   /** Ranked first (by rank), then unranked, as they should be listed. */
   entries: readonly ResultEntry[];
   missed: readonly string[];
   eliminated: readonly string[];
   winners: readonly string[];
+  /** A condition mission's outcome (accomplished or not, and the average accuracy). */
+  condition: { met: boolean; average: number } | null;
+  /** King of the Keyboard: who is still in after this round. */
+  standing: readonly string[] | null;
+  /** The web page with the whole table, linked when the message had to leave rows out. */
+  fullTableUrl: string | null;
 }
 
 const fmt = (n: number) => String(Math.round(n));
@@ -92,6 +135,32 @@ function resultLine(lang: Lang, e: ResultEntry): string {
   return e.wpm === null ? t(lang, 'resultRowKo', vars) : t(lang, 'resultRow', vars);
 }
 
+/**
+ * A table as sections within Slack's limits: the first block keeps `blockId` (bots and tests find
+ * the table by it), further pages are `${blockId}-2`…; rows that do not fit become "… and N more",
+ * linked to the full table when there is a page for it.
+ */
+function tableBlocks(lang: Lang, lines: readonly string[], blockId: string, fullTableUrl: string | null): Blocks {
+  const { chunks, hidden } = fitLines(lines);
+  const blocks: Blocks = chunks.map((chunk, i) => section(chunk, i === 0 ? blockId : `${blockId}-${i + 1}`));
+  if (hidden > 0) {
+    const more = t(lang, 'andMore', { n: hidden });
+    blocks.push(context(fullTableUrl === null ? more : `${more} · <${fullTableUrl}|${t(lang, 'fullTable')}>`, `${blockId}-more`));
+  }
+  return blocks;
+}
+
+/** The fallback text (notifications, clients without blocks): headline and the table's first page only. */
+function fallback(title: string, table: Blocks, outcome: string): string {
+  const first = (table[0]?.text as { text?: string } | undefined)?.text ?? '';
+  return [title, first, outcome].filter((part) => part !== '').join('\n');
+}
+
+function conditionLine(lang: Lang, mission: MissionView | null, c: { met: boolean; average: number }): string {
+  if (mission?.id === 'all-perfect') return t(lang, c.met ? 'missionAllPerfectMet' : 'missionAllPerfectMissed');
+  return t(lang, c.met ? 'missionAverageMet' : 'missionAverageMissed', { average: c.average, goal: AVERAGE_GOAL });
+}
+
 export function renderResults(lang: Lang, v: ResultsView): Rendered {
   const out = new Set(v.eliminated);
   const mark = (user: string) => (out.has(user) ? t(lang, 'eliminatedMark') : '');
@@ -101,10 +170,13 @@ export function renderResults(lang: Lang, v: ResultsView): Rendered {
   ];
   const title = t(lang, 'resultTitle', { round: v.round });
   const outcome = v.winners.length > 0 ? t(lang, 'winners', { users: mentions(lang, v.winners) }) : t(lang, 'noWinner');
-  const body = lines.length > 0 ? lines.join('\n') : t(lang, 'noAnswers');
+  const table = lines.length > 0 ? tableBlocks(lang, lines, 'results', v.fullTableUrl) : [section(t(lang, 'noAnswers'), 'results')];
+  const extra: Blocks = [];
+  if (v.condition !== null) extra.push(section(`*${conditionLine(lang, v.mission, v.condition)}*`, 'mission-outcome'));
+  if (v.standing !== null && v.standing.length > 0) extra.push(context(t(lang, 'kokLeft', { players: mentions(lang, v.standing) }), 'kok-left'));
   return {
-    text: `${title}\n${body}\n${outcome}`,
-    blocks: [{ type: 'header', text: { type: 'plain_text', text: title } }, ...banner(lang, v.mission), section(body, 'results'), section(`*${outcome}*`, 'outcome')],
+    text: fallback(title, table, outcome),
+    blocks: [{ type: 'header', text: { type: 'plain_text', text: title } }, ...banner(lang, v.mission), ...table, section(`*${outcome}*`, 'outcome'), ...extra],
   };
 }
 
@@ -115,7 +187,7 @@ export interface TotalsRow {
   avgAccuracy: number;
 }
 
-export function renderTotals(lang: Lang, totals: readonly TotalsRow[], champion: string | null, kok: boolean): Rendered {
+export function renderTotals(lang: Lang, totals: readonly TotalsRow[], champion: string | null, kok: boolean, fullTableUrl: string | null = null): Rendered {
   const title = t(lang, 'totalsTitle');
   const lines = totals.map((row, i) =>
     t(lang, 'totalsRow', { rank: i + 1, user: mention(row.user), score: fmt(row.score), rounds: row.rounds, accuracy: Math.floor(row.avgAccuracy) }),
@@ -123,10 +195,10 @@ export function renderTotals(lang: Lang, totals: readonly TotalsRow[], champion:
   // King of the Keyboard always crowns someone unless nobody answered a round (see modes/kok.ts).
   const crown =
     champion !== null ? t(lang, kok ? 'kokChampion' : 'champion', { user: mention(champion) }) : t(lang, kok ? 'kokEveryoneMissed' : 'noWinner');
-  const body = lines.length > 0 ? lines.join('\n') : t(lang, 'noAnswers');
+  const table = lines.length > 0 ? tableBlocks(lang, lines, 'totals', fullTableUrl) : [section(t(lang, 'noAnswers'), 'totals')];
   return {
-    text: `${crown}\n${body}`,
-    blocks: [{ type: 'header', text: { type: 'plain_text', text: title } }, section(body, 'totals'), section(`*${crown}*`, 'champion')],
+    text: fallback(crown, table, ''),
+    blocks: [{ type: 'header', text: { type: 'plain_text', text: title } }, ...table, section(`*${crown}*`, 'champion')],
   };
 }
 
@@ -135,6 +207,12 @@ export const KOK_JOIN_ACTION = 'kok_join';
 export function renderJoin(lang: Lang, players: readonly string[], seconds: number): Rendered {
   const text = t(lang, 'kokJoin', { seconds, players: mentions(lang, players) });
   return { text, blocks: [section(text, 'kok-join'), { type: 'actions', block_id: 'kok-join-actions', elements: [button(t(lang, 'kokJoinButton'), KOK_JOIN_ACTION, 'join')] }] };
+}
+
+/** The join message once the join phase is over (started or cancelled): the same list, no button. */
+export function renderJoinClosed(lang: Lang, players: readonly string[]): Rendered {
+  const text = t(lang, 'kokJoinClosed', { players: mentions(lang, players) });
+  return { text, blocks: [section(text, 'kok-join')] };
 }
 
 const HELP_KEYS = ['helpHelpgame', 'helpLang', 'helpStart', 'helpExit', 'helpMyscore', 'helpRank', 'helpScore', 'helpBadge'] as const satisfies readonly MessageKey[];

@@ -1,5 +1,5 @@
 import type { Lang, Mode } from '../protocol/messages.ts';
-import type { MissionId } from './missions.ts';
+import type { MissionArgs, MissionId } from './missions.ts';
 import type { Difficulty } from './modes/start-args.ts';
 
 /**
@@ -62,6 +62,8 @@ export interface Round {
   /** What must be typed (the sentence transformed by the mission). */
   target: string;
   mission: MissionId | null;
+  /** The mission's drawn arguments (consonant-replace: X and Y); absent in snapshots from before they existed. */
+  missionArgs?: MissionArgs | null;
   /** Set when the prompt is posted. */
   postedAt: number | null;
   deadline: number | null;

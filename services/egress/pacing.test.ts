@@ -1,37 +1,48 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { block, isIdle, reserve, type PaceState } from './pacing.ts';
+import { startInfra } from '../../test/support/harness.ts';
+import { SharedPacer } from './pacing.ts';
 
+const infra = await startInfra({ nats: false });
 const cfg = { ratePerSec: 1, burst: 3 };
+let n = 0;
+const bucket = () => ({ key: `${infra.subjects.prefix}:pace:${++n}`, cfg });
+/** Reservation waits come from Redis' clock between calls: allow the few ms the calls themselves take. */
+const near = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) <= 60, `${actual} ≉ ${expected}`);
 
-test('pacing - a burst goes out at once, then one per second', () => {
-  let state: PaceState | undefined;
+test('pacing - a burst goes out at once, then one per second', async () => {
+  const pacer = new SharedPacer(infra.redisClient());
+  const b = bucket();
   const waits: number[] = [];
-  for (let i = 0; i < 6; i++) {
-    const r = reserve(state, 1_000, cfg);
-    state = r.state;
-    waits.push(r.waitMs);
-  }
-  assert.deepEqual(waits, [0, 0, 0, 1_000, 2_000, 3_000]);
+  for (let i = 0; i < 6; i++) waits.push(await pacer.reserve([b]));
+  waits.slice(0, 3).forEach((w) => near(w, 0));
+  near(waits[3]!, 1_000);
+  near(waits[4]!, 2_000);
+  near(waits[5]!, 3_000);
 });
 
-test('pacing - the bucket refills with time', () => {
-  let state = reserve(undefined, 0, cfg).state;
-  state = reserve(state, 0, cfg).state;
-  state = reserve(state, 0, cfg).state;
-  assert.equal(reserve(state, 0, cfg).waitMs, 1_000);
-  assert.equal(reserve(state, 1_000, cfg).waitMs, 0);
+test('pacing - replicas share one bucket per channel: two pacers together get the rate once', async () => {
+  const [one, two] = [new SharedPacer(infra.redisClient()), new SharedPacer(infra.redisClient())];
+  const b = bucket();
+  const waits = await Promise.all([one, two, one, two, one, two].map((p) => p.reserve([b])));
+  assert.deepEqual(
+    [...waits].sort((x, y) => x - y).map((w) => Math.round(w / 1_000)),
+    [0, 0, 0, 1, 2, 3],
+  );
 });
 
-test('pacing - a 429 Retry-After holds the channel even with tokens left', () => {
-  const blocked = block(undefined, 5_000, 2, cfg);
-  assert.equal(reserve(blocked, 5_500, cfg).waitMs, 1_500);
-  assert.equal(reserve(blocked, 7_000, cfg).waitMs, 0);
+test('pacing - a 429 Retry-After holds the bucket on every replica, even with tokens left', async () => {
+  const [one, two] = [new SharedPacer(infra.redisClient()), new SharedPacer(infra.redisClient())];
+  const b = bucket();
+  await one.block(b.key, 2);
+  near(await two.reserve([b]), 2_000);
 });
 
-test('pacing - a refilled, unblocked bucket is idle', () => {
-  const used = reserve(undefined, 0, cfg).state;
-  assert.equal(isIdle(used, 0, cfg), false);
-  assert.equal(isIdle(used, 1_000, cfg), true);
-  assert.equal(isIdle(block(used, 0, 5, cfg), 2_000, cfg), false);
+test('pacing - a call waits for the fullest of its buckets (channel and method budget)', async () => {
+  const pacer = new SharedPacer(infra.redisClient());
+  const channel = bucket();
+  const method = { key: `${infra.subjects.prefix}:pace:m`, cfg: { ratePerSec: 0.5, burst: 1 } };
+  near(await pacer.reserve([channel, method]), 0);
+  near(await pacer.reserve([channel, method]), 2_000);
+  near(await pacer.reserve([channel]), 0);
 });

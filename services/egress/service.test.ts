@@ -79,7 +79,7 @@ test('egress - a 429 from Slack is waited out (Retry-After) and the post lands e
   assert.equal(reply.ok, true);
   assert.equal((await botPosts(channel)).filter((m) => m.text === 'after the limit').length, 1);
   const limited = (await one.registry.getSingleMetricAsString('sf_egress_429_total')) + (await two.registry.getSingleMetricAsString('sf_egress_429_total'));
-  assert.match(limited, /sf_egress_429_total\{[^}]*\} [1-9]/);
+  assert.match(limited, /sf_egress_429_total\{[^}]*method="chat.postMessage"[^}]*\} [1-9]/);
 });
 
 test('egress - unknown teams and bad requests answer with a code, and the service keeps serving', async () => {

@@ -10,12 +10,14 @@ import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
 import { addEndpoint, connectNats, type NatsAuth } from '../common/nats.ts';
 import { slackSdkLogger } from '../common/slack-routing.ts';
 import { parseTokenKeys, slackTokenRefresher, TokenStore } from '../common/token-store.ts';
-import { isIdle, reserve, block, type PaceConfig, type PaceState } from './pacing.ts';
+import { SharedPacer, type Bucket, type PaceConfig } from './pacing.ts';
 
 /**
  * Slack egress: the only code that calls the Web API to post. One WebClient per team (bot token
- * from the token store), per-channel pacing, 429 handling by the SDK (bounded retries), and
- * idempotency keys in Redis so a retried request — on this replica or another — never posts twice.
+ * from the token store), pacing shared by every replica through Redis (per channel, and per method
+ * per workspace for the tiered methods — pacing.ts), 429 handling by the SDK (bounded retries, the
+ * Retry-After held for every replica), and idempotency keys in Redis so a retried request — on this
+ * replica or another — never posts twice.
  */
 
 export const EgressErrorCodes = {
@@ -38,7 +40,10 @@ export interface EgressOptions {
   slackApiUrl: string;
   tokenKeys: string | undefined;
   production: boolean;
+  /** Every call to one channel (Slack: about one message a second per channel). */
   pace: PaceConfig;
+  /** Per-workspace budgets of the tiered methods (defaults: METHOD_BUDGETS). */
+  methodBudgets?: Partial<Record<TieredOp, PaceConfig>>;
   /** Retries per Web API call (network errors and 429s), after the first attempt. */
   maxRetries: number;
   metricsPort: number;
@@ -56,6 +61,22 @@ function platformError(err: unknown): string | undefined {
   return (err as { code?: string }).code === SlackErrorCode.PlatformError ? (err as { data: { error: string } }).data.error : undefined;
 }
 
+/** Web API method of each op (the 429 metric's label, the budget's key). */
+const METHODS = { post: 'chat.postMessage', update: 'chat.update', ephemeral: 'chat.postEphemeral', delete: 'chat.delete' } as const satisfies Record<Exclude<EgressRequest['op'], 'respond'>, string>;
+const TIERED_OPS = ['update', 'delete', 'ephemeral'] as const;
+type TieredOp = (typeof TIERED_OPS)[number];
+
+/**
+ * Slack's per-method, per-workspace tiers (Tier 3: 50+ a minute; Tier 4: 100+), kept a little
+ * under the floor so a burst of countdown edits in many channels of one team never earns a 429.
+ * chat.postMessage has no tier: its limit is the per-channel one.
+ */
+export const METHOD_BUDGETS: Readonly<Record<TieredOp, PaceConfig>> = {
+  update: { ratePerSec: 45 / 60, burst: 10 },
+  delete: { ratePerSec: 45 / 60, burst: 10 },
+  ephemeral: { ratePerSec: 90 / 60, burst: 20 },
+};
+
 /** Only creating ops need dedupe: update and delete are idempotent by nature. */
 const CREATES = new Set<EgressRequest['op']>(['post', 'ephemeral', 'respond']);
 const PENDING = '-';
@@ -72,7 +93,7 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
   });
   const registry = createMetricsRegistry('egress');
   const requests = new Counter({ name: 'sf_egress_requests_total', help: 'Egress requests by op and outcome', labelNames: ['op', 'outcome'], registers: [registry] });
-  const rateLimited = new Counter({ name: 'sf_egress_429_total', help: 'Slack 429 answers seen by egress', registers: [registry] });
+  const rateLimited = new Counter({ name: 'sf_egress_429_total', help: 'Slack 429 answers seen by egress, by Web API method', labelNames: ['method'], registers: [registry] });
   const latency = new Histogram({
     name: 'sf_egress_latency_seconds',
     help: 'Time from request to Slack answer, pacing included',
@@ -84,7 +105,12 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
   const clientTtl = opts.clientTtlMs ?? 300_000;
 
   const clients = new Map<string, { client: WebClient; expires: number }>();
-  const paces = new Map<string, PaceState>();
+  const pacer = new SharedPacer(redis);
+  const budgets = { ...METHOD_BUDGETS, ...opts.methodBudgets };
+  const channelBucket = (team: string, channel: string): Bucket => ({ key: `${opts.prefix}:egress:pace:ch:${team}:${channel}`, cfg: opts.pace });
+  const methodBucket = (team: string, op: TieredOp): Bucket => ({ key: `${opts.prefix}:egress:pace:m:${team}:${METHODS[op]}`, cfg: budgets[op] });
+  const isTiered = (op: EgressRequest['op']): op is TieredOp => op !== 'post';
+  const tieredOf = (method: string): TieredOp | undefined => TIERED_OPS.find((op) => METHODS[op] === method);
 
   async function clientFor(team: string): Promise<WebClient | null> {
     const cached = clients.get(team);
@@ -99,23 +125,26 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
       retryConfig: { retries: opts.maxRetries, factor: 2, minTimeout: 100, maxTimeout: 2_000 },
       timeout: 10_000,
     });
-    client.on(WebClientEvent.RATE_LIMITED, (retrySec: number, info: { body?: { channel?: unknown } }) => {
-      rateLimited.inc();
+    client.on(WebClientEvent.RATE_LIMITED, (retrySec: number, info: { url?: string; body?: { channel?: unknown } }) => {
+      // The SDK reports the full URL; the method is its last path segment (chat.postMessage).
+      const method = (info.url ?? 'unknown').split('/').pop() || 'unknown';
+      rateLimited.inc({ method });
       const channel = typeof info.body?.channel === 'string' ? info.body.channel : null;
-      if (channel) paces.set(`${team}:${channel}`, block(paces.get(`${team}:${channel}`), Date.now(), retrySec, opts.pace));
-      log.info({ team, channel, retrySec }, 'slack rate limited; waiting');
+      // Every replica holds off, not just this one: the next call to this channel (or method) may land anywhere.
+      const tiered = tieredOf(method);
+      const held = [...(channel ? [channelBucket(team, channel).key] : []), ...(tiered ? [methodBucket(team, tiered).key] : [])];
+      for (const key of held) pacer.block(key, retrySec).catch((err: unknown) => log.warn({ code: asSurfingerError(err).code }, 'could not share a Retry-After'));
+      log.info({ team, channel, method, retrySec }, 'slack rate limited; waiting');
     });
     clients.set(team, { client, expires: Math.min(Date.now() + clientTtl, bot.refreshAt) });
     return client;
   }
 
-  async function paced(team: string, channel: string): Promise<void> {
-    const key = `${team}:${channel}`;
-    const now = Date.now();
-    const { state, waitMs } = reserve(paces.get(key), now, opts.pace);
-    paces.set(key, state);
-    if (paces.size > 10_000) for (const [k, s] of paces) if (isIdle(s, now, opts.pace)) paces.delete(k);
+  async function paced(req: EgressRequest): Promise<Bucket[]> {
+    const buckets = [channelBucket(req.team, req.channel), ...(isTiered(req.op) ? [methodBucket(req.team, req.op)] : [])];
+    const waitMs = await pacer.reserve(buckets);
     if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
+    return buckets;
   }
 
   /** Claims the idempotency key; returns the ts of an earlier identical post, or null to proceed. */
@@ -158,7 +187,8 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
         rlog.warn({ code: EgressErrorCodes.NOT_INSTALLED }, 'no bot token for team');
         return done('not_installed', { ok: false, code: EgressErrorCodes.NOT_INSTALLED, error: 'team not installed' });
       }
-      await paced(req.team, req.channel);
+      const buckets = await paced(req);
+      const sentAt = Date.now();
       const blocks = req.blocks as never;
       const send = async (c: WebClient): Promise<string | undefined> => {
         if (req.op === 'post') return (await c.chat.postMessage({ channel: req.channel, text: req.text, ...(blocks ? { blocks } : {}) })).ts;
@@ -177,6 +207,9 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
         if (!renewed) throw err;
         return send(renewed);
       });
+      // Slack counts a call when it arrives, somewhere before the answer: a slow call moves the
+      // channel's later slots back by its latency, so a late arrival never crowds the next one.
+      await pacer.defer(buckets, Date.now() - sentAt);
       if (CREATES.has(req.op)) await redis.set(idemKey, ts ?? '', 'EX', idemTtl);
       return done('ok', { ok: true, ...(ts ? { ts } : {}) });
     } catch (err) {
@@ -225,7 +258,7 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
     version: '0.1.0',
     description: 'Slack Web API egress (paced, 429-aware, idempotent)',
     // The watchdog reads 429 storms from here ($SRV.STATS), as Prometheus does from /metrics.
-    statsHandler: async () => ({ rateLimited: (await rateLimited.get()).values[0]?.value ?? 0 }),
+    statsHandler: async () => ({ rateLimited: (await rateLimited.get()).values.reduce((sum, v) => sum + v.value, 0) }),
   });
   addEndpoint(service, 'egress', { subject: subjects.allEgress(), queue: subjects.queues.egress, input: codecs.egressRequest, output: codecs.egressReply, log, handle });
 

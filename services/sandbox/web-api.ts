@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readContent } from './content.ts';
+import { messageLimitError } from './message-limits.ts';
 import { str, type Params } from './http-util.ts';
 import type { OAuth } from './oauth.ts';
 import { tierBucket, type RateLimiter, type RateLimitOptions, type Tier } from './rate-limit.ts';
@@ -117,6 +118,7 @@ function postMessage(ctx: Ctx): Record<string, unknown> | ApiResponse {
   if (!channel.members.has(ctx.team.bot.id)) return fail('not_in_channel');
   const content = readContent(ctx.call.params);
   if (!content.ok) return fail(content.error);
+  const overLimit = messageLimitError(content.content); if (overLimit) return overLimit;
   const { rateLimits, limiter } = ctx.deps;
   if (rateLimits) {
     // Slack's special limit for chat.postMessage: about one message per second per channel.
@@ -141,6 +143,7 @@ function postEphemeral(ctx: Ctx): Record<string, unknown> {
   if (!ctx.team.users.has(userId) || !channel.members.has(userId)) return fail('user_not_in_channel');
   const content = readContent(ctx.call.params);
   if (!content.ok) return fail(content.error);
+  const overLimit = messageLimitError(content.content); if (overLimit) return overLimit;
   const message = ctx.deps.workspace.append(ctx.team, channel, { user: ctx.team.bot.id, bot_id: ctx.team.botId, app_id: ctx.team.appId, ...content.content, ephemeral_to: userId });
   return { ok: true, message_ts: message.ts };
 }
@@ -160,6 +163,7 @@ function update(ctx: Ctx): Record<string, unknown> {
   if (!found.ok) return fail(found.error);
   const content = readContent(ctx.call.params);
   if (!content.ok) return fail(content.error);
+  const overLimit = messageLimitError(content.content); if (overLimit) return overLimit;
   const updated = ctx.deps.workspace.edit(ctx.team, found.channel, found.message, { ...content.content, editor: ctx.team.bot.id });
   return { ok: true, channel: found.channel.id, ts: updated.ts, text: updated.text, message: { ...wireMessage(updated), bot_profile: botProfile(ctx.team) } };
 }

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { KOK_JOIN_ACTION, LANG_ACTIONS, t } from '../../actors/index.ts';
-import { MISSION_BANNER, MISSIONS, missionTarget, type MissionId } from '../../actors/missions.ts';
+import { missionTarget } from '../../actors/missions.ts';
+import { missionFromBanner } from '../../actors/render.ts';
 import { REPO_ROOT, startCluster, type Cluster } from '../../services/common/cluster.ts';
 import type { ChannelMessage } from '../../services/bots/driver.ts';
 import { Channel, messageText } from '../support/cluster-play.ts';
@@ -18,8 +19,8 @@ const HUMAN_PACE_MS = 5_000;
 /** What the round asks players to type: the prompt, transformed by the round's mission if any. */
 function targetOf(message: ChannelMessage, typed: string, lang: 'ko' | 'en'): string {
   const banner = message.blocks?.find((b) => b.block_id === 'mission')?.text?.text ?? '';
-  const mission = MISSIONS.find((m: MissionId) => banner.includes(t(lang, MISSION_BANNER[m]))) ?? null;
-  return missionTarget(mission, typed, lang);
+  const mission = missionFromBanner(lang, banner);
+  return missionTarget(mission?.id ?? null, typed, lang, mission?.args ?? null);
 }
 
 /** A few jamo-level slips: replaces letters near the end with a neighbour. */

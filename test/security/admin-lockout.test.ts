@@ -26,6 +26,7 @@ async function ingress(prefix: string, extra: Partial<IngressOptions> = {}) {
     signingSecrets: [sandbox.info.teams[0]!.signingSecret],
     tokenKeys,
     production: true,
+    pageLinkSecret: 'test-page-link-secret-0123456789abcdef',
     oauth: { clientId: 'cid', clientSecret: 'csecret', authorizeBase: sandbox.url, publicUrl: 'http://127.0.0.1', scopes: 'commands', slackApiUrl: sandbox.info.apiUrl },
     rateLimits: { userPerMinute: 100, teamPerMinute: 10_000 },
     bodyLimit: 65_536,
