@@ -1,7 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startCluster, type Cluster } from '../../services/common/cluster.ts';
+import { REPO_ROOT, startCluster, type Cluster } from '../../services/common/cluster.ts';
+import { freePort } from '../../services/common/local-infra.ts';
+import { createLogger } from '../../services/common/logger.ts';
+import { startSandbox, type Sandbox } from '../../services/sandbox/index.ts';
+import { startInfra } from '../support/harness.ts';
 import type { Delivery } from '../../services/common/config.ts';
 import { Channel, messageText } from '../support/cluster-play.ts';
 
@@ -121,3 +126,56 @@ for (const { delivery, supervisors } of MODES) {
     });
   });
 }
+
+/** Runs a service's main.ts with `env` until it exits or says `ready`; returns its exit code and stdout. */
+async function runService(kind: 'ingress' | 'connection-supervisor', env: Record<string, string>): Promise<{ code: number | null; ready: boolean; out: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', `services/${kind}/main.ts`], { cwd: REPO_ROOT, env: { ...process.env, SF_LOG_LEVEL: 'info', SF_METRICS_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  for (let i = 0; i < 240 && child.exitCode === null; i++) {
+    if (out.includes('"msg":"ready"')) {
+      child.kill('SIGTERM');
+      await exited;
+      return { code: null, ready: true, out };
+    }
+    await sleep(250);
+  }
+  if (child.exitCode === null) child.kill('SIGKILL');
+  return { code: await exited, ready: false, out };
+}
+
+describe('delivery - a configuration that cannot receive events is refused at start', async () => {
+  // Servers for services started by hand (no cluster): the checks run against real NATS, Redis and the sandbox.
+  const infra = await startInfra();
+  const sandbox: Sandbox = await startSandbox({ delivery: 'socket', logger: createLogger('sandbox', { level: 'silent' }) });
+  after(() => sandbox.close());
+  const base = { SF_NATS_URL: infra.nats.url, SF_REDIS_URL: infra.redis.url, SF_PREFIX: infra.subjects.prefix, SF_SLACK_API_URL: sandbox.info.apiUrl };
+
+  const failsWith = (r: { code: number | null; ready: boolean; out: string }, code: string) => {
+    assert.equal(r.ready, false, 'never became ready');
+    assert.notEqual(r.code, 0, 'exited non-zero');
+    const line = r.out.split('\n').find((l) => l.includes('failed to start'));
+    assert.ok(line?.includes(`"code":"${code}"`), `the log line carries ${code}:\n${line ?? r.out.slice(-500)}`);
+  };
+
+  test('socket delivery without SF_SLACK_APP_TOKEN: SF_ERR_DELIVERY_NO_APP_TOKEN', async () => {
+    failsWith(await runService('connection-supervisor', { ...base, SF_SLACK_DELIVERY: 'socket' }), 'SF_ERR_DELIVERY_NO_APP_TOKEN');
+  });
+
+  test('socket delivery with an app token Slack refuses: SF_ERR_DELIVERY_APP_TOKEN_REFUSED', async () => {
+    failsWith(await runService('connection-supervisor', { ...base, SF_SLACK_DELIVERY: 'socket', SF_SLACK_APP_TOKEN: 'xapp-1-A0NOTOURS-1-deadbeef' }), 'SF_ERR_DELIVERY_APP_TOKEN_REFUSED');
+  });
+
+  test('socket delivery with the app’s own token starts', async () => {
+    assert.equal((await runService('connection-supervisor', { ...base, SF_SLACK_DELIVERY: 'socket', SF_SLACK_APP_TOKEN: sandbox.info.app.appToken })).ready, true);
+  });
+
+  test('http delivery whose public events URL does not answer: SF_ERR_DELIVERY_EVENTS_URL, unless the check is skipped', async () => {
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
+    const ingress = { ...base, SF_SLACK_DELIVERY: 'http', SF_INGRESS_PORT: '0', SF_SLACK_SIGNING_SECRET: sandbox.info.app.signingSecret, SF_PUBLIC_URL: nowhere };
+    failsWith(await runService('ingress', ingress), 'SF_ERR_DELIVERY_EVENTS_URL');
+    assert.equal((await runService('ingress', { ...ingress, SF_SKIP_EVENTS_URL_CHECK: '1' })).ready, true);
+  });
+});
