@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { parseTokenKeys, TokenStore } from './token-store.ts';
+import { parseTokenKeys, rotationFields, TokenStore } from './token-store.ts';
 import type { SandboxInfo } from '../sandbox/index.ts';
 
 /**
@@ -12,16 +12,23 @@ export async function seedSandboxTeams(env: Record<string, string>, sandbox: San
   try {
     const store = new TokenStore(redis, parseTokenKeys(env.SF_TOKEN_KEYS, false), env.SF_PREFIX ?? 'sf');
     const now = Date.now();
+    const apps = new Map(sandbox.apps.map((a) => [a.appId, a]));
     await Promise.all(
-      sandbox.teams.map((t) =>
-        store.put(t.teamId, {
+      sandbox.teams.map((t) => {
+        const app = apps.get(t.appId);
+        // Per-workspace apps refresh with their own client; the shared app uses SF_SLACK_CLIENT_ID.
+        const ownClient = app && sandbox.delivery === 'workspace-apps' ? { client: { clientId: app.clientId, clientSecret: app.clientSecret } } : {};
+        return store.put(t.teamId, {
           teamName: t.teamName,
-          botToken: t.botToken,
           botUserId: t.botUserId,
           appToken: t.appToken,
           installedAt: now,
-        }),
-      ),
+          ...(t.refreshToken !== undefined && t.tokenExpiresAt !== undefined
+            ? { ...rotationFields({ accessToken: t.botToken, refreshToken: t.refreshToken, expiresInSec: Math.max(1, Math.round((t.tokenExpiresAt - now) / 1_000)) }, now), ...ownClient }
+            : {}),
+          botToken: t.botToken,
+        });
+      }),
     );
   } finally {
     await redis.quit().catch(() => redis.disconnect());

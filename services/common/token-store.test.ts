@@ -4,7 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { startInfra } from '../../test/support/harness.ts';
 import { createLogger } from './logger.ts';
-import { parseTokenKeys, TokenStore, TokenStoreErrorCodes } from './token-store.ts';
+import type { SurfingerError } from '../../protocol/errors.ts';
+import { testSandbox } from '../sandbox/test-support.ts';
+import { parseTokenKeys, rotationFields, slackTokenRefresher, TokenStore, TokenStoreErrorCodes, type TokenRefresher } from './token-store.ts';
 
 const infra = await startInfra({ nats: false });
 const key = () => randomBytes(32).toString('base64');
@@ -88,4 +90,104 @@ test('token store - tokens never reach log lines, even when credentials are logg
   await new Promise((r) => setImmediate(r));
   assert.ok(out.includes('Team 7'), 'log captured');
   assert.ok(!out.includes(a.botToken) && !out.includes(a.appToken), out);
+});
+
+// ---- token rotation against the sandbox (Slack's rules: a refresh token is spent once) ----------
+
+const sandbox = await testSandbox({ tokenRotation: true, tokenLifetimeSeconds: 60 });
+const app = sandbox.info.app;
+const slack = slackTokenRefresher({ app: { clientId: app.clientId, clientSecret: app.clientSecret }, slackApiUrl: sandbox.info.apiUrl });
+
+/** The refresher for the sandbox, counting how often a refresh token is actually spent. */
+function counting(): { refresher: TokenRefresher; spent: () => number } {
+  let spent = 0;
+  return {
+    refresher: {
+      refresh: (token, client) => {
+        spent += 1;
+        return slack.refresh(token, client);
+      },
+    },
+    spent: () => spent,
+  };
+}
+
+/** The store that holds the team's live refresh token (each test's store spends it in turn). */
+let holder: TokenStore | null = null;
+
+async function seedRotating(store: TokenStore, team: string): Promise<{ botToken: string; refreshToken: string }> {
+  const t = sandbox.info.teams.find((x) => x.teamId === team)!;
+  // A fresh pair for this test, from the refresh token the previous test left live.
+  const pair = await slack.refresh((await holder?.get(team))?.refreshToken ?? t.refreshToken!);
+  holder = store;
+  await store.put(team, { teamName: t.teamName, botUserId: t.botUserId, installedAt: 1, ...rotationFields(pair, Date.now()) });
+  return { botToken: pair.accessToken, refreshToken: pair.refreshToken };
+}
+
+const authTest = (token: string) => fetch(`${sandbox.info.apiUrl}auth.test`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }).then((r) => r.json() as Promise<{ ok: boolean; error?: string }>);
+const team0 = sandbox.info.teams[0]!.teamId;
+
+test('token rotation - a due token is refreshed before use; the new one works and the spent refresh token does not', async () => {
+  const counter = counting();
+  let skew = 0;
+  const shared = new TokenStore(infra.redisClient(), parseTokenKeys(`k1:${key()}`, true), 'rot1', { refresher: counter.refresher, now: () => Date.now() + skew });
+  const before = await seedRotating(shared, team0);
+  assert.equal((await shared.freshBotToken(team0))?.token, before.botToken, 'not due yet: the same token');
+  assert.equal(counter.spent(), 0);
+  skew = 59_000; // past refreshAt (a quarter of the 60 s lifetime before expiry)
+  const after = await shared.freshBotToken(team0);
+  assert.ok(after && after.token !== before.botToken && after.token.startsWith('xoxe.xoxb-'));
+  assert.equal(counter.spent(), 1);
+  assert.equal((await authTest(after.token)).ok, true);
+  const stored = await shared.get(team0);
+  assert.notEqual(stored?.refreshToken, before.refreshToken);
+  assert.ok(stored!.tokenExpiresAt! > Date.now() + 50_000);
+  await assert.rejects(slack.refresh(before.refreshToken), (err: SurfingerError) => err.code === TokenStoreErrorCodes.REFRESH && /invalid_refresh_token/.test(err.message));
+  // Nothing secret in the summary, but the expiry is shown.
+  const [summary] = await shared.list();
+  assert.equal(summary?.tokenExpiresAt, stored?.tokenExpiresAt);
+  assert.ok(!JSON.stringify(summary).includes('xoxe'));
+});
+
+test('token rotation - two replicas due at once spend the refresh token exactly once and agree on the new token', async () => {
+  const counter = counting();
+  const skewed = () => Date.now() + 59_000;
+  const keys = parseTokenKeys(`k1:${key()}`, true);
+  const a = new TokenStore(infra.redisClient(), keys, 'rot2', { refresher: counter.refresher, now: skewed });
+  const b = new TokenStore(infra.redisClient(), keys, 'rot2', { refresher: counter.refresher, now: skewed });
+  const before = await seedRotating(a, team0);
+  const got = await Promise.all([...Array.from({ length: 5 }, () => a.freshBotToken(team0)), ...Array.from({ length: 5 }, () => b.freshBotToken(team0))]);
+  const tokens = new Set(got.map((g) => g?.token));
+  assert.equal(tokens.size, 1, 'every caller on both replicas got the same new token');
+  assert.ok(!tokens.has(before.botToken));
+  assert.equal(counter.spent(), 1, 'one refresh for the whole cluster (a second spend would be invalid_refresh_token)');
+  assert.equal((await authTest([...tokens][0]!)).ok, true);
+});
+
+test('token rotation - refresh after token_expired renews once; a refresh for an already replaced token spends nothing', async () => {
+  const counter = counting();
+  const keys = parseTokenKeys(`k1:${key()}`, true);
+  const a = new TokenStore(infra.redisClient(), keys, 'rot3', { refresher: counter.refresher });
+  const b = new TokenStore(infra.redisClient(), keys, 'rot3', { refresher: counter.refresher });
+  const before = await seedRotating(a, team0);
+  const renewed = await a.refresh(team0, before.botToken);
+  assert.notEqual(renewed?.botToken, before.botToken);
+  // Replica b still held the old token when Slack said token_expired: it gets a's token, nothing is spent.
+  assert.equal((await b.refresh(team0, before.botToken))?.botToken, renewed?.botToken);
+  assert.equal(counter.spent(), 1);
+  assert.equal(await a.refresh('T0NOBODY1', 'xoxe.xoxb-x'), null);
+});
+
+test('token store - tokens_revoked is handled per token: user tokens keep the bot, the bot token removes the team', async () => {
+  const store = new TokenStore(infra.redisClient(), parseTokenKeys(`k1:${key()}`, true), 'rev1');
+  await store.put('T8', creds(8));
+  assert.deepEqual(await store.revoke('T8', { oauth: ['U0ALICE001'], bot: [] }), { botRevoked: false, removed: false });
+  assert.deepEqual(await store.revoke('T8', { oauth: ['U0ALICE001'] }), { botRevoked: false, removed: false });
+  assert.deepEqual(await store.revoke('T8', { bot: ['UANOTHERBOT'] }), { botRevoked: false, removed: false }, 'another bot user id is not ours');
+  assert.deepEqual(await store.revoke('T8', 'not an object'), { botRevoked: false, removed: false });
+  assert.ok(await store.get('T8'), 'still installed');
+  assert.deepEqual(await store.revoke('T8', { oauth: [], bot: ['UBOT8'] }), { botRevoked: true, removed: true });
+  assert.equal(await store.get('T8'), null);
+  // A redelivered event: still "revoked", nothing left to remove.
+  assert.deepEqual(await store.revoke('T8', { oauth: [], bot: ['UBOT8'] }), { botRevoked: true, removed: false });
 });
