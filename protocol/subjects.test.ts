@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSubjects } from './index.ts';
+import { createSubjects, egressAllows } from './index.ts';
 
 test('subjects - game inbox is namespaced by version, team and channel', () => {
   const s = createSubjects('sf');
@@ -43,4 +43,15 @@ test('subjects - no NATS subject literal appears outside protocol/', () => {
   };
   for (const dir of ['services', 'actors', 'cli', 'bench', 'scripts']) walk(join(root, dir));
   assert.deepEqual(offenders, []);
+});
+
+test('subjects - an egress subject names its kind; parseEgress reads it back; kinds bound the ops', () => {
+  const s = createSubjects('sf');
+  assert.equal(s.egress('reply', 'T1', 'C1'), 'sf.v1.egress.reply.T1.C1');
+  assert.deepEqual(s.parseEgress(s.egress('announce', 'T1', 'C1')), { kind: 'announce', team: 'T1', channel: 'C1' });
+  for (const bad of ['sf.v1.egress.T1.C1', 'sf.v1.egress.other.T1.C1', 'sf.v1.egress.reply.T1.C1.x', 'sf.v1.game.T1.C1']) assert.equal(s.parseEgress(bad), null, bad);
+  assert.equal(egressAllows('reply', 'ephemeral'), true);
+  assert.equal(egressAllows('reply', 'post'), false);
+  assert.equal(egressAllows('announce', 'update'), false);
+  assert.equal(egressAllows('game', 'delete'), true);
 });

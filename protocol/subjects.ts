@@ -19,6 +19,26 @@ function token(value: string, what: string): string {
   return value;
 }
 
+/**
+ * Who asks egress to call Slack, and so what it may ask for: the subject names the kind, NATS
+ * permissions give each service only its kind, and egress refuses an op the kind does not allow
+ * (services/egress). The internet-facing edges can only answer one user ephemerally; ranking,
+ * scheduler and watchdog can only post new messages; only a game actor edits or deletes.
+ */
+export const EgressKinds = {
+  /** A game actor in its own channel: every op. */
+  game: ['post', 'update', 'delete', 'ephemeral'],
+  /** Ingress and the connection supervisor answering a click or a rate-limited user. */
+  reply: ['ephemeral'],
+  /** Badge announcements, reminders, admin notices, ops alerts. */
+  announce: ['post'],
+} as const;
+export type EgressKind = keyof typeof EgressKinds;
+
+export function egressAllows(kind: EgressKind, op: string): boolean {
+  return (EgressKinds[kind] as readonly string[]).includes(op);
+}
+
 export function createSubjects(prefix = 'sf') {
   token(prefix, 'prefix');
   const p = `${prefix}.${V}`;
@@ -39,8 +59,17 @@ export function createSubjects(prefix = 'sf') {
     /** Slash commands that are not for a game actor (rank, score, …) go to the ranking service. */
     rankingQuery: () => `${p}.ranking.query`,
     /** Posts/updates to Slack, answered by the egress queue group (the only Web API caller). */
-    egress: (team: string, channel: string) => `${p}.egress.${token(team, 'team')}.${token(channel, 'channel')}`,
+    egress: (kind: EgressKind, team: string, channel: string) => `${p}.egress.${token(kind, 'egress kind')}.${token(team, 'team')}.${token(channel, 'channel')}`,
+    /** Every team and channel of one kind (for permissions). */
+    egressOf: (kind: EgressKind) => `${p}.egress.${kind}.*.*`,
     allEgress: () => `${p}.egress.>`,
+    /** The kind, team and channel an egress subject names; null for anything else. */
+    parseEgress: (subject: string): { kind: EgressKind; team: string; channel: string } | null => {
+      const rest = subject.startsWith(`${p}.egress.`) ? subject.slice(`${p}.egress.`.length).split('.') : [];
+      const [kind, team, channel] = rest;
+      if (rest.length !== 3 || !kind || !team || !channel || !Object.hasOwn(EgressKinds, kind)) return null;
+      return { kind: kind as EgressKind, team, channel };
+    },
     /** "This team is playing": the connection supervisor opens its socket. */
     teamActive: (team: string) => `${p}.supervisor.active.${token(team, 'team')}`,
     allTeamActive: () => `${p}.supervisor.active.*`,

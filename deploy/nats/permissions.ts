@@ -87,9 +87,15 @@ const JS_MONITOR = [JS_INFO, '$JS.API.STREAM.NAMES', '$JS.API.STREAM.LIST', '$JS
 /** Every service API request an operator tool sends (ping/info/stats, all services or one). */
 const SRV_DISCOVERY = ['$SRV.PING', '$SRV.INFO', '$SRV.STATS', '$SRV.PING.>', '$SRV.INFO.>', '$SRV.STATS.>'];
 
-/** A builder's subject with its last token (an id) widened to `*`: grants never hard-code subjects. */
-function anyId(build: (id: string) => string): string {
-  return build('ID').replace(/\.ID$/, '.*');
+/**
+ * A builder's subject with its id tokens widened to `*` (`game(team, channel)` → `….game.*.*`):
+ * grants never hard-code subjects, and never give `>` where the subject has a fixed depth.
+ */
+function anyId(build: (...ids: string[]) => string): string {
+  return build('ID', 'ID')
+    .split('.')
+    .map((t) => (t === 'ID' ? '*' : t))
+    .join('.');
 }
 
 function user(user: string, role: string, grant: Omit<Grant, 'allowResponses'> & { allowResponses?: boolean }): NatsUser {
@@ -110,12 +116,29 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
   const { streams, buckets } = s;
   return [
     user('ingress', 'services/ingress: slash commands, buttons, events, OAuth, admin page', {
-      // Commands and clicks go to game inboxes, activating the game when nobody answers; ranking
-      // queries; "team playing" / "team uninstalled" for supervisors and egress; admin notices;
-      // ephemeral replies (rate limits) through egress; /lang writes team settings; the leases
-      // bucket is watched read-only to know which channels have a game in progress
-      // (watchRunningGames in services/actor-host/client.ts).
-      publish: [s.allGames(), s.activate(), s.rankingQuery(), s.allTeamActive(), s.allTeamRemoved(), s.notice(), s.allEgress(), JS_INFO, ...kvWrite(buckets.teams), ...kvRead(buckets.leases)],
+      // Commands, clicks and (HTTP delivery) channel messages go to game inboxes, activating the
+      // game when nobody answers: a compromised ingress can forge what Slack would send it, which
+      // is inherent to being the HTTP edge. Ranking queries; "team playing" / "team uninstalled"
+      // for supervisors and egress; admin notices from the admin page (docs/security.md §6 on why
+      // that stays); ephemeral replies only (`egress.reply`: egress refuses any other op there,
+      // so ingress cannot post, edit or delete as the bot); /lang writes team settings; the
+      // leases bucket is watched read-only to know which channels have a game in progress
+      // (watchRunningGames in services/actor-host/client.ts); the admin dashboard asks hosts and
+      // supervisors for their stats.
+      publish: [
+        anyId(s.game),
+        s.activate(),
+        s.rankingQuery(),
+        s.allTeamActive(),
+        s.allTeamRemoved(),
+        s.notice(),
+        s.egressOf('reply'),
+        `$SRV.STATS.${ServiceNames.actorHost}`,
+        `$SRV.STATS.${ServiceNames.supervisor}`,
+        JS_INFO,
+        ...kvWrite(buckets.teams),
+        ...kvRead(buckets.leases),
+      ],
       subscribe: [INBOX, ...serviceApi(ServiceNames.ingress)],
     }),
     user('actor-host', 'services/actor-host: hosts channel-game actors', {
@@ -124,10 +147,10 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
         s.activate(),
         anyId(s.activateOn),
         s.allHostLoads(),
-        s.allEgress(),
+        s.egressOf('game'),
         s.allTeamActive(),
-        s.allResults(),
-        s.allGameEvents(),
+        anyId(s.results),
+        anyId(s.gameEvents),
         JS_INFO,
         ...ensureStream(streams.results),
         ...ensureStream(streams.events),
@@ -136,13 +159,13 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
         ...kvWrite(buckets.members),
         ...kvRead(buckets.teams),
       ],
-      subscribe: [INBOX, s.allGames(), s.activate(), anyId(s.activateOn), s.allHostLoads(), ...serviceApi(ServiceNames.actorHost)],
+      subscribe: [INBOX, anyId(s.game), s.activate(), anyId(s.activateOn), s.allHostLoads(), ...serviceApi(ServiceNames.actorHost)],
     }),
     user('connection-supervisor', 'services/connection-supervisor: Slack Socket Mode connections', {
       // Socket events are routed exactly like ingress routes HTTP (services/common/slack-routing.ts);
       // state requests are answered on supervisorState(<id>), and replicas probe each other there
       // (no responders = a dead peer).
-      publish: [s.allGames(), s.activate(), s.rankingQuery(), s.allTeamActive(), s.allTeamRemoved(), s.allEgress(), anyId(s.supervisorState), JS_INFO, ...kvWrite(buckets.members), ...kvWrite(buckets.teams), ...kvRead(buckets.leases)],
+      publish: [anyId(s.game), s.activate(), s.rankingQuery(), s.allTeamActive(), s.allTeamRemoved(), s.egressOf('reply'), anyId(s.supervisorState), JS_INFO, ...kvWrite(buckets.members), ...kvWrite(buckets.teams), ...kvRead(buckets.leases)],
       subscribe: [INBOX, s.allTeamActive(), s.allTeamRemoved(), anyId(s.supervisorState), ...serviceApi(ServiceNames.supervisor)],
     }),
     user('egress', 'services/egress: the only Slack Web API caller', {
@@ -150,17 +173,18 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
       subscribe: [INBOX, s.allEgress(), s.allTeamRemoved(), ...serviceApi(ServiceNames.egress)],
     }),
     user('ranking', 'services/ranking: results consumer, leaderboards, badges', {
-      publish: [s.allEgress(), JS_INFO, ...ensureStream(streams.results), ...ensureStream(streams.events), ...consume(streams.results), ...kvRead(buckets.teams)],
+      // Badge announcements are new posts (`egress.announce`), nothing else.
+      publish: [s.egressOf('announce'), JS_INFO, ...ensureStream(streams.results), ...ensureStream(streams.events), ...consume(streams.results), ...kvRead(buckets.teams)],
       subscribe: [INBOX, s.rankingQuery(), ...serviceApi(ServiceNames.ranking)],
     }),
     user('scheduler', 'services/scheduler: weekly re-level, daily reminders, admin notices', {
       // Job runs are claimed in the jobs bucket (one run per period across replicas).
-      publish: [s.allEgress(), s.allTeamActive(), JS_INFO, ...ensureStream(streams.results), ...ensureStream(streams.events), ...consume(streams.results), ...kvWrite(buckets.teams), ...kvWrite(buckets.jobs)],
+      publish: [s.egressOf('announce'), s.allTeamActive(), JS_INFO, ...ensureStream(streams.results), ...ensureStream(streams.events), ...consume(streams.results), ...kvWrite(buckets.teams), ...kvWrite(buckets.jobs)],
       subscribe: [INBOX, s.notice(), ...serviceApi(ServiceNames.scheduler)],
     }),
     user('watchdog', 'services/watchdog: ops alerts to the ops channel', {
       // Looks like `surfinger status` does, and posts alerts through egress.
-      publish: [...SRV_DISCOVERY, ...JS_MONITOR, anyId(s.supervisorState), s.allEgress()],
+      publish: [...SRV_DISCOVERY, ...JS_MONITOR, anyId(s.supervisorState), s.egressOf('announce')],
       subscribe: [INBOX, s.allHostLoads(), ...serviceApi(ServiceNames.watchdog)],
     }),
     user('operator', '`surfinger status` and read-only operator tools', {

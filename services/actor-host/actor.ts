@@ -484,7 +484,7 @@ export class ActorCell<S> {
         }
         const out = await request(
           nc,
-          subjects.egress(this.team, this.channel),
+          subjects.egress('game', this.team, this.channel),
           codecs.egressRequest,
           {
             type: MessageTypes.egressRequest,

@@ -423,7 +423,7 @@ export class SlackRouter {
     try {
       await request(
         this.deps.nc,
-        this.deps.subjects.egress(team, channel),
+        this.deps.subjects.egress('reply', team, channel),
         codecs.egressRequest,
         { type: MessageTypes.egressRequest, team, channel, op: 'ephemeral', user, text, idempotencyKey },
         codecs.egressReply,

@@ -33,7 +33,7 @@ const [general, random, third] = team.channels;
 let seq = 0;
 function send(req: Partial<EgressRequest> & { channel: string }, timeoutMs = 15_000): Promise<EgressReply> {
   const full: EgressRequest = { type: MessageTypes.egressRequest, team: team.teamId, op: 'post', text: 'hi', idempotencyKey: `k${++seq}`, ...req };
-  return request(nc, infra.subjects.egress(full.team, full.channel), codecs.egressRequest, full, codecs.egressReply, timeoutMs);
+  return request(nc, infra.subjects.egress('game', full.team, full.channel), codecs.egressRequest, full, codecs.egressReply, timeoutMs);
 }
 const botPosts = async (channel: string) => (await messages(sandbox, team.teamId, channel)).filter((m) => m.user === team.botUserId && m.ephemeral_to === undefined);
 
@@ -89,6 +89,6 @@ test('egress - unknown teams and bad requests answer with a code, and the servic
   assert.deepEqual([noTs.ok, noTs.code], [false, EgressErrorCodes.INVALID]);
   const slackError = await send({ channel: 'CNOSUCH', text: 'nowhere' });
   assert.deepEqual([slackError.ok, slackError.code, slackError.error], [false, EgressErrorCodes.SLACK, 'channel_not_found']);
-  await assert.rejects(request(nc, infra.subjects.egress(team.teamId, general!.id), { encode: () => new Uint8Array([1, 2, 3]), decode: () => null }, null, codecs.egressReply), { code: 'SF_ERR_PROTOCOL_DECODE' });
+  await assert.rejects(request(nc, infra.subjects.egress('game', team.teamId, general!.id), { encode: () => new Uint8Array([1, 2, 3]), decode: () => null }, null, codecs.egressReply), { code: 'SF_ERR_PROTOCOL_DECODE' });
   assert.equal((await send({ channel: general!.id, text: 'still here' })).ok, true);
 });

@@ -2,7 +2,7 @@ import { WebClient, WebClientEvent, ErrorCode as SlackErrorCode } from '@slack/w
 import { Redis } from 'ioredis';
 import type { NatsConnection, Subscription } from 'nats';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { asSurfingerError, codecs, createSubjects, MessageTypes, ServiceNames, type EgressReply, type EgressRequest } from '../../protocol/index.ts';
+import { asSurfingerError, codecs, createSubjects, egressAllows, MessageTypes, ServiceNames, type EgressReply, type EgressRequest } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import { rejected } from '../common/rejections.ts';
 import type { RunningService } from '../common/main-kit.ts';
@@ -29,6 +29,8 @@ export const EgressErrorCodes = {
   IN_FLIGHT: 'SF_ERR_EGRESS_IN_FLIGHT',
   /** update/delete without `ts`, or ephemeral without `user`. */
   INVALID: 'SF_ERR_EGRESS_INVALID',
+  /** The op, team or channel is not what the request's subject allows (see EgressKinds). */
+  SCOPE: 'SF_ERR_EGRESS_SCOPE',
 } as const;
 
 export interface EgressOptions {
@@ -161,7 +163,7 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
     return { inFlight: true };
   }
 
-  async function handle(req: EgressRequest): Promise<EgressReply> {
+  async function handle(req: EgressRequest, msg: { subject: string }): Promise<EgressReply> {
     const started = process.hrtime.bigint();
     const rlog = log.child({ team: req.team, channel: req.channel, op: req.op });
     const done = (outcome: string, reply: Omit<EgressReply, 'type'>): EgressReply => {
@@ -169,6 +171,12 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
       latency.observe({ op: req.op }, Number(process.hrtime.bigint() - started) / 1e9);
       return { type: MessageTypes.egressReply, ...reply };
     };
+    // The subject is what NATS permissions checked; the payload must not claim more.
+    const scope = subjects.parseEgress(msg.subject);
+    if (!scope || scope.team !== req.team || scope.channel !== req.channel || !egressAllows(scope.kind, req.op)) {
+      rlog.warn({ code: EgressErrorCodes.SCOPE, subject: msg.subject }, 'egress request outside its subject');
+      return done('refused', { ok: false, code: EgressErrorCodes.SCOPE, error: `${req.op} to ${req.team}/${req.channel} is not allowed on ${msg.subject}` });
+    }
     if ((req.op === 'update' || req.op === 'delete') && !req.ts) return done('invalid', { ok: false, code: EgressErrorCodes.INVALID, error: `${req.op} needs ts` });
     if (req.op === 'ephemeral' && !req.user) return done('invalid', { ok: false, code: EgressErrorCodes.INVALID, error: 'ephemeral needs user' });
     if (req.op === 'respond' && !respondsTo(req.responseUrl)) return done('invalid', { ok: false, code: EgressErrorCodes.INVALID, error: 'respond needs a Slack response_url' });

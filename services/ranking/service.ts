@@ -68,7 +68,7 @@ export async function start(deps: RankingDeps): Promise<RunningService> {
       try {
         for (const { raw, announcement: a } of await store.pendingAnnouncements()) {
           const text = announcementText(a.lang, a.user, a.badge);
-          await request(nc, subjects.egress(a.team, a.channel), codecs.egressRequest, { type: MessageTypes.egressRequest, team: a.team, channel: a.channel, op: 'post', text, idempotencyKey: a.key }, codecs.egressReply);
+          await request(nc, subjects.egress('announce', a.team, a.channel), codecs.egressRequest, { type: MessageTypes.egressRequest, team: a.team, channel: a.channel, op: 'post', text, idempotencyKey: a.key }, codecs.egressReply);
           await store.announced(raw);
         }
       } catch (err) {

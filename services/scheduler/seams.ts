@@ -55,7 +55,7 @@ export class NatsEgress implements SlackEgress {
   async post(team: string, channel: string, text: string, idempotencyKey: string): Promise<void> {
     await request(
       this.nc,
-      this.subjects.egress(team, channel),
+      this.subjects.egress('announce', team, channel),
       codecs.egressRequest,
       { type: MessageTypes.egressRequest, team, channel, op: 'post', text, idempotencyKey },
       codecs.egressReply,

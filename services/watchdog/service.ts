@@ -90,7 +90,7 @@ export async function start(deps: WatchdogDeps): Promise<RunningWatchdog> {
     }
     const { team, channel } = deps.ops;
     try {
-      const reply = await request(deps.nc, deps.subjects.egress(team, channel), codecs.egressRequest, { type: MessageTypes.egressRequest, team, channel, op: 'post', text, idempotencyKey: `watchdog:${message.id}` }, codecs.egressReply, 10_000);
+      const reply = await request(deps.nc, deps.subjects.egress('announce', team, channel), codecs.egressRequest, { type: MessageTypes.egressRequest, team, channel, op: 'post', text, idempotencyKey: `watchdog:${message.id}` }, codecs.egressReply, 10_000);
       if (!reply.ok) throw new Error(`${reply.code ?? 'egress refused'}: ${reply.error ?? ''}`);
       alertsTotal.inc({ rule: message.rule, severity: message.severity });
       return true;

@@ -7,7 +7,7 @@ import { connect, RequestStrategy, type NatsConnection } from 'nats';
 import { startNatsServer, type NatsServer } from '../../services/common/local-infra.ts';
 import { ensureStreams } from '../../services/common/jetstream.ts';
 import { TeamSettingsStore } from '../../services/common/team-settings.ts';
-import { createSubjects, ServiceNames } from '../../protocol/index.ts';
+import { createSubjects, EgressKinds, ServiceNames } from '../../protocol/index.ts';
 import { allows, natsUsers, renderAuthConf, subjectMatches } from '../../deploy/nats/permissions.ts';
 import { probeCluster } from '../../services/watchdog/probe.ts';
 
@@ -63,10 +63,10 @@ test('auth.conf - committed file equals the generator output (no drift from prot
 test('auth.conf - every subject in protocol/subjects.ts has a publisher and a subscriber (or a stream)', () => {
   const services = users.filter((u) => u.user !== 'admin');
   const streamed = [s.allResults(), s.allGameEvents()];
-  const builders = Object.entries(s).filter((e): e is [string, (...ids: string[]) => string] => typeof e[1] === 'function' && !e[0].startsWith('all'));
+  const builders = Object.entries(s).filter((e): e is [string, (...ids: string[]) => string] => typeof e[1] === 'function' && !e[0].startsWith('all') && !['egressOf', 'parseEgress'].includes(e[0]));
   assert.ok(builders.length >= 10, 'expected the subject builders of protocol/subjects.ts');
-  for (const [name, build] of builders) {
-    const subject = build('T1', 'C1');
+  const calls = builders.flatMap(([name, build]) => (name === 'egress' ? Object.keys(EgressKinds).map((kind) => [`egress ${kind}`, build(kind, 'T1', 'C1')] as const) : [[name, build('T1', 'C1')] as const]));
+  for (const [name, subject] of calls) {
     assert.ok(services.some((u) => allows(u, 'publish', subject)), `nobody may publish ${name} (${subject})`);
     const consumed = streamed.some((pattern) => subjectMatches(pattern, subject));
     assert.ok(consumed || services.some((u) => allows(u, 'subscribe', subject)), `nobody may subscribe to ${name} (${subject})`);
@@ -85,21 +85,26 @@ test('auth - a wrong password is refused at connect', async () => {
 
 test('ingress - commands reach a game actor and egress answers the actor host (allow_responses)', async () => {
   const [ingress, host, egress] = await Promise.all([as('ingress'), as('actor-host'), as('egress')]);
-  host.subscribe(s.allGames(), { callback: (_e, m) => m.respond(new TextEncoder().encode('game-ok')) });
-  egress.subscribe(s.allEgress(), { queue: s.queues.egress, callback: (_e, m) => m.respond(new TextEncoder().encode('posted')) });
+  // A host serves one game inbox per activated game (game.*.* at most, never game.>).
+  host.subscribe(s.game('T1', 'C1'), { callback: (_e, m) => m.respond(new TextEncoder().encode('game-ok')) });
+  egress.subscribe(s.allEgress(), { queue: s.queues.egress, callback: (_e, m) => m.respond(new TextEncoder().encode(m.subject)) });
   await Promise.all([host.flush(), egress.flush()]);
   const reply = await ingress.request(s.game('T1', 'C1'), new Uint8Array(), { timeout: 2_000 });
   assert.equal(new TextDecoder().decode(reply.data), 'game-ok');
-  const posted = await host.request(s.egress('T1', 'C1'), new Uint8Array(), { timeout: 2_000 });
-  assert.equal(new TextDecoder().decode(posted.data), 'posted');
+  const posted = await host.request(s.egress('game', 'T1', 'C1'), new Uint8Array(), { timeout: 2_000 });
+  assert.equal(new TextDecoder().decode(posted.data), s.egress('game', 'T1', 'C1'));
 });
 
 test('ingress credentials - refused results, leases, host loads, serving games or egress, deleting streams', async () => {
   const nc = await as('ingress');
+  // Issue 15 item 4: the internet-facing edge cannot post, edit or delete as the bot.
+  for (const kind of ['game', 'announce'] as const) await refused(nc, 'publish', s.egress(kind, 'T1', 'C1'), () => nc.publish(s.egress(kind, 'T1', 'C1')));
+  await refused(nc, 'publish', `${s.game('T1', 'C1')}.deeper`, () => nc.publish(`${s.game('T1', 'C1')}.deeper`));
+  await refused(nc, 'publish', `$SRV.STATS.${ServiceNames.egress}`, () => nc.publish(`$SRV.STATS.${ServiceNames.egress}`));
   await refused(nc, 'publish', s.results('T1', 'C1'), () => nc.publish(s.results('T1', 'C1')));
   await refused(nc, 'publish', `$KV.${s.buckets.leases}.T1`, () => nc.publish(`$KV.${s.buckets.leases}.T1`));
   await refused(nc, 'publish', s.hostLoad('h1'), () => nc.publish(s.hostLoad('h1')));
-  await refused(nc, 'subscription', s.allGames(), () => nc.subscribe(s.allGames()));
+  await refused(nc, 'subscription', s.game('T1', 'C1'), () => nc.subscribe(s.game('T1', 'C1')));
   await refused(nc, 'subscription', s.allEgress(), () => nc.subscribe(s.allEgress()));
   await refused(nc, 'publish', `$JS.API.STREAM.DELETE.${s.streams.results}`, () => nc.publish(`$JS.API.STREAM.DELETE.${s.streams.results}`));
 });
@@ -111,6 +116,40 @@ test('actor-host credentials - refused egress traffic, team settings writes, ran
   await refused(nc, 'publish', s.rankingQuery(), () => nc.publish(s.rankingQuery()));
   await refused(nc, 'publish', s.notice(), () => nc.publish(s.notice()));
   await refused(nc, 'subscription', s.rankingQuery(), () => nc.subscribe(s.rankingQuery()));
+});
+
+test('supervisor credentials - ephemeral replies only; no posts, no results', async () => {
+  const nc = await as('connection-supervisor');
+  for (const kind of ['game', 'announce'] as const) await refused(nc, 'publish', s.egress(kind, 'T1', 'C1'), () => nc.publish(s.egress(kind, 'T1', 'C1')));
+  await refused(nc, 'publish', s.results('T1', 'C1'), () => nc.publish(s.results('T1', 'C1')));
+  await refused(nc, 'publish', s.notice(), () => nc.publish(s.notice()));
+});
+
+test('ranking, scheduler and watchdog credentials - new posts only: no game edits, no ephemerals, no game inboxes', async () => {
+  for (const user of ['ranking', 'scheduler', 'watchdog']) {
+    const nc = await as(user);
+    for (const kind of ['game', 'reply'] as const) await refused(nc, 'publish', s.egress(kind, 'T1', 'C1'), () => nc.publish(s.egress(kind, 'T1', 'C1')));
+    await refused(nc, 'publish', s.game('T1', 'C1'), () => nc.publish(s.game('T1', 'C1')));
+    await refused(nc, 'publish', s.notice(), () => nc.publish(s.notice()));
+  }
+});
+
+test('egress kinds - each sender reaches egress on its own kind (allow_responses answers it)', async () => {
+  const egress = await as('egress');
+  egress.subscribe(s.allEgress(), { queue: s.queues.egress, callback: (_e, m) => m.respond(new TextEncoder().encode(m.subject)) });
+  await egress.flush();
+  const senders: Array<[string, 'game' | 'reply' | 'announce']> = [
+    ['actor-host', 'game'],
+    ['ingress', 'reply'],
+    ['connection-supervisor', 'reply'],
+    ['ranking', 'announce'],
+    ['scheduler', 'announce'],
+    ['watchdog', 'announce'],
+  ];
+  for (const [user, kind] of senders) {
+    const reply = await (await as(user)).request(s.egress(kind, 'T1', 'C1'), new Uint8Array(), { timeout: 2_000 });
+    assert.equal(new TextDecoder().decode(reply.data), s.egress(kind, 'T1', 'C1'), user);
+  }
 });
 
 test('egress credentials - refused game inboxes, results and activation', async () => {

@@ -20,7 +20,7 @@ test('rejection logs - 5,000 malformed messages to a real endpoint: bounded log 
   const log = createLogger('test', { destination: { write: (s: string) => { lines++; bytes += s.length; } } });
   const registry = createMetricsRegistry('test');
   const service = await nc.services.add({ name: 'rejection-test', version: '0.0.1' });
-  const subject = infra.subjects.egress('T1', 'C1');
+  const subject = infra.subjects.egress('game', 'T1', 'C1');
   addEndpoint(service, 'flood', { subject, input: codecs.egressRequest, output: codecs.egressReply, log, handle: () => ({ ok: true }) });
   await nc.flush();
   const before = await counted(registry);
