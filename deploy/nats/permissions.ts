@@ -173,8 +173,8 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
       subscribe: [INBOX, s.allEgress(), s.allTeamRemoved(), ...serviceApi(ServiceNames.egress)],
     }),
     user('ranking', 'services/ranking: results consumer, leaderboards, badges', {
-      // Badge announcements are new posts (`egress.announce`), nothing else.
-      publish: [s.egressOf('announce'), JS_INFO, ...ensureStream(streams.results), ...ensureStream(streams.events), ...consume(streams.results), ...kvRead(buckets.teams)],
+      // Badge announcements are new posts (`egress.announce`); the /myscore page link is an ephemeral (`egress.reply`).
+      publish: [s.egressOf('announce'), s.egressOf('reply'), JS_INFO, ...ensureStream(streams.results), ...ensureStream(streams.events), ...consume(streams.results), ...kvRead(buckets.teams)],
       subscribe: [INBOX, s.rankingQuery(), ...serviceApi(ServiceNames.ranking)],
     }),
     user('scheduler', 'services/scheduler: weekly re-level, daily reminders, admin notices', {

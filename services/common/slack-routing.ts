@@ -234,7 +234,7 @@ export class SlackRouter {
     try {
       const reply = await request(
         this.deps.nc,
-        this.deps.subjects.egress(cmd.team_id, cmd.channel_id),
+        this.deps.subjects.egress('reply', cmd.team_id, cmd.channel_id),
         codecs.egressRequest,
         {
           type: MessageTypes.egressRequest,

@@ -43,7 +43,7 @@ const team = sandbox.info.teams[0]!;
 let seq = 0;
 function post(channel: string, text: string): Promise<EgressReply> {
   const req = { type: MessageTypes.egressRequest, team: team.teamId, channel, op: 'post' as const, text, idempotencyKey: `r${++seq}` };
-  return request(nc, infra.subjects.egress(team.teamId, channel), codecs.egressRequest, req, codecs.egressReply, 60_000);
+  return request(nc, infra.subjects.egress('game', team.teamId, channel), codecs.egressRequest, req, codecs.egressReply, 60_000);
 }
 
 /** Receive times (ms) of the bot's posts in a channel, in channel order, with their texts. */

@@ -105,7 +105,7 @@ export async function start(deps: RankingDeps): Promise<RunningService> {
   const sendPersonalLink = async (q: RankingQuery): Promise<void> => {
     const text = personalLinkText(q.lang, userPageUrl(deps.publicUrl, deps.pageLinkSecret, q.team, q.user));
     const idempotencyKey = `mylink:${q.team}:${q.channel}:${q.user}:${now()}`;
-    await request(nc, subjects.egress(q.team, q.channel), codecs.egressRequest, { type: MessageTypes.egressRequest, team: q.team, channel: q.channel, op: 'ephemeral', user: q.user, text, idempotencyKey }, codecs.egressReply).catch(
+    await request(nc, subjects.egress('reply', q.team, q.channel), codecs.egressRequest, { type: MessageTypes.egressRequest, team: q.team, channel: q.channel, op: 'ephemeral', user: q.user, text, idempotencyKey }, codecs.egressReply).catch(
       (err: unknown) => log.warn({ code: asSurfingerError(err).code, team: q.team }, 'personal page link not sent'),
     );
   };

@@ -96,7 +96,7 @@ describe('ranking service - over NATS and JetStream', () => {
 
   test('/myscore gives the rank in the channel and the signed page link to the player alone, in Korean too', async () => {
     // Stands in for egress on this channel's subject: the link must arrive as an ephemeral to U2.
-    const sub = nc.subscribe(subjects.egress('T1', 'C1'), { max: 1 });
+    const sub = nc.subscribe(subjects.egress('reply', 'T1', 'C1'), { max: 1 });
     const sent = (async () => {
       for await (const m of sub) {
         m.respond(codecs.egressReply.encode({ type: MessageTypes.egressReply, ok: true, ts: '1.000001' }));
