@@ -19,6 +19,8 @@ const env = parseEnv(
     SF_LEASE_TTL_MS: z.coerce.number().int().min(300).default(2_000),
     /** Corpus directory (data/corpus when unset). */
     SF_CORPUS_DIR: z.string().optional(),
+    /** Share of rounds that draw a mission (0–1); tests that check exact scores set 0. */
+    SF_MISSION_RATE: z.coerce.number().min(0).max(1).default(0.3),
   }),
   process.env,
 );
@@ -28,7 +30,7 @@ await runMain('actor-host', env.SF_LOG_LEVEL, async (log) =>
     log,
     ...connectionDeps(env),
     hostId: env.SF_HOST_ID,
-    logic: createGameLogic(await loadCorpus(env.SF_CORPUS_DIR)),
+    logic: createGameLogic(await loadCorpus(env.SF_CORPUS_DIR), { missionProbability: env.SF_MISSION_RATE }),
     passivateMs: env.SF_PASSIVATE_MS,
     leaseTtlMs: env.SF_LEASE_TTL_MS,
     metricsPort: env.SF_METRICS_PORT,

@@ -6,7 +6,8 @@ import { startInfra } from '../../test/support/harness.ts';
 import { createLogger } from './logger.ts';
 import type { SurfingerError } from '../../protocol/errors.ts';
 import { testSandbox } from '../sandbox/test-support.ts';
-import { parseTokenKeys, rotationFields, slackTokenRefresher, TokenStore, TokenStoreErrorCodes, type TokenRefresher } from './token-store.ts';
+import { slackTokenRefresher } from './token-refresher.ts';
+import { parseTokenKeys, rotationFields, TokenStore, TokenStoreErrorCodes, type TokenRefresher } from './token-store.ts';
 
 const infra = await startInfra({ nats: false });
 const key = () => randomBytes(32).toString('base64');

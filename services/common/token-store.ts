@@ -1,6 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { SurfingerError } from '../../protocol/errors.ts';
@@ -97,31 +96,6 @@ const REFRESH_LOCK_MS = 20_000;
 const REFRESH_WAIT_MS = 25_000;
 const RELEASE_LOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
-/**
- * The refresher for real Slack (and the sandbox): oauth.v2.access with grant_type=refresh_token,
- * as the team's own app or else as `app` (the cluster's app, SF_SLACK_CLIENT_ID/SECRET).
- */
-export function slackTokenRefresher(opts: { app?: OAuthClient; slackApiUrl: string }): TokenRefresher {
-  const client = new WebClient(undefined, { slackApiUrl: opts.slackApiUrl, retryConfig: { retries: 2 }, timeout: 10_000 });
-  return {
-    async refresh(refreshToken, teamApp) {
-      const app = teamApp ?? opts.app;
-      if (!app) throw new SurfingerError(TokenStoreErrorCodes.REFRESH, 'a rotating token is due but no OAuth client is configured (SF_SLACK_CLIENT_ID/SECRET)');
-      let res: unknown;
-      try {
-        res = await client.oauth.v2.access({ client_id: app.clientId, client_secret: app.clientSecret, grant_type: 'refresh_token', refresh_token: refreshToken });
-      } catch (cause) {
-        const slackError = (cause as { data?: { error?: string } }).data?.error;
-        throw new SurfingerError(TokenStoreErrorCodes.REFRESH, `token refresh refused: ${slackError ?? (cause as Error).message}`, { cause, details: { slackError } });
-      }
-      const parsed = RefreshResponse.safeParse(res);
-      if (!parsed.success) throw new SurfingerError(TokenStoreErrorCodes.REFRESH, 'token refresh answered without a rotating pair');
-      return { accessToken: parsed.data.access_token, refreshToken: parsed.data.refresh_token, expiresInSec: parsed.data.expires_in };
-    },
-  };
-}
-
-const RefreshResponse = z.object({ access_token: z.string().min(1), refresh_token: z.string().min(1), expires_in: z.number().int().positive() });
 
 /** Slack's `tokens_revoked` event payload: user ids whose user (oauth) or bot tokens were revoked. */
 const RevokedTokens = z.object({ oauth: z.array(z.string().max(64)).max(10_000).default([]), bot: z.array(z.string().max(64)).max(10_000).default([]) });

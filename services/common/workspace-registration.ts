@@ -2,7 +2,8 @@ import { WebClient, ErrorCode as SlackErrorCode } from '@slack/web-api';
 import type { NatsConnection } from 'nats';
 import { z } from 'zod';
 import { codecs, MessageTypes, SlackId, SurfingerError, type Subjects } from '../../protocol/index.ts';
-import { rotationFields, slackTokenRefresher, type OAuthClient, type TeamCredentials, type TokenStore } from './token-store.ts';
+import { slackTokenRefresher } from './token-refresher.ts';
+import { rotationFields, type OAuthClient, type TeamCredentials, type TokenStore } from './token-store.ts';
 
 /**
  * Per-workspace apps (SF_SLACK_DELIVERY=workspace-apps): each workspace runs its own SurFinger app

@@ -9,7 +9,8 @@ import type { RunningService } from '../common/main-kit.ts';
 import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
 import { addEndpoint, connectNats, type NatsAuth } from '../common/nats.ts';
 import { slackSdkLogger } from '../common/slack-routing.ts';
-import { parseTokenKeys, slackTokenRefresher, TokenStore } from '../common/token-store.ts';
+import { slackTokenRefresher } from '../common/token-refresher.ts';
+import { parseTokenKeys, TokenStore } from '../common/token-store.ts';
 import { SharedPacer, type Bucket, type PaceConfig } from './pacing.ts';
 
 /**

@@ -55,7 +55,7 @@ for (const { delivery, supervisors } of MODES) {
     let cluster: Cluster;
 
     before(async () => {
-      cluster = await startCluster({ delivery, supervisors: Math.max(1, supervisors), sandbox: { teams: 2 }, logLevel: 'info' });
+      cluster = await startCluster({ delivery, supervisors: Math.max(1, supervisors), sandbox: { teams: 2 }, logLevel: 'info', env: { SF_MISSION_RATE: '0' } });
     });
     after(async () => {
       await cluster?.stop();

@@ -20,7 +20,8 @@ describe('slice - a game end to end through ingress, NATS, the channel actor, eg
   before(async () => {
     const logDir = join(REPO_ROOT, 'test-output', 'e2e-slice');
     rmSync(logDir, { recursive: true, force: true });
-    cluster = await startCluster({ sandbox: { teams: 2 }, logLevel: 'info', logDir });
+    // Exact-score assertions: no mission may twist the round.
+    cluster = await startCluster({ sandbox: { teams: 2 }, logLevel: 'info', logDir, env: { SF_MISSION_RATE: '0' } });
     nc = await connect({ servers: cluster.natsUrl, name: 'e2e-observer' });
     // What travels on the wire. Not game inboxes: a subscriber there would count as a responder
     // and hide NATS' "no responders", which is how the cluster knows a game is not active.
