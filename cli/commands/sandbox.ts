@@ -27,8 +27,9 @@ export function register(program: Command): void {
     .option('--no-rate-limit', "turn Slack's rate limits off (benchmarks)")
     .addOption(new Option('--delivery <mode>', 'http: one distributed app over HTTP; socket: that app in Socket Mode; workspace-apps: one Socket Mode app per team').choices(['http', 'socket', 'workspace-apps']).default('http'))
     .option('--token-rotation', "Slack's token rotation: expiring xoxe.xoxb- tokens and refresh tokens")
+    .option('--token-lifetime <seconds>', 'with --token-rotation: how long a bot token lives (Slack: 43200)', count)
     .option('--log-level <level>', 'log level for stderr', 'info')
-    .action(async (opts: { port: number; host: string; appUrl?: string; teams?: number; channels?: number; users?: number; workspace?: string; rateLimit: boolean; delivery: 'http' | 'socket' | 'workspace-apps'; tokenRotation?: boolean; logLevel: string }) => {
+    .action(async (opts: { port: number; host: string; appUrl?: string; teams?: number; channels?: number; users?: number; workspace?: string; rateLimit: boolean; delivery: 'http' | 'socket' | 'workspace-apps'; tokenRotation?: boolean; tokenLifetime?: number; logLevel: string }) => {
       await runSandbox({
         port: opts.port,
         host: opts.host,
@@ -37,6 +38,7 @@ export function register(program: Command): void {
         logLevel: opts.logLevel,
         delivery: opts.delivery,
         ...(opts.tokenRotation ? { tokenRotation: true } : {}),
+        ...(opts.tokenLifetime ? { tokenLifetimeSeconds: opts.tokenLifetime } : {}),
         ...(opts.appUrl ? { appUrl: opts.appUrl } : {}),
         ...(opts.workspace ? { workspaceFile: opts.workspace } : {}),
       });

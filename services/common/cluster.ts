@@ -36,7 +36,8 @@ export interface ClusterOptions {
   supervisors?: number;
   /** Which services to run (default: all of SERVICE_NAMES that exist). */
   services?: readonly ServiceKind[];
-  sandbox?: { teams?: number; channels?: number; users?: number; port?: number };
+  /** `tokenRotation`: expiring bot tokens with refresh tokens, each living `tokenLifetimeSeconds`. */
+  sandbox?: { teams?: number; channels?: number; users?: number; port?: number; tokenRotation?: boolean; tokenLifetimeSeconds?: number };
   ingressPort?: number;
   natsPort?: number;
   redisPort?: number;
@@ -230,6 +231,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     if (options.sandbox?.teams) sandboxArgs.push('--teams', String(options.sandbox.teams));
     if (options.sandbox?.channels) sandboxArgs.push('--channels', String(options.sandbox.channels));
     if (options.sandbox?.users) sandboxArgs.push('--users', String(options.sandbox.users));
+    if (options.sandbox?.tokenRotation) sandboxArgs.push('--token-rotation');
+    if (options.sandbox?.tokenLifetimeSeconds) sandboxArgs.push('--token-lifetime', String(options.sandbox.tokenLifetimeSeconds));
     const sandboxProc = await launch({
       name: 'sandbox',
       id: 'sandbox',

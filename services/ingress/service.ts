@@ -11,7 +11,7 @@ import { connectNats, type NatsAuth } from '../common/nats.ts';
 import { RedisRateLimiter, SlackRouter, type RateLimits } from '../common/slack-routing.ts';
 import { TeamSettingsStore } from '../common/team-settings.ts';
 import { BotMembership } from '../common/bot-membership.ts';
-import { parseTokenKeys, TokenStore } from '../common/token-store.ts';
+import { parseTokenKeys, slackTokenRefresher, TokenStore } from '../common/token-store.ts';
 import { oauthRoutes, type OAuthConfig } from './oauth.ts';
 import { registerPages } from './pages/index.ts';
 import { IngressErrorCodes, slackRoutes } from './slack-routes.ts';
@@ -96,7 +96,9 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3 });
   // ioredis reconnects by itself; without a listener every retry would print an unhandled error.
   redis.on('error', (err: Error) => log.warn({ code: 'SF_ERR_REDIS', reason: err.message }, 'redis connection error'));
-  const tokens = new TokenStore(redis, parseTokenKeys(opts.tokenKeys, opts.production), opts.prefix);
+  // Ingress reads bot tokens too (the /start membership check): it refreshes them like egress.
+  const slackApp = opts.oauth.clientId && opts.oauth.clientSecret ? { clientId: opts.oauth.clientId, clientSecret: opts.oauth.clientSecret } : undefined;
+  const tokens = new TokenStore(redis, parseTokenKeys(opts.tokenKeys, opts.production), opts.prefix, { refresher: slackTokenRefresher({ slackApiUrl: opts.oauth.slackApiUrl, ...(slackApp ? { app: slackApp } : {}) }) });
   const settings = await TeamSettingsStore.open(nc, subjects);
   const registry = createMetricsRegistry('ingress');
   const runningGames = await watchRunningGames(nc, subjects);

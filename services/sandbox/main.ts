@@ -17,6 +17,7 @@ export interface SandboxProcessOptions {
   logLevel: string;
   delivery?: DeliveryMode;
   tokenRotation?: boolean;
+  tokenLifetimeSeconds?: number;
 }
 
 /**
@@ -36,6 +37,7 @@ export async function runSandbox(opts: SandboxProcessOptions): Promise<void> {
       ...(opts.rateLimit ? {} : { rateLimit: false as const }),
       ...(opts.delivery ? { delivery: opts.delivery } : {}),
       ...(opts.tokenRotation ? { tokenRotation: true } : {}),
+      ...(opts.tokenLifetimeSeconds ? { tokenLifetimeSeconds: opts.tokenLifetimeSeconds } : {}),
     };
   } catch (err) {
     throw asSurfingerError(err, SandboxErrorCodes.BAD_OPTIONS);
