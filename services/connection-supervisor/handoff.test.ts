@@ -44,14 +44,16 @@ test('handoff - a gracefully stopping replica hands its teams over without losin
       const t = teams.find((x) => x.teamId === leaving[i % leaving.length])!;
       const text = `handoff ${i}`;
       const res = await driver(sandbox, 'message', { team_id: t.teamId, channel_id: t.channels[0]!.id, user_id: t.users[0]!.id, text });
-      assert.equal(res.body.via, 'socket', `${text} found no socket`);
+      // In the instant between the old link closing and the new one opening, Slack (and the
+      // sandbox) queues the event and redelivers it once a link is up: not a loss, checked below.
+      assert.ok(res.body.via === 'socket' || res.body.via === 'queued', `${text} was not delivered (${String(res.body.via)})`);
       texts.push(text);
     }
   })();
   await a.stop();
   stopped = true;
   await talk;
-  await eventually(() => texts.every((t) => got.has(t)), 5_000, 'every message');
+  await eventually(() => texts.every((t) => got.has(t)), 15_000, 'every message');
   // An envelope the closing socket had not acked is redelivered on the new one: the same event.
   assert.deepEqual(texts.filter((t) => new Set(got.get(t)).size !== 1), []);
   assert.equal((await state('sup-b')).openSockets, teams.length);
