@@ -28,7 +28,7 @@ async function metric(url: string, name: string, labels: Record<string, string>)
 }
 
 const metricsUrls = (cluster: Cluster, kind: string) =>
-  cluster.processes.filter((p) => p.name === kind).map((p) => `${String(kind === 'ingress' ? p.ready.url : p.ready.metricsUrl)}/metrics`);
+  cluster.processes.filter((p) => p.name === kind).map((p) => `${String(p.ready.metricsUrl)}/metrics`); // ingress too: metrics live on each service's ops port
 const total = async (cluster: Cluster, kind: string, name: string, labels: Record<string, string>) =>
   (await Promise.all(metricsUrls(cluster, kind).map((u) => metric(u, name, labels)))).reduce((a, b) => a + b, 0);
 
