@@ -3,11 +3,11 @@ import { once } from 'node:events';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LogLevel, SocketModeClient } from '@slack/socket-mode';
-import { ErrorCode, WebClient, type WebAPIPlatformError } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
 import WebSocket from 'ws';
 import { verifySlackRequest } from '../common/slack-signature.ts';
 import type { Sandbox } from './server.ts';
-import { eventually, recordingApp, testSandbox, type Recorded } from './test-support.ts';
+import { eventually, recordingApp, testSandbox, type Recorded, platformError } from './test-support.ts';
 
 /** The delivery modes as real Slack runs them, checked with the real SDK clients (docs/sandbox.md). */
 
@@ -37,17 +37,6 @@ function socketClient(sandbox: Sandbox, appToken: string, name: string, seen: Re
 }
 
 const where = (team: string, channel: string, user: string) => ({ team_id: team, channel_id: channel, user_id: user });
-
-async function platformError(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    const e = err as WebAPIPlatformError;
-    assert.equal(e.code, ErrorCode.PlatformError, String(err));
-    return e.data.error;
-  }
-  assert.fail('call succeeded');
-}
 
 function assertSigned(req: Recorded, signingSecret: string): void {
   const check = verifySlackRequest({

@@ -2,26 +2,15 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LogLevel, SocketModeClient } from '@slack/socket-mode';
-import { ErrorCode, WebClient, type WebAPIPlatformError } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
 import type { Sandbox } from './server.ts';
-import { eventually, recordingApp, testSandbox } from './test-support.ts';
+import { eventually, recordingApp, testSandbox, platformError } from './test-support.ts';
 
 /** Installs that change: token rotation, uninstall and revocation, seen through the real WebClient. */
 
 const quiet = { logLevel: LogLevel.ERROR };
 const post = (sandbox: Sandbox, route: string, body: unknown) =>
   fetch(`${sandbox.url}sandbox/v1/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
-
-async function platformError(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    const e = err as WebAPIPlatformError;
-    assert.equal(e.code, ErrorCode.PlatformError, String(err));
-    return e.data.error;
-  }
-  assert.fail('call succeeded');
-}
 
 /** Runs the consent page and returns a fresh code for the team. */
 async function authorize(sandbox: Sandbox, clientId: string, team: string): Promise<string> {

@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { ErrorCode, type WebAPIPlatformError } from '@slack/web-api';
 import { after } from 'node:test';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -48,4 +50,16 @@ export async function eventually<T>(check: () => T | undefined | Promise<T | und
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** Slack's error string from a Web API call the SDK rejected with a platform error; fails the test otherwise. */
+export async function platformError(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (err) {
+    const e = err as WebAPIPlatformError;
+    assert.equal(e.code, ErrorCode.PlatformError, String(err));
+    return e.data.error;
+  }
+  assert.fail('call succeeded');
 }

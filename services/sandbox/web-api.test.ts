@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { LogLevel, WebClient, WebClientEvent, ErrorCode, type WebAPIPlatformError } from '@slack/web-api';
-import { testSandbox } from './test-support.ts';
+import { LogLevel, WebClient, WebClientEvent } from '@slack/web-api';
+import { testSandbox, platformError } from './test-support.ts';
 
 const quiet = { logLevel: LogLevel.ERROR };
-
-async function platformError(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    const e = err as WebAPIPlatformError;
-    assert.equal(e.code, ErrorCode.PlatformError, String(err));
-    return e.data.error;
-  }
-  assert.fail('call succeeded');
-}
 
 describe('web api - real WebClient', async () => {
   const sandbox = await testSandbox({ rateLimit: { postMessagePerSecond: 1, postMessageBurst: 2 } });
