@@ -30,3 +30,19 @@ export const ProtocolErrorCodes = {
   /** A payload names a message type or version this process does not speak. */
   UNKNOWN_TYPE: 'SF_ERR_PROTOCOL_UNKNOWN_TYPE',
 } as const;
+
+/** Codes egress answers in `EgressReply.code`: callers act on them, so they are part of the wire. */
+export const EgressErrorCodes = {
+  /** The team has no stored bot token (not installed, or uninstalled). */
+  NOT_INSTALLED: 'SF_ERR_EGRESS_NOT_INSTALLED',
+  /** Slack refused the call (platform error such as channel_not_found) or it failed after retries. */
+  SLACK: 'SF_ERR_EGRESS_SLACK',
+  /** Another request with this idempotency key is still being posted. */
+  IN_FLIGHT: 'SF_ERR_EGRESS_IN_FLIGHT',
+  /** update/delete without `ts`, or ephemeral without `user`. */
+  INVALID: 'SF_ERR_EGRESS_INVALID',
+  /** The op, team or channel is not what the request's subject allows (see EgressKinds). */
+  SCOPE: 'SF_ERR_EGRESS_SCOPE',
+  /** The rate budget has no room within the request's `maxWaitMs`; nothing was sent or spent. */
+  BUSY: 'SF_ERR_EGRESS_BUSY',
+} as const;

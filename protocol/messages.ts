@@ -186,6 +186,11 @@ export const EgressRequest = z.object({
   responseType: z.enum(['ephemeral', 'in_channel']).optional(),
   /** Same key = same post: a retried request never posts twice. */
   idempotencyKey: z.string().min(1).max(200),
+  /**
+   * Longest the caller will wait for the rate budget. Past it egress answers SF_ERR_EGRESS_BUSY
+   * with `retryAfterMs` and spends nothing, so a cosmetic edit never holds up what comes after it.
+   */
+  maxWaitMs: z.number().int().min(0).max(60_000).optional(),
 });
 export type EgressRequest = z.infer<typeof EgressRequest>;
 
@@ -195,6 +200,8 @@ export const EgressReply = z.object({
   ts: z.string().max(32).optional(),
   code: z.string().optional(),
   error: z.string().max(1_000).optional(),
+  /** SF_ERR_EGRESS_BUSY: when the budget would have room again. */
+  retryAfterMs: z.number().int().nonnegative().optional(),
 });
 export type EgressReply = z.infer<typeof EgressReply>;
 

@@ -3,7 +3,7 @@ import { randomInt } from 'node:crypto';
 import { headers as natsHeaders, ServiceErrorCodeHeader, ServiceErrorHeader, type JetStreamClient, type Msg, type NatsConnection, type Subscription } from 'nats';
 import type { ActorEvent, Effect, GameLogic } from '../../actors/contract.ts';
 import { t } from '../../actors/index.ts';
-import { asSurfingerError, codecs, MessageTypes, pack, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
+import { asSurfingerError, codecs, EgressErrorCodes, MessageTypes, pack, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import { rejected } from '../common/rejections.ts';
 import { request } from '../common/nats.ts';
@@ -13,6 +13,7 @@ import { ActorHostErrorCodes } from './errors.ts';
 import { Mailbox } from './mailbox.ts';
 import type { HostMetrics } from './metrics.ts';
 import { actorKey, type OutboxEntry, type SnapshotRecord } from './records.ts';
+import { deferEdit, superseded } from './outbox.ts';
 import type { SnapshotStore } from './snapshots.ts';
 
 /** Everything an actor needs from its host; one object shared by every actor on the host. */
@@ -36,6 +37,10 @@ export interface ActorEnv<S> {
 const PERMANENT_EGRESS = /^SF_ERR_EGRESS_(SLACK|INVALID|NOT_INSTALLED)$|^SF_ERR_PROTOCOL/;
 /** A slow or absent egress must not hold a game's later effects (results) forever. */
 const EGRESS_GIVE_UP_MS = 30_000;
+/** An edit that cannot go within this steps back behind the game's other effects (outbox.ts). */
+const EDIT_MAX_WAIT_MS = 1_000;
+/** Longest an edit alone in the outbox sleeps before asking the budget again. */
+const MAX_EDIT_DEFER_MS = 5_000;
 
 function toEvent(msg: GameInbound): ActorEvent {
   switch (msg.type) {
@@ -426,10 +431,20 @@ export class ActorCell<S> {
     this.pumping = true;
     void (async () => {
       while (!this.stopped && this.pending.length > 0) {
+        if (superseded(this.pending, 0)) {
+          this.pending.shift();
+          this.env.metrics.editsCoalesced.inc();
+          continue;
+        }
         const entry = this.pending[0]!;
-        await this.perform(entry);
+        const deferMs = await this.perform(entry);
         if (this.stopped) break;
         this.pending.shift();
+        if (deferMs !== null) {
+          const { pending, wait } = deferEdit(this.pending, entry);
+          this.pending = pending;
+          if (wait) await sleep(Math.min(deferMs, MAX_EDIT_DEFER_MS));
+        }
       }
       this.pumping = false;
       if (!this.stopped && this.pending.length === 0 && !this.running && this.busy) void this.mailbox.enqueue(() => this.settle());
@@ -448,25 +463,26 @@ export class ActorCell<S> {
     }
   }
 
-  private async perform(entry: OutboxEntry): Promise<void> {
+  /** Performs one entry, retrying until done; resolves with a delay when an edit must step back (busy budget). */
+  private async perform(entry: OutboxEntry): Promise<number | null> {
     const started = Date.now();
     for (let attempt = 0; !this.stopped; attempt++) {
       try {
-        await this.performOnce(entry);
-        return;
+        return (await this.performOnce(entry)) ?? null;
       } catch (err) {
         const e = asSurfingerError(err);
         if (entry.kind === 'egress' && (PERMANENT_EGRESS.test(e.code) || Date.now() - started > EGRESS_GIVE_UP_MS)) {
           this.log.warn({ code: e.code, op: entry.op, key: entry.key, reason: e.message }, 'slack call dropped');
-          return;
+          return null;
         }
         if (attempt % 10 === 0) this.log.warn({ code: e.code, kind: entry.kind, reason: e.message, attempt }, 'effect failed; retrying');
         await sleep(Math.min(2_000, 50 * 2 ** attempt));
       }
     }
+    return null;
   }
 
-  private async performOnce(entry: OutboxEntry): Promise<void> {
+  private async performOnce(entry: OutboxEntry): Promise<number | void> {
     const { js, nc, subjects } = this.env;
     switch (entry.kind) {
       case 'log':
@@ -496,10 +512,12 @@ export class ActorCell<S> {
             ...(ts !== undefined ? { ts } : {}),
             ...(entry.user !== undefined ? { user: entry.user } : {}),
             idempotencyKey: entry.idempotencyKey,
+            ...(entry.op === 'update' ? { maxWaitMs: EDIT_MAX_WAIT_MS } : {}),
           },
           codecs.egressReply,
           10_000,
         );
+        if (!out.ok && out.code === EgressErrorCodes.BUSY) return out.retryAfterMs ?? EDIT_MAX_WAIT_MS;
         if (!out.ok) throw new SurfingerError(out.code ?? 'SF_ERR_EGRESS', out.error ?? 'egress refused');
         if (entry.op === 'post' && entry.key !== null && out.ts) this.handles[entry.key] = out.ts;
         return;

@@ -39,6 +39,7 @@ export function createHostMetrics(registry: Registry, games: () => { active: num
     renewFailures: new Counter({ name: 'sf_lease_renew_failures_total', help: 'Failed membership lease renewals', registers: [registry] }),
     activations: new Counter({ name: 'sf_activations_total', help: 'Actors activated on this host', labelNames: ['reason'], registers: [registry] }),
     fenced: new Counter({ name: 'sf_actor_fenced_total', help: 'Actors stopped because this host lost their lease', registers: [registry] }),
+    editsCoalesced: new Counter({ name: 'sf_edits_coalesced_total', help: 'Message edits skipped because a newer edit of the same message followed', registers: [registry] }),
     passivations: new Counter({ name: 'sf_passivations_total', help: 'Idle actors passivated', registers: [registry] }),
   };
 }

@@ -46,3 +46,16 @@ test('pacing - a call waits for the fullest of its buckets (channel and method b
   near(await pacer.reserve([channel, method]), 2_000);
   near(await pacer.reserve([channel]), 0);
 });
+
+test('pacing - tryReserve past its longest wait takes nothing and says how long the bucket is busy', async () => {
+  const pacer = new SharedPacer(infra.redisClient());
+  const b = bucket();
+  for (let i = 0; i < 3; i++) near(await pacer.reserve([b]), 0);
+  const busy = await pacer.tryReserve([b], 500);
+  assert.ok(typeof busy === 'object', `refused: ${JSON.stringify(busy)}`);
+  near(busy.busyForMs, 1_000);
+  // Nothing was spent: the next caller that accepts waiting gets the slot the refused one would have had.
+  near(await pacer.reserve([b]), 1_000);
+  // Within its longest wait it is an ordinary reservation.
+  near((await pacer.tryReserve([b], 5_000)) as number, 2_000);
+});

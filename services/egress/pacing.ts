@@ -26,8 +26,10 @@ export interface Bucket {
 }
 
 /**
- * KEYS: bucket hashes {tokens, at, blocked}; ARGV: per key ratePerSec, burst. Returns the wait (ms)
- * before the call may go: the longest over all its buckets, a 429's Retry-After included.
+ * KEYS: bucket hashes {tokens, at, blocked}; ARGV: per key ratePerSec, burst, then the longest wait
+ * the caller accepts (ms, -1 = any). Returns the wait (ms) before the call may go: the longest over
+ * all its buckets, a 429's Retry-After included; or, when that is over the accepted wait, minus the
+ * wait, and then no bucket is touched (a refused call spends nothing).
  *  1. now = Redis TIME in ms.
  *  2. Per bucket: refill since `at` (capped at burst), take one token; a negative balance is a
  *     reservation into the future: wait = -tokens / rate.
@@ -36,7 +38,9 @@ export interface Bucket {
 const RESERVE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local maxWait = tonumber(ARGV[#ARGV])
 local wait = 0
+local next = {}
 for i, key in ipairs(KEYS) do
   local rate = tonumber(ARGV[2 * i - 1]) / 1000
   local burst = tonumber(ARGV[2 * i])
@@ -48,6 +52,11 @@ for i, key in ipairs(KEYS) do
   local w = math.max(0, blocked - now)
   if tokens < 0 then w = math.max(w, -tokens / rate) end
   if w > wait then wait = w end
+  next[i] = { tokens, blocked, rate, burst }
+end
+if maxWait >= 0 and wait > maxWait then return -math.max(1, math.ceil(wait)) end
+for i, key in ipairs(KEYS) do
+  local tokens, blocked, rate, burst = next[i][1], next[i][2], next[i][3], next[i][4]
   redis.call('HSET', key, 'tokens', tostring(tokens), 'at', now, 'blocked', blocked)
   redis.call('PEXPIRE', key, math.ceil(math.max(blocked - now, 0) + (burst - tokens) / rate) + 1000)
 end
@@ -106,9 +115,19 @@ export class SharedPacer {
 
   /** Takes a token from every bucket; resolves with how long to wait before calling Slack. */
   async reserve(buckets: readonly Bucket[]): Promise<number> {
+    return this.call(buckets, -1);
+  }
+
+  /** As `reserve`, unless the wait would pass `maxWaitMs`: then nothing is taken and it resolves `{ busyForMs }`. */
+  async tryReserve(buckets: readonly Bucket[], maxWaitMs: number): Promise<number | { busyForMs: number }> {
+    const wait = await this.call(buckets, maxWaitMs);
+    return wait < 0 ? { busyForMs: -wait } : wait;
+  }
+
+  private async call(buckets: readonly Bucket[], maxWaitMs: number): Promise<number> {
     if (buckets.length === 0) return 0;
     const args = buckets.flatMap((b) => [b.cfg.ratePerSec, b.cfg.burst]);
-    return Number(await this.redis.egressReserve(buckets.length, ...buckets.map((b) => b.key), ...args));
+    return Number(await this.redis.egressReserve(buckets.length, ...buckets.map((b) => b.key), ...args, maxWaitMs));
   }
 
   /**

@@ -1,11 +1,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebClient } from '@slack/web-api';
-import { codecs, MessageTypes, type EgressReply, type EgressRequest } from '../../protocol/index.ts';
+import { codecs, EgressErrorCodes, MessageTypes, type EgressReply, type EgressRequest } from '../../protocol/index.ts';
 import { startInfra } from '../../test/support/harness.ts';
 import { messages, quiet, startSlack } from '../../test/security/edge-kit.ts';
 import { request } from '../common/nats.ts';
-import { start, EgressErrorCodes } from './service.ts';
+import { start } from './service.ts';
 
 const infra = await startInfra();
 // Slack's per-channel posting limit, tightened so a test can hit it quickly.
@@ -91,4 +91,19 @@ test('egress - unknown teams and bad requests answer with a code, and the servic
   assert.deepEqual([slackError.ok, slackError.code, slackError.error], [false, EgressErrorCodes.SLACK, 'channel_not_found']);
   await assert.rejects(request(nc, infra.subjects.egress('game', team.teamId, general!.id), { encode: () => new Uint8Array([1, 2, 3]), decode: () => null }, null, codecs.egressReply), { code: 'SF_ERR_PROTOCOL_DECODE' });
   assert.equal((await send({ channel: general!.id, text: 'still here' })).ok, true);
+});
+
+test('egress - an edit that cannot go within its maxWaitMs is refused busy, unsent, and spends no budget', async () => {
+  const channel = team.channels[4]!.id;
+  const posted = await send({ channel, text: 'countdown 3' });
+  // Spend the channel's burst (2) with the post above and one more edit.
+  assert.equal((await send({ channel, op: 'update', ts: posted.ts!, text: 'countdown 2' })).ok, true);
+  const busy = await send({ channel, op: 'update', ts: posted.ts!, text: 'countdown 1', maxWaitMs: 100 });
+  assert.deepEqual([busy.ok, busy.code], [false, EgressErrorCodes.BUSY]);
+  assert.ok(busy.retryAfterMs! > 100 && busy.retryAfterMs! <= 1_100, `retry after ${busy.retryAfterMs}`);
+  assert.equal((await messages(sandbox, team.teamId, channel)).find((m) => m.ts === posted.ts)?.text, 'countdown 2');
+  // The refused edit took no slot: a patient edit right after waits one slot (~1 s), not two.
+  const started = Date.now();
+  assert.equal((await send({ channel, op: 'update', ts: posted.ts!, text: 'go' })).ok, true);
+  assert.ok(Date.now() - started < 1_700, `waited ${Date.now() - started} ms`);
 });

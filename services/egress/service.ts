@@ -2,7 +2,7 @@ import { WebClient, WebClientEvent, ErrorCode as SlackErrorCode } from '@slack/w
 import { Redis } from 'ioredis';
 import type { NatsConnection, Subscription } from 'nats';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { asSurfingerError, codecs, createSubjects, egressAllows, MessageTypes, ServiceNames, type EgressReply, type EgressRequest } from '../../protocol/index.ts';
+import { asSurfingerError, codecs, EgressErrorCodes, createSubjects, egressAllows, MessageTypes, ServiceNames, type EgressReply, type EgressRequest } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import { rejected } from '../common/rejections.ts';
 import type { RunningService } from '../common/main-kit.ts';
@@ -21,18 +21,6 @@ import { SharedPacer, type Bucket, type PaceConfig } from './pacing.ts';
  * replica or another — never posts twice.
  */
 
-export const EgressErrorCodes = {
-  /** The team has no stored bot token (not installed, or uninstalled). */
-  NOT_INSTALLED: 'SF_ERR_EGRESS_NOT_INSTALLED',
-  /** Slack refused the call (platform error such as channel_not_found) or it failed after retries. */
-  SLACK: 'SF_ERR_EGRESS_SLACK',
-  /** Another request with this idempotency key is still being posted. */
-  IN_FLIGHT: 'SF_ERR_EGRESS_IN_FLIGHT',
-  /** update/delete without `ts`, or ephemeral without `user`. */
-  INVALID: 'SF_ERR_EGRESS_INVALID',
-  /** The op, team or channel is not what the request's subject allows (see EgressKinds). */
-  SCOPE: 'SF_ERR_EGRESS_SCOPE',
-} as const;
 
 export interface EgressOptions {
   log: Logger;
@@ -97,6 +85,9 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
   const registry = createMetricsRegistry('egress');
   const requests = new Counter({ name: 'sf_egress_requests_total', help: 'Egress requests by op and outcome', labelNames: ['op', 'outcome'], registers: [registry] });
   const rateLimited = new Counter({ name: 'sf_egress_429_total', help: 'Slack 429 answers seen by egress, by Web API method', labelNames: ['method'], registers: [registry] });
+  // Zero series per method from the start: a dashboard's rate() over a missing series is "no data",
+  // which reads as broken rather than as "no 429s".
+  for (const method of Object.values(METHODS)) rateLimited.labels(method).inc(0);
   const latency = new Histogram({
     name: 'sf_egress_latency_seconds',
     help: 'Time from request to Slack answer, pacing included',
@@ -143,9 +134,11 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
     return client;
   }
 
-  async function paced(req: EgressRequest): Promise<Bucket[]> {
+  /** Waits for the request's turn in its buckets, or answers how long they are busy past its `maxWaitMs`. */
+  async function paced(req: EgressRequest): Promise<Bucket[] | { busyForMs: number }> {
     const buckets = [channelBucket(req.team, req.channel), ...(isTiered(req.op) ? [methodBucket(req.team, req.op)] : [])];
-    const waitMs = await pacer.reserve(buckets);
+    const waitMs = req.maxWaitMs === undefined ? await pacer.reserve(buckets) : await pacer.tryReserve(buckets, req.maxWaitMs);
+    if (typeof waitMs !== 'number') return waitMs;
     if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
     return buckets;
   }
@@ -197,6 +190,10 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
         return done('not_installed', { ok: false, code: EgressErrorCodes.NOT_INSTALLED, error: 'team not installed' });
       }
       const buckets = await paced(req);
+      if (!Array.isArray(buckets)) {
+        if (CREATES.has(req.op)) await redis.del(idemKey);
+        return done('busy', { ok: false, code: EgressErrorCodes.BUSY, error: 'rate budget busy', retryAfterMs: buckets.busyForMs });
+      }
       const sentAt = Date.now();
       const blocks = req.blocks as never;
       const send = async (c: WebClient): Promise<string | undefined> => {

@@ -31,7 +31,8 @@ test('cluster under auth.conf - every service works with its own NATS user; a ga
   nats = await startNatsServer({ extraConfig: readFileSync(AUTH_CONF, 'utf8') });
 
   const serviceEnv = Object.fromEntries(SERVICE_NAMES.map((kind) => [kind, { SF_NATS_USER: kind, SF_NATS_PASS: password(kind) }])) as Partial<Record<ServiceKind, Record<string, string>>>;
-  cluster = await startCluster({ sandbox: { teams: 1 }, env: { SF_NATS_URL: nats.url, SF_NATS_MONITOR_URL: nats.monitorUrl }, serviceEnv });
+  // Socket Mode, so the connection supervisor runs too (in HTTP delivery no supervisor is started).
+  cluster = await startCluster({ delivery: 'socket', sandbox: { teams: 1 }, env: { SF_NATS_URL: nats.url, SF_NATS_MONITOR_URL: nats.monitorUrl }, serviceEnv });
   const c = cluster;
   const team = c.sandbox.teams[0]!;
   const [alice] = team.users;

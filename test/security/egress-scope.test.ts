@@ -1,8 +1,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { codecs, MessageTypes, type EgressRequest } from '../../protocol/index.ts';
+import { codecs, EgressErrorCodes, MessageTypes, type EgressRequest } from '../../protocol/index.ts';
 import { request } from '../../services/common/nats.ts';
-import { start, EgressErrorCodes } from '../../services/egress/service.ts';
+import { start } from '../../services/egress/service.ts';
 import { startInfra } from '../support/harness.ts';
 import { messages, quiet, startSlack } from './edge-kit.ts';
 
