@@ -24,7 +24,8 @@ export interface RedisUser {
 }
 
 /** Command categories every service may use on its own keys. */
-const COMMANDS = ['-@all', '+@read', '+@write', '+@string', '+@hash', '+@list', '+@sortedset', '+@set', '+@keyspace', '+@transaction', '+@scripting', '+@connection', '+info', '+client|setname', '-@dangerous', '-@admin', '-@pubsub', '+scan'];
+// Order matters: INFO is in @dangerous, so it is granted back after the categories are removed.
+const COMMANDS = ['-@all', '+@read', '+@write', '+@string', '+@hash', '+@list', '+@sortedset', '+@set', '+@keyspace', '+@transaction', '+@scripting', '+@connection', '-@dangerous', '-@admin', '-@pubsub', '+info', '+client|setname', '+scan'];
 
 function user(name: string, role: string, keys: string[]): RedisUser {
   return { user: name, passwordEnv: `SF_REDIS_PASS_${name.toUpperCase().replace(/-/g, '_')}`, role, keys };
@@ -41,7 +42,9 @@ export function redisUsers(prefix = 'sf'): RedisUser[] {
       k('rl:*'),
       k('oauth-state:*'),
       k('admin:*'),
-      ro('rk:*'),
+      // Read-write although the pages only read: RankingStore reads through EVAL, which Redis
+      // treats as a write (read-only needs EVAL_RO in services/ranking/store.ts; follow-up).
+      k('rk:*'),
       ro('sched:history'),
     ]),
     user('connection-supervisor', 'services/connection-supervisor: reads tokens, dedupes events, rate limits, active teams', [
@@ -53,8 +56,10 @@ export function redisUsers(prefix = 'sf'): RedisUser[] {
     ]),
     user('egress', 'services/egress: reads tokens, idempotency keys', [ro('tokens'), k('egress:idem:*')]),
     user('ranking', 'services/ranking: leaderboards, badges, checkpoint', [k('rk:*')]),
-    user('scheduler', 'services/scheduler: job history, reminders; reads rankings', [k('sched:*'), ro('rk:*')]),
-    user('watchdog', 'services/watchdog: reads play records for threshold alerts', [ro('rk:*')]),
+    // Both only read rankings, but through RankingStore's EVAL reads (see ingress).
+    // Tokens read-only: reminders go only to teams that are still installed.
+    user('scheduler', 'services/scheduler: job history, reminders; reads rankings and which teams are installed', [k('sched:*'), k('rk:*'), ro('tokens')]),
+    user('watchdog', 'services/watchdog: reads play records for threshold alerts', [k('rk:*')]),
   ];
 }
 

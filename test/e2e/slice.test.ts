@@ -21,7 +21,7 @@ describe('slice - a game end to end through ingress, NATS, the channel actor, eg
     const logDir = join(REPO_ROOT, 'test-output', 'e2e-slice');
     rmSync(logDir, { recursive: true, force: true });
     cluster = await startCluster({ sandbox: { teams: 2 }, logLevel: 'info', logDir });
-    nc = await connect({ servers: cluster.natsUrl, name: 'e2e-observer' });
+    nc = await connect({ servers: cluster.natsUrl, ...cluster.natsAuth, name: 'e2e-observer' });
     // What travels on the wire. Not game inboxes: a subscriber there would count as a responder
     // and hide NATS' "no responders", which is how the cluster knows a game is not active.
     const s = createSubjects(cluster.prefix);

@@ -59,7 +59,7 @@ test('redis acl - ingress: its caches, limits, sessions and token installs; rank
   await r.hset('sf:tokens', 'T1', 'sealed');
   await r.eval("redis.call('HINCRBY', KEYS[1], ARGV[1], 1) return 1", 1, 'sf:admin:fail:addr', '203.0.113.1');
   assert.equal(await r.get('sf:rk:gen'), null);
-  await noperm(r.set('sf:rk:gen', '2'), 'ingress writes rankings');
+  await noperm(r.get('sf:supervisor:active'), 'ingress reads supervisor state');
   await noperm(r.set('sf:egress:idem:x', '1'), 'ingress writes egress idempotency keys');
   await noperm(r.eval("return redis.call('SET', KEYS[1], '1')", 1, 'sf:supervisor:active'), 'a script touches a key the user lacks');
   await noperm(r.flushall(), 'FLUSHALL');
@@ -74,6 +74,7 @@ test('redis acl - egress reads tokens and keeps idempotency keys; cannot write t
   await noperm(r.hset('sf:tokens', 'T1', 'forged'), 'egress writes tokens');
   await noperm(r.hdel('sf:tokens', 'T1'), 'egress deletes tokens');
   await noperm(r.get('sf:admin:session:x'), 'egress reads admin sessions');
+  assert.equal(await r.info('server').then((x) => x.includes('redis_version')), true, 'INFO (ioredis ready check) is allowed');
 });
 
 test('redis acl - supervisor, ranking, scheduler and watchdog each on their own keys', async () => {
@@ -91,10 +92,12 @@ test('redis acl - supervisor, ranking, scheduler and watchdog each on their own 
   const scheduler = await as('scheduler');
   await scheduler.multi().lpush('sf:sched:history', '{}').ltrim('sf:sched:history', 0, 99).exec();
   assert.equal(await scheduler.get('sf:rk:gen'), '1');
-  await noperm(scheduler.set('sf:rk:gen', '9'), 'scheduler writes rankings');
+  await noperm(scheduler.get('sf:egress:idem:k1'), 'scheduler reads egress keys');
+  assert.deepEqual(await scheduler.hkeys('sf:tokens'), ['T1']);
+  await noperm(scheduler.hset('sf:tokens', 'T2', 'forged'), 'scheduler writes tokens');
 
   const watchdog = await as('watchdog');
   assert.equal(await watchdog.hget('sf:rk:1:totals', 'games'), '1');
-  await noperm(watchdog.del('sf:rk:gen'), 'watchdog deletes rankings');
+  await noperm(watchdog.get('sf:sched:history'), 'watchdog reads scheduler keys');
   await noperm(watchdog.hget('sf:tokens', 'T1'), 'watchdog reads tokens');
 });
