@@ -58,7 +58,7 @@ async function run(ctx: ScenarioContext): Promise<Measured> {
   const subjects = createSubjects(prefix);
   // A generous ready timeout: a loaded 2-core machine takes a while to boot a tsx process.
   const cluster = await startCluster({ services: ['actor-host'], hosts: 1, prefix, readyTimeoutMs: 120_000 });
-  const nc = await connectNats(cluster.natsUrl, 'bench-failover');
+  const nc = await connectNats(cluster.natsUrl, 'bench-failover', cluster.natsAuth);
   try {
     egressStandIn(nc, subjects, new Map());
     const watch = await watchOwners(nc, subjects);

@@ -14,11 +14,12 @@ interface UpOptions {
   prefix: string;
   logLevel: string;
   logDir?: string;
+  readyTimeout: string;
 }
 
-function positiveInt(value: string, flag: string): number {
+function positiveInt(value: string, flag: string, max = 65_535): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new Error(`${flag} must be a whole number, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new Error(`${flag} must be a whole number, got "${value}"`);
   return n;
 }
 
@@ -46,6 +47,7 @@ function describe(cluster: Cluster): string {
     `  Admin page:            ${cluster.ingressUrl}/admin   (user ${cluster.env.SF_ADMIN_USER}, password ${cluster.env.SF_ADMIN_PASSWORD})`,
     `  Slack API (sandbox):   ${cluster.sandbox.apiUrl}`,
     `  NATS:                  ${cluster.natsUrl}   monitoring ${cluster.natsMonitorUrl}`,
+    `                         (anonymous clients are refused: operator user ${cluster.natsAuth.user}, password ${cluster.natsAuth.pass})`,
     `  Redis:                 ${cluster.redisUrl}`,
     `  Logs:                  ${cluster.logDir}`,
     '',
@@ -72,6 +74,7 @@ export function register(program: Command): void {
     .option('--prefix <prefix>', 'NATS subject/stream prefix', 'sf')
     .option('--log-level <level>', 'service log level', 'info')
     .option('--log-dir <dir>', 'where each process writes its log (default .tmp/logs/<time>)')
+    .option('--ready-timeout <ms>', 'how long each process may take to say it is ready (a loaded machine needs more)', '30000')
     .action(async (opts: UpOptions) => {
       const hosts = positiveInt(opts.hosts, '--hosts');
       const supervisors = positiveInt(opts.supervisors, '--supervisors');
@@ -83,6 +86,14 @@ export function register(program: Command): void {
         supervisors: Math.max(1, supervisors),
         prefix: opts.prefix,
         logLevel: opts.logLevel,
+        readyTimeoutMs: Math.max(1, positiveInt(opts.readyTimeout, '--ready-timeout', 600_000)),
+        // One machine has no Kubernetes to bring a dead service back: the cluster does it.
+        supervise: true,
+        onSupervision: (event) => {
+          if (event.kind === 'restarting') process.stderr.write(`${event.id} exited (code ${event.code}, signal ${event.signal}); restarting in ${event.delayMs} ms; see ${event.logFile}\n`);
+          else if (event.kind === 'restarted') process.stderr.write(`${event.id} restarted (pid ${event.pid})\n`);
+          else process.stderr.write(`${event.message}\n`);
+        },
         ...(opts.logDir ? { logDir: opts.logDir } : {}),
         ...(opts.ingressPort ? { ingressPort: positiveInt(opts.ingressPort, '--ingress-port') } : {}),
         ...(opts.natsPort ? { natsPort: positiveInt(opts.natsPort, '--nats-port') } : {}),
@@ -94,6 +105,7 @@ export function register(program: Command): void {
           JSON.stringify({
             delivery: cluster.delivery,
             sandbox: cluster.sandbox,
+            sandboxUrl: cluster.sandboxUrl,
             ingressUrl: cluster.ingressUrl,
             natsUrl: cluster.natsUrl,
             natsMonitorUrl: cluster.natsMonitorUrl,
@@ -101,19 +113,21 @@ export function register(program: Command): void {
             prefix: cluster.prefix,
             logDir: cluster.logDir,
             admin: { user: cluster.env.SF_ADMIN_USER, password: cluster.env.SF_ADMIN_PASSWORD },
+            nats: cluster.natsAuth,
             services: Object.fromEntries(cluster.processes.map((p) => [p.id, p.pid])),
           }) + '\n',
         );
       } else {
         process.stdout.write(describe(cluster));
       }
-      // A service dying on its own is worth saying out loud; the rest keep running.
-      for (const p of cluster.processes) {
+      // A service dying on its own is said out loud by onSupervision above, and restarted; the
+      // sandbox is not (a new one would be a new Slack), so its exit is reported here.
+      let stopping = false;
+      for (const p of cluster.processes.filter((x) => x.name === 'sandbox')) {
         void p.exited().then((code) => {
           if (!stopping) process.stderr.write(`${p.id} exited with code ${code}; see ${p.logFile}\n`);
         });
       }
-      let stopping = false;
       await new Promise<void>((resolve) => {
         const shutdown = () => {
           if (stopping) return;

@@ -3,15 +3,16 @@ import { createHash } from 'node:crypto';
 /**
  * Least-privilege Redis users, one per service that uses Redis, as Redis 7 ACL rules. The key
  * patterns are the ones each service's code builds (`<prefix>:…`); `%R~` is read-only. Shared by
- * the local cluster (`startCluster` writes an ACL file with per-run passwords, as SHA-256 hashes)
- * and Kubernetes (deploy/k8s/base/redis.yaml renders the same lines from a Secret at pod start).
+ * the local cluster (`startCluster` writes an ACL file with per-run passwords, as SHA-256 hashes;
+ * test/security/local-auth.test.ts runs every service under it). deploy/k8s does not render it yet.
  * test/security/redis-acl.test.ts runs each user against a real redis-server.
  *
  * Rules that shape every user:
  * 1. No `@dangerous` (FLUSHALL, CONFIG, KEYS, DEBUG…), no `@admin`, no pub/sub channels.
  * 2. `info` and `client` stay allowed because ioredis sends INFO (ready check) and CLIENT SETNAME.
  * 3. Lua scripts (`eval`, `evalsha`) are checked key by key against the same patterns.
- * 4. Only ingress (install) and the CLI write tokens; the supervisor may delete one on uninstall.
+ * 4. Tokens are written by ingress (install), the CLI, egress (a rotated token it refreshed before
+ *    use) and the supervisor (it deletes a team on uninstall); scheduler only reads them.
  */
 
 export interface RedisUser {
@@ -24,7 +25,8 @@ export interface RedisUser {
 }
 
 /** Command categories every service may use on its own keys. */
-const COMMANDS = ['-@all', '+@read', '+@write', '+@string', '+@hash', '+@list', '+@sortedset', '+@set', '+@keyspace', '+@transaction', '+@scripting', '+@connection', '+info', '+client|setname', '-@dangerous', '-@admin', '-@pubsub', '+scan'];
+// Order matters: INFO is in @dangerous, so it is granted back after the categories are removed.
+const COMMANDS = ['-@all', '+@read', '+@write', '+@string', '+@hash', '+@list', '+@sortedset', '+@set', '+@keyspace', '+@transaction', '+@scripting', '+@connection', '-@dangerous', '-@admin', '-@pubsub', '+info', '+client|setname', '+scan'];
 
 function user(name: string, role: string, keys: string[]): RedisUser {
   return { user: name, passwordEnv: `SF_REDIS_PASS_${name.toUpperCase().replace(/-/g, '_')}`, role, keys };
@@ -34,27 +36,33 @@ export function redisUsers(prefix = 'sf'): RedisUser[] {
   const k = (rest: string) => `~${prefix}:${rest}`;
   const ro = (rest: string) => `%R~${prefix}:${rest}`;
   return [
-    user('ingress', 'services/ingress: signature replay cache, event dedupe, rate limits, OAuth state, admin sessions, install', [
+    user('ingress', 'services/ingress: signature replay cache, rate limits, OAuth state, admin sessions, install, token refresh, bot membership', [
       k('tokens'),
+      k('tokens:refresh-lock:*'),
       k('seen-sig:*'),
-      k('seen-event:*'),
       k('rl:*'),
       k('oauth-state:*'),
       k('admin:*'),
-      ro('rk:*'),
+      k('bot-member:*'),
+      // Read-write although the pages only read: RankingStore reads through EVAL, which Redis
+      // treats as a write (read-only needs EVAL_RO in services/ranking/store.ts; follow-up).
+      k('rk:*'),
       ro('sched:history'),
     ]),
-    user('connection-supervisor', 'services/connection-supervisor: reads tokens, dedupes events, rate limits, active teams', [
+    user('connection-supervisor', 'services/connection-supervisor: reads tokens, dedupes envelopes, rate limits, bot membership', [
       // Read-write on tokens only because an app_uninstalled event deletes the team's record.
       k('tokens'),
-      k('seen-event:*'),
+      k('seen-envelope:*'),
       k('rl:*'),
-      k('supervisor:active'),
+      k('bot-member:*'),
     ]),
-    user('egress', 'services/egress: reads tokens, idempotency keys', [ro('tokens'), k('egress:idem:*')]),
+    // Tokens read-write: egress refreshes a rotating token that is due before it uses it.
+    user('egress', 'services/egress: tokens (and their refresh), pacing buckets, idempotency keys', [k('tokens'), k('tokens:refresh-lock:*'), k('egress:*')]),
     user('ranking', 'services/ranking: leaderboards, badges, checkpoint', [k('rk:*')]),
-    user('scheduler', 'services/scheduler: job history, reminders; reads rankings', [k('sched:*'), ro('rk:*')]),
-    user('watchdog', 'services/watchdog: reads play records for threshold alerts', [ro('rk:*')]),
+    // Both only read rankings, but through RankingStore's EVAL reads (see ingress).
+    // Tokens read-only: reminders go only to teams that are still installed.
+    user('scheduler', 'services/scheduler: job history, reminders; reads rankings and which teams are installed', [k('sched:*'), k('rk:*'), ro('tokens')]),
+    user('watchdog', 'services/watchdog: reads play records for threshold alerts', [k('rk:*')]),
   ];
 }
 

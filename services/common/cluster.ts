@@ -1,10 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { chmodSync, closeSync, createWriteStream, mkdirSync, openSync, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SurfingerError } from '../../protocol/errors.ts';
+import { createSubjects } from '../../protocol/subjects.ts';
+import { natsUsers, renderAuthConf } from '../../deploy/nats/permissions.ts';
+import { passwordHash, redisUrlFor, redisUsers, renderAcl } from '../../deploy/redis/acl.ts';
 import type { SandboxInfo } from '../sandbox/index.ts';
 import type { Delivery } from './config.ts';
 import { seedSandboxTeams } from './token-seed.ts';
@@ -50,6 +53,49 @@ export interface ClusterOptions {
   /** Where each process's log goes (one file per process). Default: .tmp/logs/<time>. */
   logDir?: string;
   readyTimeoutMs?: number;
+  /**
+   * Restart a service that dies on its own (exponential backoff; gives up after repeated fast
+   * crashes). `surfinger up` turns it on; tests that kill processes on purpose leave it off.
+   */
+  supervise?: boolean | Partial<RestartPolicy>;
+  /** Told about every restart and give-up (`surfinger up` prints them). */
+  onSupervision?: (event: SupervisionEvent) => void;
+}
+
+export interface RestartPolicy {
+  /** Delay before the first restart; doubles with each consecutive fast crash. */
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /** A run shorter than this counts as a fast crash. */
+  fastCrashMs: number;
+  /** Consecutive fast crashes after which the process is left down. */
+  maxFastCrashes: number;
+}
+
+export const DEFAULT_RESTART_POLICY: RestartPolicy = { initialDelayMs: 500, maxDelayMs: 30_000, fastCrashMs: 10_000, maxFastCrashes: 5 };
+
+export type SupervisionEvent =
+  | { kind: 'restarting'; id: string; code: number | null; signal: string | null; delayMs: number; fastCrashes: number; logFile: string }
+  | { kind: 'restarted'; id: string; pid: number }
+  | { kind: 'gave-up'; id: string; fastCrashes: number; logFile: string; message: string };
+
+/**
+ * What to do after a crash (pure, so it is tested without processes): `fastCrashes` counts the
+ * crashes in a row that each came within `fastCrashMs` of a start, this one included.
+ */
+export function restartDecision(fastCrashes: number, policy: RestartPolicy): { giveUp: true } | { giveUp: false; delayMs: number } {
+  if (fastCrashes >= policy.maxFastCrashes) return { giveUp: true };
+  return { giveUp: false, delayMs: Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** fastCrashes) };
+}
+
+/** Keys whose values never reach a log file (the sandbox's start line carries every team's secrets). */
+const SECRET_KEY = /token|secret|password|pass$/i;
+
+/** A copy of `value` with every secret-named field replaced, at any depth. */
+export function redactSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && typeof v === 'string' ? '[redacted]' : redactSecrets(v)]));
 }
 
 export interface ProcessHandle {
@@ -78,14 +124,20 @@ export interface Cluster {
   ingressUrl: string;
   natsUrl: string;
   natsMonitorUrl: string;
+  /** With the operator's credentials (`redis://admin:…@127.0.0.1:port`). */
   redisUrl: string;
   prefix: string;
   nats: NatsServer;
   redis: RedisServer;
   /** The sandbox first, then services in start order. */
   processes: ProcessHandle[];
-  /** The environment every service got (to start one more, or to point a CLI at the cluster). */
+  /**
+   * The environment every service got, with the cluster's operator credentials (NATS user
+   * `admin`, Redis user `admin`); each service gets its own users on top (`serviceEnv`).
+   */
   env: Record<string, string>;
+  /** Operator NATS credentials of this run (`connect({ servers: natsUrl, ...natsAuth })`). */
+  natsAuth: { user: string; pass: string };
   logDir: string;
   service(id: string): ProcessHandle;
   /** Starts one more service process (e.g. a 4th actor host). */
@@ -105,6 +157,13 @@ function spawnNode(entry: string, args: string[], env: Record<string, string>, l
   return child;
 }
 
+/** Creates `path` (if absent) as the owner's alone: logs name teams, users and URLs even with secrets redacted. */
+function privateFile(path: string): string {
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600);
+  return path;
+}
+
 /** Starts a process and resolves with the first stdout JSON line that `isReady` accepts. */
 function launch(opts: {
   name: string;
@@ -116,44 +175,91 @@ function launch(opts: {
   readyTimeoutMs: number;
   isReady: (line: Record<string, unknown>) => boolean;
   children: Set<ChildProcess>;
+  supervise: RestartPolicy | null;
+  onSupervision: ((event: SupervisionEvent) => void) | undefined;
 }): Promise<ProcessHandle> {
-  const logFile = join(opts.logDir, `${opts.id}.log`);
+  const logFile = privateFile(join(opts.logDir, `${opts.id}.log`));
   const log = createWriteStream(logFile, { flags: 'a' });
   let child!: ChildProcess;
   let ready: Record<string, unknown> = {};
   let exitPromise!: Promise<number | null>;
+  // Exits we asked for (stop, restart) are not crashes.
+  let intentional = false;
+  let startedAt = 0;
+  let fastCrashes = 0;
+  let restartTimer: NodeJS.Timeout | undefined;
+
+  const note = (event: SupervisionEvent) => {
+    log.write(`${JSON.stringify({ time: new Date().toISOString(), svc: 'cluster', supervision: event.kind, ...event })}\n`);
+    opts.onSupervision?.(event);
+  };
+
+  const crashed = (code: number | null, signal: string | null) => {
+    if (intentional || !opts.supervise) return;
+    const policy = opts.supervise;
+    fastCrashes = Date.now() - startedAt < policy.fastCrashMs ? fastCrashes + 1 : 0;
+    const decision = restartDecision(fastCrashes, policy);
+    if (decision.giveUp) {
+      note({ kind: 'gave-up', id: opts.id, fastCrashes, logFile, message: `${opts.id} crashed ${fastCrashes} times in a row within ${policy.fastCrashMs / 1000} s of starting; not restarting it again (see ${logFile})` });
+      return;
+    }
+    note({ kind: 'restarting', id: opts.id, code, signal, delayMs: decision.delayMs, fastCrashes, logFile });
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      if (intentional) return;
+      boot().then(
+        () => note({ kind: 'restarted', id: opts.id, pid: child.pid ?? -1 }),
+        // Failing to come up is one more fast crash.
+        () => crashed(child.exitCode, child.signalCode),
+      );
+    }, decision.delayMs);
+  };
 
   const boot = () =>
     new Promise<void>((resolveReady, reject) => {
       child = spawnNode(opts.entry, opts.args ?? [], opts.env, log);
+      startedAt = Date.now();
       opts.children.add(child);
+      let settled = false;
+      let isUp = false;
+      const me = child;
       exitPromise = new Promise((r) =>
-        child.once('exit', (code) => {
-          opts.children.delete(child);
+        me.once('exit', (code, signal) => {
+          opts.children.delete(me);
           r(code);
+          if (isUp) crashed(code, signal);
         }),
       );
       const timer = setTimeout(() => {
-        child.kill('SIGKILL');
+        me.kill('SIGKILL');
         reject(new SurfingerError('SF_ERR_CLUSTER_START', `${opts.id} was not ready within ${opts.readyTimeoutMs} ms (log: ${logFile})`));
       }, opts.readyTimeoutMs);
-      let settled = false;
-      const lines = createInterface({ input: child.stdout! });
+      const lines = createInterface({ input: me.stdout! });
       lines.on('line', (line) => {
-        log.write(`${line}\n`);
-        if (settled) return;
+        if (settled) {
+          log.write(`${line}\n`);
+          return;
+        }
         let parsed: unknown;
         try {
           parsed = JSON.parse(line);
         } catch {
+          log.write(`${line}\n`);
           return;
         }
-        if (typeof parsed === 'object' && parsed !== null && opts.isReady(parsed as Record<string, unknown>)) {
+        const fields = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : null;
+        if (fields && opts.isReady(fields)) {
+          // The ready line is kept in memory whole (tests need the sandbox's tokens) and logged
+          // without its secrets.
+          log.write(`${JSON.stringify(redactSecrets(fields))}\n`);
           settled = true;
+          isUp = true;
           clearTimeout(timer);
-          ready = parsed as Record<string, unknown>;
+          ready = fields;
           resolveReady();
+          return;
         }
+        log.write(`${line}\n`);
       });
       void exitPromise.then((code) => {
         if (settled) return;
@@ -162,6 +268,16 @@ function launch(opts: {
         reject(new SurfingerError('SF_ERR_CLUSTER_START', `${opts.id} exited with code ${code} before it was ready (log: ${logFile})`));
       });
     });
+
+  const down = () => child.exitCode !== null || child.signalCode !== null;
+  const stopChild = async (timeoutMs: number): Promise<number | null> => {
+    if (down()) return child.exitCode;
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.kill('SIGTERM');
+    const code = await exitPromise;
+    clearTimeout(timer);
+    return code;
+  };
 
   return boot().then(() => ({
     name: opts.name,
@@ -174,28 +290,56 @@ function launch(opts: {
     },
     logFile,
     get alive() {
-      return child.exitCode === null && child.signalCode === null;
+      return !down();
     },
     kill() {
       child.kill('SIGKILL');
     },
     async stop(timeoutMs = 30_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      child.kill('SIGTERM');
-      const code = await exitPromise;
-      clearTimeout(timer);
-      return code;
+      intentional = true;
+      clearTimeout(restartTimer);
+      return stopChild(timeoutMs);
     },
     async restart() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        await exitPromise;
-      }
+      intentional = true;
+      clearTimeout(restartTimer);
+      await stopChild(30_000);
+      intentional = false;
+      fastCrashes = 0;
       await boot();
     },
     exited: () => exitPromise,
   }));
+}
+
+/**
+ * Per-run credentials for the local cluster: the production NATS users (deploy/nats) and Redis
+ * ACL users (deploy/redis) with fresh random passwords, so a local process that is not one of
+ * the services cannot talk to NATS or Redis. Passwords only travel by environment: nats-server
+ * resolves `$SF_NATS_PASS_*` from its own env, the Redis ACL file holds SHA-256 hashes.
+ */
+function localCredentials(prefix: string) {
+  const nats = natsUsers(createSubjects(prefix));
+  const redis = redisUsers(prefix);
+  const secrets = new Map<string, string>();
+  const password = (system: 'nats' | 'redis', user: string): string => {
+    const key = `${system}:${user}`;
+    if (!secrets.has(key)) secrets.set(key, randomBytes(18).toString('base64url'));
+    return secrets.get(key)!;
+  };
+  return {
+    password,
+    natsConfig: renderAuthConf(nats),
+    natsServerEnv: Object.fromEntries(nats.map((u) => [u.passwordEnv, password('nats', u.user)])),
+    redisAcl: renderAcl(redis, (user) => passwordHash(password('redis', user))),
+    /** A service's own NATS user and, if it uses Redis, its own Redis user. */
+    serviceEnv(kind: ServiceKind, redisServerUrl: string): Record<string, string> {
+      const env: Record<string, string> = { SF_NATS_USER: kind, SF_NATS_PASS: password('nats', kind) };
+      // A service with no Redis user (actor-host) gets a URL that cannot authenticate at all.
+      env.SF_REDIS_URL = redis.some((u) => u.user === kind) ? redisUrlFor(redisServerUrl, kind, password('redis', kind)) : redisServerUrl;
+      return env;
+    },
+  };
 }
 
 function teamSecrets(sandbox: SandboxInfo): string {
@@ -205,15 +349,23 @@ function teamSecrets(sandbox: SandboxInfo): string {
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const prefix = options.prefix ?? 'sf';
   const logDir = options.logDir ?? join(REPO_ROOT, '.tmp', 'logs', new Date().toISOString().replace(/[:.]/g, '-') + '-' + randomBytes(2).toString('hex'));
-  mkdirSync(logDir, { recursive: true });
+  mkdirSync(logDir, { recursive: true, mode: 0o700 });
   const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+  const supervise = options.supervise ? { ...DEFAULT_RESTART_POLICY, ...(options.supervise === true ? {} : options.supervise) } : null;
+  const supervision = { supervise, onSupervision: options.onSupervision };
+  const auth = localCredentials(prefix);
   const children = new Set<ChildProcess>();
   const killAll = () => {
     for (const c of children) c.kill('SIGKILL');
   };
   process.once('exit', killAll);
 
-  const [nats, redis] = await Promise.all([startNatsServer({ port: options.natsPort }), startRedisServer({ port: options.redisPort })]);
+  const [nats, redis] = await Promise.all([
+    // nats-server's own log (refused logins, permission violations) sits beside the services' logs.
+    startNatsServer({ port: options.natsPort, extraConfig: `${auth.natsConfig}\nlog_file: "${privateFile(join(logDir, 'nats-server.log'))}"`, env: auth.natsServerEnv }),
+    startRedisServer({ port: options.redisPort, acl: auth.redisAcl }),
+  ]);
+  const redisUrl = redisUrlFor(redis.url, 'admin', auth.password('redis', 'admin'));
   const processes: ProcessHandle[] = [];
   const stopAll = async () => {
     // Reverse start order: ingress stops taking traffic first, infrastructure goes last.
@@ -244,14 +396,19 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       readyTimeoutMs,
       isReady: (line) => typeof line.apiUrl === 'string' && Array.isArray(line.teams),
       children,
+      // The sandbox is Slack: it is not restarted (its teams would be new ones).
+      supervise: null,
+      onSupervision: undefined,
     });
     processes.push(sandboxProc);
     const sandbox = sandboxProc.ready as unknown as SandboxInfo;
     const sandboxUrl = new URL(sandbox.apiUrl).origin;
 
-    const env: Record<string, string> = {
+    const base: Record<string, string> = {
       SF_NATS_URL: nats.url,
-      SF_REDIS_URL: redis.url,
+      SF_NATS_USER: 'admin',
+      SF_NATS_PASS: auth.password('nats', 'admin'),
+      SF_REDIS_URL: redisUrl,
       SF_PREFIX: prefix,
       SF_LOG_LEVEL: options.logLevel ?? 'info',
       SF_METRICS_PORT: '0',
@@ -270,8 +427,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       SF_SLACK_DELIVERY: delivery,
       // One app for every workspace: the deployment's single app-level token.
       ...(delivery === 'socket' ? { SF_SLACK_APP_TOKEN: sandbox.app.appToken } : {}),
-      ...options.env,
     };
+    const env: Record<string, string> = { ...base, ...options.env };
 
     await seedSandboxTeams(env, sandbox);
 
@@ -285,7 +442,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         id,
         entry: `services/${kind}/main.ts`,
         env: {
-          ...env,
+          ...base,
+          ...auth.serviceEnv(kind, redis.url),
+          ...options.env,
           ...(kind === 'actor-host' ? { SF_HOST_ID: id } : {}),
           ...(kind === 'connection-supervisor' ? { SF_SUPERVISOR_ID: id } : {}),
           ...options.serviceEnv?.[kind],
@@ -295,6 +454,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         readyTimeoutMs,
         isReady: (line) => line.msg === 'ready',
         children,
+        ...supervision,
       });
       processes.push(handle);
       return handle;
@@ -315,7 +475,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       ingressUrl,
       natsUrl: nats.url,
       natsMonitorUrl: nats.monitorUrl,
-      redisUrl: redis.url,
+      natsAuth: { user: 'admin', pass: auth.password('nats', 'admin') },
+      redisUrl,
       prefix,
       nats,
       redis,

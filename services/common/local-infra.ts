@@ -51,7 +51,8 @@ async function waitForPort(port: number, child: ChildProcess, what: string, time
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
-      throw new SurfingerError('SF_ERR_INFRA_START', `${what} exited with code ${child.exitCode} before listening on ${port}`);
+      const tail = String((child as ChildProcess & { stderrTail?: string }).stderrTail ?? '').trim().split('\n').slice(-3).join(' | ');
+      throw new SurfingerError('SF_ERR_INFRA_START', `${what} exited with code ${child.exitCode} before listening on ${port}${tail ? `: ${tail}` : ''}`);
     }
     const open = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1');

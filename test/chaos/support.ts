@@ -37,7 +37,7 @@ export async function startChaos(opts: { hosts: number; channels: number }): Pro
     prefix: 'chaos',
     env: { SF_LEASE_TTL_MS: '2000' },
   });
-  const nc = await connect({ servers: cluster.natsUrl, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  const nc = await connect({ servers: cluster.natsUrl, ...cluster.natsAuth, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
   const redis = new Redis(cluster.redisUrl, { maxRetriesPerRequest: null });
   after(async () => {
     await nc.close().catch(() => undefined);

@@ -28,7 +28,7 @@ before(async () => {
     env: { SF_EGRESS_RATE_PER_SEC: String(RATE), SF_EGRESS_BURST: String(BURST) },
   });
   await Promise.all([cluster.addService('egress'), cluster.addService('egress')]);
-  nc = await connect({ servers: cluster.natsUrl });
+  nc = await connect({ servers: cluster.natsUrl, ...cluster.natsAuth });
 });
 after(async () => {
   await nc?.close();

@@ -22,7 +22,7 @@ describe('slice - a game end to end through ingress, NATS, the channel actor, eg
     rmSync(logDir, { recursive: true, force: true });
     // Exact-score assertions: no mission may twist the round.
     cluster = await startCluster({ sandbox: { teams: 2 }, logLevel: 'info', logDir, env: { SF_MISSION_RATE: '0' } });
-    nc = await connect({ servers: cluster.natsUrl, name: 'e2e-observer' });
+    nc = await connect({ servers: cluster.natsUrl, ...cluster.natsAuth, name: 'e2e-observer' });
     // What travels on the wire. Not game inboxes: a subscriber there would count as a responder
     // and hide NATS' "no responders", which is how the cluster knows a game is not active.
     const s = createSubjects(cluster.prefix);

@@ -44,7 +44,7 @@ test('status on a real cluster - 3 hosts and 2 supervisors with their counts; a 
   cluster = await startCluster({ delivery: 'workspace-apps', hosts: 3, supervisors: 2, sandbox: { teams: 3 } });
   const c = cluster;
   const s = createSubjects(c.prefix);
-  const nc = await connect({ servers: c.natsUrl, name: 'status-cluster-test' });
+  const nc = await connect({ servers: c.natsUrl, ...c.natsAuth, name: 'status-cluster-test' });
   after(() => nc.close());
 
   // Six channel games activated through placement (the real protocol); the supervisors open every
@@ -54,7 +54,7 @@ test('status on a real cluster - 3 hosts and 2 supervisors with their counts; a 
     await request(nc, s.activate(), codecs.activate, { type: MessageTypes.activate, team, channel, reason: 'command', hops: 0 }, codecs.activated, 5_000);
   }
 
-  const args = ['--json', '--nats', c.natsUrl, '--monitor', c.natsMonitorUrl, '--prefix', c.prefix, '--wait', '1500'];
+  const args = ['--json', '--nats', c.natsUrl, '--monitor', c.natsMonitorUrl, '--prefix', c.prefix, '--wait', '1500', '--user', c.natsAuth.user, '--pass', c.natsAuth.pass];
   const look = async (): Promise<ClusterSnapshot> => {
     const r = await runStatus(args);
     assert.equal(r.code, 0, r.stderr);

@@ -59,27 +59,37 @@ test('redis acl - ingress: its caches, limits, sessions and token installs; rank
   await r.hset('sf:tokens', 'T1', 'sealed');
   await r.eval("redis.call('HINCRBY', KEYS[1], ARGV[1], 1) return 1", 1, 'sf:admin:fail:addr', '203.0.113.1');
   assert.equal(await r.get('sf:rk:gen'), null);
-  await noperm(r.set('sf:rk:gen', '2'), 'ingress writes rankings');
+  assert.equal(await r.set('sf:bot-member:T1:C1', '1', 'EX', 60), 'OK');
+  assert.equal(await r.set('sf:tokens:refresh-lock:T1', 'h', 'PX', 1000, 'NX'), 'OK');
+  await noperm(r.get('sf:seen-envelope:e1'), 'ingress reads the supervisor envelope dedupe');
   await noperm(r.set('sf:egress:idem:x', '1'), 'ingress writes egress idempotency keys');
-  await noperm(r.eval("return redis.call('SET', KEYS[1], '1')", 1, 'sf:supervisor:active'), 'a script touches a key the user lacks');
+  await noperm(r.eval("return redis.call('SET', KEYS[1], '1')", 1, 'sf:egress:pace:ch:T1:C1'), 'a script touches a key the user lacks');
   await noperm(r.flushall(), 'FLUSHALL');
   await noperm(r.keys('*'), 'KEYS');
   await noperm(r.config('GET', 'dir'), 'CONFIG');
 });
 
-test('redis acl - egress reads tokens and keeps idempotency keys; cannot write tokens', async () => {
+test('redis acl - egress: tokens and their refresh, pacing buckets, idempotency keys; no sessions, limits or rankings', async () => {
   const r = await as('egress');
   assert.equal(await r.hget('sf:tokens', 'T1'), 'sealed');
+  // A rotating token due for refresh is refreshed (and stored) by egress before use.
+  assert.equal(await r.set('sf:tokens:refresh-lock:T1', 'e', 'PX', 1000, 'NX'), null, 'the lock ingress took holds');
+  await r.hset('sf:tokens', 'T1', 'sealed');
   assert.equal(await r.set('sf:egress:idem:k1', 'pending', 'EX', 60, 'NX'), 'OK');
-  await noperm(r.hset('sf:tokens', 'T1', 'forged'), 'egress writes tokens');
-  await noperm(r.hdel('sf:tokens', 'T1'), 'egress deletes tokens');
+  await r.eval("return redis.call('HINCRBY', KEYS[1], 'n', 1)", 1, 'sf:egress:pace:ch:T1:C1');
   await noperm(r.get('sf:admin:session:x'), 'egress reads admin sessions');
+  await noperm(r.incr('sf:rl:u:T1:U1:1'), 'egress writes ingress rate limits');
+  await noperm(r.get('sf:rk:gen'), 'egress reads rankings');
+  assert.equal(await r.info('server').then((x) => x.includes('redis_version')), true, 'INFO (ioredis ready check) is allowed');
 });
 
 test('redis acl - supervisor, ranking, scheduler and watchdog each on their own keys', async () => {
   const sup = await as('connection-supervisor');
-  await sup.hset('sf:supervisor:active', 'T1', '1');
+  assert.equal(await sup.set('sf:seen-envelope:e1', '1', 'EX', 60, 'NX'), 'OK');
+  assert.equal(await sup.get('sf:bot-member:T1:C1'), '1');
   assert.equal(await sup.hget('sf:tokens', 'T1'), 'sealed');
+  await noperm(sup.get('sf:admin:session:x'), 'supervisor reads admin sessions');
+  await noperm(sup.set('sf:egress:idem:k2', '1'), 'supervisor writes egress keys');
   await noperm(sup.get('sf:rk:gen'), 'supervisor reads rankings');
 
   const ranking = await as('ranking');
@@ -91,10 +101,12 @@ test('redis acl - supervisor, ranking, scheduler and watchdog each on their own 
   const scheduler = await as('scheduler');
   await scheduler.multi().lpush('sf:sched:history', '{}').ltrim('sf:sched:history', 0, 99).exec();
   assert.equal(await scheduler.get('sf:rk:gen'), '1');
-  await noperm(scheduler.set('sf:rk:gen', '9'), 'scheduler writes rankings');
+  await noperm(scheduler.get('sf:egress:idem:k1'), 'scheduler reads egress keys');
+  assert.deepEqual(await scheduler.hkeys('sf:tokens'), ['T1']);
+  await noperm(scheduler.hset('sf:tokens', 'T2', 'forged'), 'scheduler writes tokens');
 
   const watchdog = await as('watchdog');
   assert.equal(await watchdog.hget('sf:rk:1:totals', 'games'), '1');
-  await noperm(watchdog.del('sf:rk:gen'), 'watchdog deletes rankings');
+  await noperm(watchdog.get('sf:sched:history'), 'watchdog reads scheduler keys');
   await noperm(watchdog.hget('sf:tokens', 'T1'), 'watchdog reads tokens');
 });

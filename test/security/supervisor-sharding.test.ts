@@ -24,7 +24,7 @@ const cluster = await startCluster({
 });
 after(() => cluster.stop());
 const subjects = createSubjects(cluster.prefix);
-const nc = await connect({ servers: cluster.natsUrl });
+const nc = await connect({ servers: cluster.natsUrl, ...cluster.natsAuth });
 after(() => nc.close());
 const sandboxApi = `${cluster.sandboxUrl}/sandbox/v1/`;
 const teams = cluster.sandbox.teams;

@@ -10,7 +10,7 @@ export class Channel {
   readonly driver: SandboxDriver;
 
   constructor(
-    cluster: Cluster,
+    cluster: Pick<Cluster, 'sandboxUrl'>,
     readonly team: string,
     readonly channel: string,
   ) {
