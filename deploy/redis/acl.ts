@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
  *
  * Rules that shape every user:
  * 1. No `@dangerous` (FLUSHALL, CONFIG, KEYS, DEBUG…), no `@admin`, no pub/sub channels.
- * 2. `info` and `client` stay allowed because ioredis sends INFO (ready check) and CLIENT SETNAME.
+ * 2. `info` and `client` stay allowed because ioredis sends INFO (ready check) and CLIENT SETNAME;
+ *    `time` because the pacing scripts read the server clock.
  * 3. Lua scripts (`eval`, `evalsha`) are checked key by key against the same patterns.
  * 4. Tokens are written by ingress (install), the CLI, egress (a rotated token it refreshed before
  *    use) and the supervisor (it deletes a team on uninstall); scheduler only reads them.
@@ -26,7 +27,9 @@ export interface RedisUser {
 
 /** Command categories every service may use on its own keys. */
 // Order matters: INFO is in @dangerous, so it is granted back after the categories are removed.
-const COMMANDS = ['-@all', '+@read', '+@write', '+@string', '+@hash', '+@list', '+@sortedset', '+@set', '+@keyspace', '+@transaction', '+@scripting', '+@connection', '-@dangerous', '-@admin', '-@pubsub', '+info', '+client|setname', '+scan'];
+// TIME is in none of the granted categories; egress's pacing scripts read the server clock with it
+// (one clock for every replica).
+const COMMANDS = ['-@all', '+@read', '+@write', '+@string', '+@hash', '+@list', '+@sortedset', '+@set', '+@keyspace', '+@transaction', '+@scripting', '+@connection', '-@dangerous', '-@admin', '-@pubsub', '+info', '+client|setname', '+scan', '+time'];
 
 function user(name: string, role: string, keys: string[]): RedisUser {
   return { user: name, passwordEnv: `SF_REDIS_PASS_${name.toUpperCase().replace(/-/g, '_')}`, role, keys };

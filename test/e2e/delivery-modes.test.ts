@@ -1,7 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { REPO_ROOT, startCluster, type Cluster } from '../../services/common/cluster.ts';
 import { freePort } from '../../services/common/local-infra.ts';
 import { createLogger } from '../../services/common/logger.ts';
@@ -123,6 +126,22 @@ for (const { delivery, supervisors } of MODES) {
       }
       assert.equal(seen, 5, 'every chat message reached the edge and was answered "no game"');
       assert.equal(await activations(), activatedBefore, 'no actor was activated');
+    });
+
+    // Last, so it judges everything above: the local cluster runs the production users (issue 15).
+    test(`${delivery} - every service ran under its own NATS and Redis user and was refused nothing`, async () => {
+      const connz = (await (await fetch(`${cluster.natsMonitorUrl}/connz?auth=true&limit=1024`)).json()) as { connections: Array<{ name?: string; authorized_user?: string }> };
+      for (const kind of new Set(cluster.processes.filter((p) => p.name !== 'sandbox').map((p) => p.name))) {
+        assert.ok(connz.connections.some((c) => c.authorized_user === kind), `${kind} is connected as NATS user ${kind}`);
+      }
+      assert.doesNotMatch(readFileSync(join(cluster.logDir, 'nats-server.log'), 'utf8'), /violation/i, 'nats-server refused no publish or subscribe');
+      const redis = new Redis(cluster.redisUrl, { maxRetriesPerRequest: 1 });
+      try {
+        // Redis records every command or key an ACL user was refused.
+        assert.deepEqual(await redis.call('ACL', 'LOG'), [], 'Redis refused no service a command or key');
+      } finally {
+        redis.disconnect();
+      }
     });
   });
 }

@@ -1,5 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import fc from 'fast-check';
 import { codecs, MessageTypes } from '../../protocol/index.ts';
 import { start } from '../../services/ingress/service.ts';
@@ -158,4 +159,31 @@ test('security - tokens in Redis are not plaintext', async () => {
     assert.ok(!raw.includes(t.botToken) && !raw.includes(t.appToken), 'plaintext token at rest');
   }
   assert.ok(!/xox[bp]-|xapp-/.test(raw));
+});
+
+/** A GET with the path sent byte for byte (fetch would resolve `..` before sending). */
+function rawGet(origin: string, path: string): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+test('security - path traversal: dotted and encoded paths on ingress and the sandbox are 404, never a file', async () => {
+  const probes = ['/assets/../../package.json', '/assets/..%2f..%2fpackage.json', '/assets/%2e%2e/%2e%2e/package.json', '/u/..%2f..%2f/package.json', '/u/T1/..%2f..%2fetc%2fpasswd', '/..%2fpackage.json', '//etc/passwd', '/assets/pages.css/../../../../etc/passwd'];
+  for (const origin of [base, sandbox.url]) {
+    for (const path of probes) {
+      const res = await rawGet(origin, path);
+      assert.ok(res.status === 404 || res.status === 400, `${origin}${path} → ${res.status}`);
+      assert.doesNotMatch(res.body, /"name":\s*"surfinger"|root:x:0:0/, `${origin}${path} leaked a file`);
+    }
+  }
+  // The assets themselves are served (the probes failed on the path, not a dead server).
+  assert.equal((await rawGet(base, '/assets/pages.css')).status, 200);
 });

@@ -76,7 +76,8 @@ test('redis acl - egress: tokens and their refresh, pacing buckets, idempotency 
   assert.equal(await r.set('sf:tokens:refresh-lock:T1', 'e', 'PX', 1000, 'NX'), null, 'the lock ingress took holds');
   await r.hset('sf:tokens', 'T1', 'sealed');
   assert.equal(await r.set('sf:egress:idem:k1', 'pending', 'EX', 60, 'NX'), 'OK');
-  await r.eval("return redis.call('HINCRBY', KEYS[1], 'n', 1)", 1, 'sf:egress:pace:ch:T1:C1');
+  // The pacing scripts' shape: the server clock, then the bucket hash.
+  await r.eval("local t = redis.call('TIME') return redis.call('HSET', KEYS[1], 'at', t[1])", 1, 'sf:egress:pace:ch:T1:C1');
   await noperm(r.get('sf:admin:session:x'), 'egress reads admin sessions');
   await noperm(r.incr('sf:rl:u:T1:U1:1'), 'egress writes ingress rate limits');
   await noperm(r.get('sf:rk:gen'), 'egress reads rankings');
