@@ -1,7 +1,24 @@
-import { RetentionPolicy, StorageType, type NatsConnection, type KV } from 'nats';
+import { RetentionPolicy, StorageType, type JetStreamClient, type NatsConnection, type KV } from 'nats';
 import type { Subjects } from '../../protocol/index.ts';
 
 const MINUTE_NS = 60 * 1_000_000_000;
+
+/**
+ * How many servers keep a copy of each stream and bucket this connection creates (SF_JS_REPLICAS,
+ * docs/runtime.md "Failure guarantees"). 3 on a 3-server cluster: an acknowledged write is on two
+ * servers before the publisher hears back, so losing any one server loses nothing acknowledged.
+ * Set once per connection by `connectNats`; only creation uses it (an existing stream keeps its
+ * replicas until an operator scales it with `nats stream edit --replicas`).
+ */
+const replicasByConnection = new WeakMap<NatsConnection, number>();
+
+export function setReplicas(nc: NatsConnection, replicas: number): void {
+  replicasByConnection.set(nc, replicas);
+}
+
+export function replicasOf(nc: NatsConnection): number {
+  return replicasByConnection.get(nc) ?? 1;
+}
 const DAY_NS = 24 * 60 * MINUTE_NS;
 
 /**
@@ -22,6 +39,7 @@ export async function ensureStreams(nc: NatsConnection, subjects: Subjects): Pro
       storage: StorageType.File,
       duplicate_window: 15 * MINUTE_NS,
       max_age: 90 * DAY_NS,
+      num_replicas: replicasOf(nc),
     },
     {
       name: subjects.streams.events,
@@ -30,6 +48,7 @@ export async function ensureStreams(nc: NatsConnection, subjects: Subjects): Pro
       storage: StorageType.File,
       duplicate_window: 2 * MINUTE_NS,
       max_age: 14 * DAY_NS,
+      num_replicas: replicasOf(nc),
     },
   ];
   for (const config of wanted) {
@@ -46,7 +65,7 @@ export async function ensureStreams(nc: NatsConnection, subjects: Subjects): Pro
   }
 }
 
-/** Opens (creating if needed) a KV bucket. */
-export async function openBucket(nc: NatsConnection, bucket: string, options: { history?: number; ttlMs?: number } = {}): Promise<KV> {
-  return nc.jetstream().views.kv(bucket, { history: options.history ?? 1, ...(options.ttlMs ? { ttl: options.ttlMs } : {}) });
+/** Opens (creating if needed, with the connection's replicas) a KV bucket; `js` for a client with its own timeout. */
+export async function openBucket(nc: NatsConnection, bucket: string, options: { history?: number; ttlMs?: number; js?: JetStreamClient } = {}): Promise<KV> {
+  return (options.js ?? nc.jetstream()).views.kv(bucket, { history: options.history ?? 1, replicas: replicasOf(nc), ...(options.ttlMs ? { ttl: options.ttlMs } : {}) });
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after } from 'node:test';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../../services/common/redis.ts';
 import { connect, type NatsConnection } from 'nats';
 import { createGameLogic } from '../../actors/index.ts';
 import type { GameLogic } from '../../actors/contract.ts';
@@ -38,7 +39,7 @@ export async function startChaos(opts: { hosts: number; channels: number }): Pro
     env: { SF_LEASE_TTL_MS: '2000' },
   });
   const nc = await connect({ servers: cluster.natsUrl, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
-  const redis = new Redis(cluster.redisUrl, { maxRetriesPerRequest: null });
+  const redis = connectRedis(cluster.redisUrl, { maxRetriesPerRequest: null });
   after(async () => {
     await nc.close().catch(() => undefined);
     redis.disconnect();
