@@ -9,6 +9,7 @@ import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
 import { addEndpoint, connectNats, type NatsAuth } from '../common/nats.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { Directory } from './directory.ts';
+import type { History } from './history.ts';
 import { Host } from './host.ts';
 import { createHostMetrics } from './metrics.ts';
 import { SnapshotStore } from './snapshots.ts';
@@ -29,6 +30,8 @@ export interface ActorHostOptions<S> {
   clock?: Clock;
   /** Host load publishing period (placement). */
   loadIntervalMs?: number;
+  /** Records leases, commits and answers for the history checker (SF_HISTORY_DIR; chaos suite only). */
+  history?: History;
 }
 
 export interface RunningActorHost extends RunningService {
@@ -70,6 +73,7 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
     log,
     { onMembershipLost: () => host.membershipLost(), onLeaseChanged: (key, _lease, rev) => host.leaseChanged(key, rev) },
     () => metrics.renewFailures.inc(),
+    opts.history,
   );
   host = new Host<S>({
     hostId: opts.hostId,
@@ -84,6 +88,7 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
     log,
     passivateMs: opts.passivateMs,
     ...(opts.loadIntervalMs === undefined ? {} : { loadIntervalMs: opts.loadIntervalMs }),
+    ...(opts.history === undefined ? {} : { history: opts.history }),
   });
   await directory.join();
   await host.start();

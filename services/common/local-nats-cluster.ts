@@ -45,9 +45,15 @@ export interface NatsCluster {
 
 const CLUSTER_NAME = 'sf_local';
 
+/**
+ * Healthy and JetStream-ready: `/healthz` alone turns OK on 2.9 before the meta group has elected
+ * a leader, and until then every JetStream API call answers 503 (no responders).
+ */
 async function healthy(monitorUrl: string): Promise<boolean> {
   try {
-    return (await fetch(`${monitorUrl}/healthz`, { signal: AbortSignal.timeout(1_000) })).ok;
+    if (!(await fetch(`${monitorUrl}/healthz`, { signal: AbortSignal.timeout(1_000) })).ok) return false;
+    const jsz = (await (await fetch(`${monitorUrl}/jsz`, { signal: AbortSignal.timeout(1_000) })).json()) as { meta_cluster?: { leader?: string } };
+    return Boolean(jsz.meta_cluster?.leader);
   } catch {
     return false;
   }

@@ -30,15 +30,28 @@ export interface Chaos {
   logic: GameLogic<unknown>;
 }
 
-export async function startChaos(opts: { hosts: number; channels: number }): Promise<Chaos> {
+export interface ChaosOptions {
+  hosts: number;
+  channels: number;
+  /** The cluster suite's infrastructure (services/common/cluster.ts). */
+  natsCluster?: 3;
+  redisHa?: true;
+  /** Actor hosts record their history here (SF_HISTORY_DIR) for the history checker. */
+  historyDir?: string;
+}
+
+export async function startChaos(opts: ChaosOptions): Promise<Chaos> {
   const cluster = await startCluster({
     hosts: opts.hosts,
     services: ['egress', 'ranking', 'actor-host'],
     sandbox: { teams: 1, channels: opts.channels, users: 4 },
     prefix: 'chaos',
     env: { SF_LEASE_TTL_MS: '2000' },
+    ...(opts.natsCluster ? { natsCluster: opts.natsCluster } : {}),
+    ...(opts.redisHa ? { redisHa: opts.redisHa } : {}),
+    ...(opts.historyDir ? { serviceEnv: { 'actor-host': { SF_HISTORY_DIR: opts.historyDir } } } : {}),
   });
-  const nc = await connect({ servers: cluster.natsUrl, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  const nc = await connect({ servers: cluster.natsUrl.split(','), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
   const redis = connectRedis(cluster.redisUrl, { maxRetriesPerRequest: null });
   after(async () => {
     await nc.close().catch(() => undefined);
