@@ -117,6 +117,7 @@ export async function startRedisHa(): Promise<RedisHa> {
     for (const s of sentinels) {
       if (!s.alive) continue;
       const c = new Redis(s.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 500 });
+      c.on('error', () => undefined);
       try {
         const addr = (await c.call('SENTINEL', 'get-master-addr-by-name', SENTINEL_MASTER)) as [string, string] | null;
         if (addr) return Number(addr[1]);
@@ -158,6 +159,7 @@ export async function startRedisHa(): Promise<RedisHa> {
     const deadline = Date.now() + 20_000;
     for (;;) {
       const c = new Redis(sentinels[0]!.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+      c.on('error', () => undefined);
       const [replicas, peers] = await Promise.all([c.call('SENTINEL', 'replicas', SENTINEL_MASTER), c.call('SENTINEL', 'sentinels', SENTINEL_MASTER)]).finally(() => c.disconnect());
       if ((replicas as unknown[]).length >= 1 && (peers as unknown[]).length >= sentinels.length - 1) break;
       if (Date.now() > deadline) throw new SurfingerError('SF_ERR_INFRA_START', 'sentinels did not discover the replica and each other in time');

@@ -53,6 +53,8 @@ export async function startChaos(opts: ChaosOptions): Promise<Chaos> {
   });
   const nc = await connect({ servers: cluster.natsUrl.split(','), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
   const redis = connectRedis(cluster.redisUrl, { maxRetriesPerRequest: null });
+  // ioredis reconnects by itself (a restarted or failed-over Redis is the point); without a listener it prints every retry.
+  redis.on('error', () => undefined);
   after(async () => {
     await nc.close().catch(() => undefined);
     redis.disconnect();
