@@ -9,6 +9,8 @@ import type { SandboxInfo } from '../sandbox/index.ts';
 import type { Delivery } from './config.ts';
 import { seedSandboxTeams } from './token-seed.ts';
 import { freePort, startNatsServer, startRedisServer, type NatsServer, type RedisServer } from './local-infra.ts';
+import { startNatsCluster, type NatsCluster } from './local-nats-cluster.ts';
+import { startRedisHa, type RedisHa } from './local-redis-ha.ts';
 
 /**
  * A whole surfinger cluster on one machine, every part its own OS process: nats-server
@@ -41,6 +43,10 @@ export interface ClusterOptions {
   ingressPort?: number;
   natsPort?: number;
   redisPort?: number;
+  /** Three clustered nats-servers instead of one; streams and buckets get 3 replicas (SF_JS_REPLICAS). */
+  natsCluster?: 3;
+  /** Redis primary + replica + 3 Sentinels instead of one redis-server; services get the Sentinel URL. */
+  redisHa?: true;
   prefix?: string;
   logLevel?: string;
   /** Extra env for every service (wins over defaults), e.g. short idle expiries in tests. */
@@ -80,8 +86,12 @@ export interface Cluster {
   natsMonitorUrl: string;
   redisUrl: string;
   prefix: string;
+  /** The only nats-server, or the cluster's first node. */
   nats: NatsServer;
-  redis: RedisServer;
+  natsCluster: NatsCluster | null;
+  /** The single redis-server (null with `redisHa`). */
+  redis: RedisServer | null;
+  redisHa: RedisHa | null;
   /** The sandbox first, then services in start order. */
   processes: ProcessHandle[];
   /** The environment every service got (to start one more, or to point a CLI at the cluster). */
@@ -213,12 +223,15 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   };
   process.once('exit', killAll);
 
-  const [nats, redis] = await Promise.all([startNatsServer({ port: options.natsPort }), startRedisServer({ port: options.redisPort })]);
+  const [natsCluster, redisHa] = await Promise.all([options.natsCluster ? startNatsCluster({ size: options.natsCluster }) : null, options.redisHa ? startRedisHa() : null]);
+  const [nats, redis] = await Promise.all([natsCluster?.nodes[0] ?? startNatsServer({ port: options.natsPort }), redisHa ? null : startRedisServer({ port: options.redisPort })]);
+  const natsUrl = natsCluster?.url ?? nats.url;
+  const redisUrl = redisHa?.url ?? redis!.url;
   const processes: ProcessHandle[] = [];
   const stopAll = async () => {
     // Reverse start order: ingress stops taking traffic first, infrastructure goes last.
     for (const p of [...processes].reverse()) await p.stop(15_000).catch(() => undefined);
-    await Promise.allSettled([nats.stop(), redis.stop()]);
+    await Promise.allSettled([natsCluster ? natsCluster.stop() : nats.stop(), redisHa ? redisHa.stop() : redis?.stop()]);
     process.removeListener('exit', killAll);
   };
 
@@ -250,8 +263,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const sandboxUrl = new URL(sandbox.apiUrl).origin;
 
     const env: Record<string, string> = {
-      SF_NATS_URL: nats.url,
-      SF_REDIS_URL: redis.url,
+      SF_NATS_URL: natsUrl,
+      SF_REDIS_URL: redisUrl,
+      ...(natsCluster ? { SF_JS_REPLICAS: String(Math.min(3, natsCluster.nodes.length)) } : {}),
       SF_PREFIX: prefix,
       SF_LOG_LEVEL: options.logLevel ?? 'info',
       SF_METRICS_PORT: '0',
@@ -313,12 +327,14 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       sandbox,
       sandboxUrl,
       ingressUrl,
-      natsUrl: nats.url,
+      natsUrl,
       natsMonitorUrl: nats.monitorUrl,
-      redisUrl: redis.url,
+      redisUrl,
       prefix,
       nats,
+      natsCluster,
       redis,
+      redisHa,
       processes,
       env,
       logDir,

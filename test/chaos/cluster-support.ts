@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TestContext } from 'node:test';
+import { MessageTypes, type GameInbound, type ResultMessage } from '../../protocol/index.ts';
+import { REPO_ROOT } from '../../services/common/cluster.ts';
+import type { NatsClusterNode } from '../../services/common/local-nats-cluster.ts';
+import { sendToGame } from '../../services/actor-host/client.ts';
+import { readResults } from '../../services/actor-host/testing.ts';
+import { dataKeys, FIRST_GENERATION, rankingRoot, rootKeys } from '../../services/ranking/keys.ts';
+import { checkHistory, type Verdict } from '../support/history.ts';
+import { assertLedgers, startChaos, startGames, type Chaos, type ChaosOptions } from './support.ts';
+
+/**
+ * The cluster chaos suite (docs/runtime.md, "Failure guarantees"): the same cluster as the other
+ * chaos files, on a 3-server NATS cluster (JetStream R3) and/or Redis with Sentinel, with every
+ * actor host recording its history. Each nemesis plays a handful of short games through it,
+ * then the history checker judges the whole run so far.
+ */
+
+/** Normal-mode games: a 3 s countdown, then the prompt; answers typed after ~4.5 s land mid-round. */
+export const MID_ROUND_MS = 4_500;
+
+export interface ClusterChaos extends Chaos {
+  historyDir: string;
+}
+
+export async function startClusterChaos(name: string, opts: Omit<ChaosOptions, 'historyDir'>): Promise<ClusterChaos> {
+  const historyDir = join(REPO_ROOT, 'test-output', name, 'history');
+  rmSync(historyDir, { recursive: true, force: true });
+  mkdirSync(historyDir, { recursive: true });
+  return Object.assign(await startChaos({ ...opts, historyDir }), { historyDir });
+}
+
+let eventNo = 0;
+/** Every channel's player types `text`; returns how many got an answer from a live actor. */
+export async function answerAll(c: Chaos, channels: string[], user: string, text: string): Promise<number> {
+  const replies = await Promise.allSettled(
+    channels.map((channel) => {
+      eventNo++;
+      const msg: GameInbound = { type: MessageTypes.gameMessage, team: c.team, channel, user, text, ts: `${Date.now() / 1000}`, eventId: `EvCluster${process.pid}-${eventNo}`, receivedAt: Date.now() };
+      // Activating, as ingress does for a channel whose game is running (its lease watch): an answer
+      // that arrives while the game moves waits for the new host instead of being dropped as chat.
+      return sendToGame(c.nc, c.subjects, msg, { activate: true, budgetMs: 15_000 });
+    }),
+  );
+  return replies.filter((r) => r.status === 'fulfilled' && r.value?.ok === true).length;
+}
+
+/** The node JetStream names leader of `stream` (a KV bucket's stream is `KV_<bucket>`). */
+export async function streamLeader(c: Chaos, stream: string): Promise<NatsClusterNode> {
+  assert.ok(c.cluster.natsCluster, 'a NATS cluster');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const info = await (await c.nc.jetstreamManager()).streams.info(stream);
+      const leader = info.cluster?.leader;
+      if (leader) return c.cluster.natsCluster.node(leader);
+    } catch (err) {
+      if (attempt > 50) throw err;
+    }
+    await sleep(200);
+  }
+}
+
+/** Results of these channels' games once all have their final result; tolerant of NATS failing over. */
+export async function waitForFinished(c: Chaos, channels: string[], timeoutMs = 90_000): Promise<ResultMessage[]> {
+  const wanted = new Set(channels);
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const all = await readResults(c.nc, c.subjects).catch(() => null);
+    if (all) {
+      const finished = new Set(all.filter((r) => r.type === MessageTypes.gameResult && wanted.has(r.channel)).map((r) => r.channel));
+      if (finished.size === wanted.size) return all;
+      if (Date.now() > until) throw new Error(`only ${finished.size}/${wanted.size} games finished`);
+    }
+    await sleep(500);
+  }
+}
+
+async function rankingTotals(c: Chaos): Promise<Record<string, number>> {
+  const root = rankingRoot(c.subjects.prefix);
+  const gen = (await c.redis.get(rootKeys(root).pointer)) ?? FIRST_GENERATION;
+  const raw = await c.redis.hgetall(dataKeys(root, gen).totals);
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
+}
+
+export interface NemesisReport extends Verdict {
+  nemesis: string;
+  gamesPlayed: number;
+  answersAcknowledged: number;
+}
+
+/**
+ * One nemesis: start `channels.length` games, answer mid-round, run `nemesis`, answer again, wait
+ * for every game to finish, then check the whole history (this file's earlier nemeses included).
+ * Ranking catches up asynchronously, so its counters get a while to match the stream.
+ */
+export async function playNemesis(t: TestContext, c: ClusterChaos, nemesis: string, channels: string[], act: () => Promise<void>): Promise<NemesisReport> {
+  await startGames(c, channels);
+  await sleep(MID_ROUND_MS);
+  let acknowledged = await answerAll(c, channels, c.users[1]!, `typed before ${nemesis}`);
+  await act();
+  acknowledged += await answerAll(c, channels, c.users[2]!, `typed after ${nemesis}`);
+  let results = await waitForFinished(c, channels);
+  let verdict = checkHistory(c.historyDir, results, await rankingTotals(c));
+  for (const until = Date.now() + 30_000; verdict.violations.some((v) => v.startsWith('ranking counted')) && Date.now() < until; ) {
+    await sleep(500);
+    results = (await readResults(c.nc, c.subjects).catch(() => null)) ?? results;
+    verdict = checkHistory(c.historyDir, results, await rankingTotals(c).catch(() => ({})));
+  }
+  await assertLedgers(c, results.filter((r) => channels.includes(r.channel)));
+  const report: NemesisReport = { nemesis, gamesPlayed: channels.length, answersAcknowledged: acknowledged, ...verdict };
+  const { violations, ...figures } = report;
+  t.diagnostic(`${nemesis}: ${JSON.stringify(figures)}; history checker: ${violations.length === 0 ? 'OK' : `${violations.length} violations`}`);
+  assert.deepEqual(violations, [], `history checker violations after ${nemesis}`);
+  assert.equal(report.lost, 0, 'accepted answers lost');
+  assert.equal(report.doubled, 0, 'results or answers doubled');
+  assert.ok(report.answersAccepted > 0, 'some answers were accepted');
+  return report;
+}
