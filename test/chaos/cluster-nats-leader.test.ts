@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import type { ProcessHandle } from '../../services/common/cluster.ts';
-import { playNemesis, startClusterChaos, streamLeader } from './cluster-support.ts';
+import { killLeader, playNemesis, startClusterChaos } from './cluster-support.ts';
 
 /**
  * Issue 17, on a 3-server NATS cluster with JetStream R3: the server leading a KV bucket dies
@@ -18,25 +18,27 @@ async function runningGames(host: ProcessHandle): Promise<number> {
 
 describe('chaos: NATS cluster leader loss', () => {
   it('kill -9 the server leading the leases bucket mid-game: 0 lost, 0 doubled, history clean', async (t) => {
+    let electedMs = 0;
     await playNemesis(t, chaos, 'kill -9 of the leases leader', chaos.takeChannels(8), async () => {
-      const leader = await streamLeader(chaos, `KV_${chaos.subjects.buckets.leases}`);
-      leader.kill();
+      const killed = await killLeader(chaos, `KV_${chaos.subjects.buckets.leases}`);
+      electedMs = killed.electedMs;
       await sleep(3_000);
-      await leader.restart();
+      await killed.node.restart();
       await chaos.cluster.natsCluster!.waitHealthy();
     });
+    t.diagnostic(`leases bucket leader election (kill -9 → new leader named): ${electedMs} ms`);
   });
 
   it('kill -9 an actor host during the snapshots leader change: 0 lost, 0 doubled, history clean', async (t) => {
     await playNemesis(t, chaos, 'kill -9 of a host during a leader change', chaos.takeChannels(8), async () => {
-      const leader = await streamLeader(chaos, `KV_${chaos.subjects.buckets.snapshots}`);
       const hosts = chaos.cluster.processes.filter((p) => p.name === 'actor-host' && p.alive);
       const loads = await Promise.all(hosts.map(async (h) => ({ h, n: await runningGames(h) })));
       const victim = loads.sort((a, b) => b.n - a.n)[0]!.h;
-      leader.kill();
       victim.kill();
+      const killed = await killLeader(chaos, `KV_${chaos.subjects.buckets.snapshots}`);
+      t.diagnostic(`snapshots bucket leader election (kill -9 → new leader named): ${killed.electedMs} ms`);
       await sleep(3_000);
-      await leader.restart();
+      await killed.node.restart();
       await chaos.cluster.natsCluster!.waitHealthy();
     });
   });

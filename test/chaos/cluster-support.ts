@@ -8,8 +8,9 @@ import { REPO_ROOT } from '../../services/common/cluster.ts';
 import type { NatsClusterNode } from '../../services/common/local-nats-cluster.ts';
 import { sendToGame } from '../../services/actor-host/client.ts';
 import { readResults } from '../../services/actor-host/testing.ts';
+import { actorKey } from '../../services/actor-host/records.ts';
 import { dataKeys, FIRST_GENERATION, rankingRoot, rootKeys } from '../../services/ranking/keys.ts';
-import { checkHistory, type Verdict } from '../support/history.ts';
+import { checkHistory, readHistory, type Verdict } from '../support/history.ts';
 import { assertLedgers, startChaos, startGames, type Chaos, type ChaosOptions } from './support.ts';
 
 /**
@@ -63,6 +64,21 @@ export async function streamLeader(c: Chaos, stream: string): Promise<NatsCluste
   }
 }
 
+/**
+ * Kills `stream`'s leader and answers how long JetStream took to name another (the window in
+ * which writes to it answer 503 or time out). The caller restarts the node.
+ */
+export async function killLeader(c: Chaos, stream: string): Promise<{ node: NatsClusterNode; electedMs: number }> {
+  const node = await streamLeader(c, stream);
+  node.kill();
+  const killedAt = Date.now();
+  for (;;) {
+    const next = await streamLeader(c, stream);
+    if (next !== node) return { node, electedMs: Date.now() - killedAt };
+    await sleep(50);
+  }
+}
+
 /** Results of these channels' games once all have their final result; tolerant of NATS failing over. */
 export async function waitForFinished(c: Chaos, channels: string[], timeoutMs = 90_000): Promise<ResultMessage[]> {
   const wanted = new Set(channels);
@@ -85,10 +101,28 @@ async function rankingTotals(c: Chaos): Promise<Record<string, number>> {
   return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
 }
 
-export interface NemesisReport extends Verdict {
+export interface NemesisReport {
   nemesis: string;
   gamesPlayed: number;
+  /** Answers a live actor replied to (the player's side). */
   answersAcknowledged: number;
+  /** Answers the hosts recorded as committed for this nemesis' games (the history's side). */
+  answersAccepted: number;
+  /** Round and game results in the stream for this nemesis' games. */
+  resultsStored: number;
+  lost: number;
+  doubled: number;
+  /** The history checker over the whole run so far (this file's earlier nemeses included). */
+  verdict: Verdict;
+}
+
+/** The line `npm run test:chaos` prints per nemesis (acceptance 1 of issue 17). */
+export function describeReport(r: NemesisReport): string {
+  const v = r.verdict;
+  return (
+    `${r.nemesis}: games played ${r.gamesPlayed}, answers accepted ${r.answersAccepted} (acknowledged ${r.answersAcknowledged}), results stored ${r.resultsStored}, lost ${r.lost}, doubled ${r.doubled}; ` +
+    `history checker: ${v.histories} host histories, ${v.records} records, ${v.periods} lease periods, ${v.commits} commits, ${v.answersAccepted} answers, ${v.resultsStored} results checked, ${v.violations.length} violations`
+  );
 }
 
 /**
@@ -109,11 +143,22 @@ export async function playNemesis(t: TestContext, c: ClusterChaos, nemesis: stri
     results = (await readResults(c.nc, c.subjects).catch(() => null)) ?? results;
     verdict = checkHistory(c.historyDir, results, await rankingTotals(c).catch(() => ({})));
   }
-  await assertLedgers(c, results.filter((r) => channels.includes(r.channel)));
-  const report: NemesisReport = { nemesis, gamesPlayed: channels.length, answersAcknowledged: acknowledged, ...verdict };
-  const { violations, ...figures } = report;
-  t.diagnostic(`${nemesis}: ${JSON.stringify(figures)}; history checker: ${violations.length === 0 ? 'OK' : `${violations.length} violations`}`);
-  assert.deepEqual(violations, [], `history checker violations after ${nemesis}`);
+  const mine = results.filter((r) => channels.includes(r.channel));
+  await assertLedgers(c, mine);
+  const keys = new Set(channels.map((channel) => actorKey(c.team, channel)));
+  const accepted = readHistory(c.historyDir).filter((e) => e.kind === 'answer' && keys.has(e.key)).length;
+  const report: NemesisReport = {
+    nemesis,
+    gamesPlayed: channels.length,
+    answersAcknowledged: acknowledged,
+    answersAccepted: accepted,
+    resultsStored: new Set(mine.map((r) => r.resultId)).size,
+    lost: verdict.lost,
+    doubled: verdict.doubled,
+    verdict,
+  };
+  t.diagnostic(describeReport(report));
+  assert.deepEqual(verdict.violations, [], `history checker violations after ${nemesis}`);
   assert.equal(report.lost, 0, 'accepted answers lost');
   assert.equal(report.doubled, 0, 'results or answers doubled');
   assert.ok(report.answersAccepted > 0, 'some answers were accepted');

@@ -29,6 +29,15 @@ test('history checker - two hosts serving one game in overlapping lease periods 
   assert.match(checkLeases(h).violations.join('\n'), /overlap 1000 ms/);
 });
 
+test('history checker - the holder claiming its lease again after a failed activation keeps the revision and is clean', () => {
+  // Found on the cluster chaos run: the activation's snapshot write failed during a NATS leader
+  // change, the actor stopped, and the retried activation found the lease still ours at rev 38.
+  const h = [member('a', 'a1', 0, 2_000), claim('a', 'a1', 10, 38), stop('a', 'a1', 20), claim('a', 'a1', 30, 38), commit('a', 'a1', 40, 5)];
+  assert.deepEqual(checkLeases(h).violations, []);
+  const other = [member('a', 'a1', 0, 2_000), claim('a', 'a1', 10, 38), stop('a', 'a1', 20), member('b', 'b1', 0, 2_000), claim('b', 'b1', 30, 38)];
+  assert.match(checkLeases(other).violations.join('\n'), /lease rev 38 \(b\) claimed after rev 38 \(a\)/);
+});
+
 test('history checker - a snapshot revision going backwards breaks fencing order', () => {
   const h = [member('a', 'a1', 0, 2_000), claim('a', 'a1', 10, 1), commit('a', 'a1', 20, 7), commit('a', 'a1', 30, 6)];
   assert.match(checkLeases(h).violations.join('\n'), /snapshot rev 6 .* after rev 7/);

@@ -13,7 +13,7 @@ import type { ResultMessage } from '../../protocol/index.ts';
  *    `lost`, and the end of its last renewed membership (`expiresAt`, when a killed or frozen host
  *    would have stopped acting by its own clock).
  * 2. Fencing token order: each game's lease claims have strictly increasing lease revisions in
- *    time, its commits strictly increasing snapshot revisions, and every commit falls inside a
+ *    time (a re-claim by the incarnation that still holds the lease keeps its revision), its commits strictly increasing snapshot revisions, and every commit falls inside a
  *    period of the host that wrote it.
  * 3. Every accepted answer (committed, changing the game) is in exactly one round result.
  * 4. Results applied once: each resultId is in the stream once, and ranking's counters (HINCRBY,
@@ -99,7 +99,10 @@ export function checkLeases(history: readonly HistoryEntry[]): { periods: Period
   for (const [key, ps] of byKey) {
     for (let i = 1; i < ps.length; i++) {
       const [a, b] = [ps[i - 1]!, ps[i]!];
-      if (b.leaseRev <= a.leaseRev) violations.push(`${key}: lease rev ${b.leaseRev} (${b.host}) claimed after rev ${a.leaseRev} (${a.host})`);
+      // The same incarnation claiming again what it still holds (after a failed activation) gets
+      // the same revision back (directory.ts): only another holder needs a newer token.
+      const sameHolder = b.inc === a.inc && b.leaseRev === a.leaseRev;
+      if (b.leaseRev <= a.leaseRev && !sameHolder) violations.push(`${key}: lease rev ${b.leaseRev} (${b.host}) claimed after rev ${a.leaseRev} (${a.host})`);
       for (let j = 0; j < i; j++) {
         const o = ps[j]!;
         if (o.inc !== b.inc && b.start < o.end) violations.push(`${key}: ${b.host} served from ${b.start} while ${o.host} served until ${o.end} (overlap ${o.end - b.start} ms)`);
