@@ -49,16 +49,21 @@ export async function answerAll(c: Chaos, channels: string[], user: string, text
   return replies.filter((r) => r.status === 'fulfilled' && r.value?.ok === true).length;
 }
 
-/** The node JetStream names leader of `stream` (a KV bucket's stream is `KV_<bucket>`). */
+/**
+ * The node JetStream names leader of `stream` (a KV bucket's stream is `KV_<bucket>`). Stream
+ * info is answered by the leader, so while there is none it times out: a short timeout keeps the
+ * election time measured by `killLeader` within half a second.
+ */
 export async function streamLeader(c: Chaos, stream: string): Promise<NatsClusterNode> {
   assert.ok(c.cluster.natsCluster, 'a NATS cluster');
   for (let attempt = 0; ; attempt++) {
     try {
-      const info = await (await c.nc.jetstreamManager()).streams.info(stream);
+      const jsm = await c.nc.jetstreamManager({ timeout: 500, checkAPI: false });
+      const info = await jsm.streams.info(stream);
       const leader = info.cluster?.leader;
       if (leader) return c.cluster.natsCluster.node(leader);
     } catch (err) {
-      if (attempt > 50) throw err;
+      if (attempt > 100) throw err;
     }
     await sleep(200);
   }
