@@ -148,6 +148,8 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
     const ok = healthy();
     return reply.code(ok ? 200 : 503).send({ ok });
   });
+  // Liveness: the process answers. Redis or NATS down fails readiness above, never this (metrics.ts).
+  app.get('/livez', async () => ({ ok: true }));
   // Metrics stay off the public port (the Kubernetes Ingress routes every path to it).
   const ops = await startOpsServer({ port: opts.metricsPort ?? 0, host: opts.metricsHost ?? '127.0.0.1', registry, healthy });
 
