@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,10 +12,11 @@ import { freePort, launch, stopChild, waitForHttpOk, waitForPort, type NatsServe
  * production (deploy/nats/values.yaml). Used by the cluster chaos suite, the e2e slice's cluster
  * case and `surfinger up --nats-cluster 3`.
  *
- * Durability (docs/runtime.md, "Failure guarantees"): nats-server 2.9 has no `sync_interval`
- * (it rejects the field; 2.10 added it), so each server flushes its file store on its own
- * periodic schedule. What makes an acknowledged write survive a server's death here is R3: the
- * publish is acknowledged only once a quorum (2 of 3) holds it.
+ * Durability (docs/runtime.md, "JetStream durability"): deploy/ runs `sync_interval: always`
+ * (fsync before every ack). nats-server 2.9 rejects the field (2.10 added it), so locally it is
+ * set only with `syncAlways` (the durability bench, on a 2.10+ server); otherwise each server
+ * flushes on its own 2-minute schedule and what makes an acknowledged write survive a server's
+ * death is R3: the publish is acknowledged only once a quorum (2 of 3) holds it.
  */
 
 export interface NatsClusterNode extends NatsServer {
@@ -59,7 +60,19 @@ async function healthy(monitorUrl: string): Promise<boolean> {
   }
 }
 
-export async function startNatsCluster(options: { size?: number } = {}): Promise<NatsCluster> {
+/** The installed nats-server's version, e.g. [2, 9, 10]. */
+export function natsServerVersion(): number[] {
+  const out = spawnSync('nats-server', ['--version'], { encoding: 'utf8' }).stdout ?? '';
+  return (/v(\d+)\.(\d+)\.(\d+)/.exec(out)?.slice(1) ?? ['0', '0', '0']).map(Number);
+}
+
+/** `sync_interval` (and so `syncAlways`) needs nats-server 2.10 or later. */
+export function supportsSyncAlways(version = natsServerVersion()): boolean {
+  const [major = 0, minor = 0] = version;
+  return major > 2 || (major === 2 && minor >= 10);
+}
+
+export async function startNatsCluster(options: { size?: number; syncAlways?: boolean } = {}): Promise<NatsCluster> {
   const size = options.size ?? 3;
   const specs = await Promise.all(
     Array.from({ length: size }, async (_, i) => ({
@@ -81,7 +94,7 @@ export async function startNatsCluster(options: { size?: number } = {}): Promise
           `listen: 127.0.0.1:${spec.port}`,
           `http: 127.0.0.1:${spec.monitorPort}`,
           `server_name: ${spec.name}`,
-          `jetstream { store_dir: "${storeDir}", max_memory_store: 256MB, max_file_store: 2GB }`,
+          `jetstream { store_dir: "${storeDir}", max_memory_store: 256MB, max_file_store: 2GB${options.syncAlways ? ', sync_interval: always' : ''} }`,
           `max_payload: 1MB`,
           // Routes to every node, itself included (the server skips its own): the config is the same shape on each.
           `cluster { name: ${CLUSTER_NAME}, listen: 127.0.0.1:${spec.routePort}, routes: [${routes}] }`,
