@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../../services/common/redis.ts';
 import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
 import { codecs, createSubjects, unpack, type RoundResult, type Subjects } from '../../protocol/index.ts';
 import { ensureStreams } from '../../services/common/jetstream.ts';
@@ -70,7 +71,7 @@ async function redisBenchmark(port: number, requests: number): Promise<Figure | 
 async function runScenario(ctx: ScenarioContext): Promise<Measured> {
   const [nats, redisServer] = await Promise.all([startNatsServer(), startRedisServer()]);
   const nc = await connectNats(nats.url, 'bench-ranking');
-  const redis = new Redis(redisServer.url);
+  const redis = connectRedis(redisServer.url);
   const count = ctx.quick ? 500 : 2_000;
   const rankingSubjects = createSubjects('benchrank');
   const bareSubjects = createSubjects('benchbare');

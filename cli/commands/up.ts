@@ -11,6 +11,8 @@ interface UpOptions {
   sandboxPort?: string;
   natsPort?: string;
   redisPort?: string;
+  natsCluster?: string;
+  redisHa?: boolean;
   prefix: string;
   logLevel: string;
   logDir?: string;
@@ -71,6 +73,8 @@ export function register(program: Command): void {
     .option('--sandbox-port <port>', 'sandbox port (default: a free port)')
     .option('--nats-port <port>', 'nats-server client port (default: a free port)')
     .option('--redis-port <port>', 'redis-server port (default: a free port)')
+    .option('--nats-cluster <n>', 'run a 3-server NATS cluster (JetStream R3) instead of one nats-server; only 3 is supported')
+    .option('--redis-ha', 'run Redis as primary + replica + 3 Sentinels instead of one redis-server')
     .option('--prefix <prefix>', 'NATS subject/stream prefix', 'sf')
     .option('--log-level <level>', 'service log level', 'info')
     .option('--log-dir <dir>', 'where each process writes its log (default .tmp/logs/<time>)')
@@ -79,6 +83,7 @@ export function register(program: Command): void {
       const hosts = positiveInt(opts.hosts, '--hosts');
       const supervisors = positiveInt(opts.supervisors, '--supervisors');
       const mode = delivery(opts.delivery);
+      if (opts.natsCluster !== undefined && opts.natsCluster !== '3') throw new Error(`--nats-cluster takes 3 (a Raft quorum that survives one server), got "${opts.natsCluster}"`);
       if (!opts.json) process.stderr.write('starting nats-server, redis-server, the sandbox and the services…\n');
       const cluster = await startCluster({
         delivery: mode,
@@ -98,6 +103,8 @@ export function register(program: Command): void {
         ...(opts.ingressPort ? { ingressPort: positiveInt(opts.ingressPort, '--ingress-port') } : {}),
         ...(opts.natsPort ? { natsPort: positiveInt(opts.natsPort, '--nats-port') } : {}),
         ...(opts.redisPort ? { redisPort: positiveInt(opts.redisPort, '--redis-port') } : {}),
+        ...(opts.natsCluster ? { natsCluster: 3 as const } : {}),
+        ...(opts.redisHa ? { redisHa: true as const } : {}),
         ...(opts.sandboxPort ? { sandbox: { port: positiveInt(opts.sandboxPort, '--sandbox-port') } } : {}),
       });
       if (opts.json) {

@@ -134,7 +134,8 @@ export function checkObjects(built: Built, options: RuleOptions): Problem[] {
         const r = isDict(res[kind]) ? (res[kind] as Dict) : {};
         for (const what of ['cpu', 'memory']) if (r[what] === undefined) add(d, `${cname}: resources.${kind}.${what} is missing`);
       }
-      // 5. Probes on every long-running service container, on a port the container declares.
+      // 5. Probes on every long-running service container, on a port the container declares;
+      //    liveness on /livez, never on a dependency check.
       if (d.kind === 'Deployment') {
         const ports = new Set(((c.ports as Dict[] | undefined) ?? []).flatMap((p) => [p.name, p.containerPort]));
         for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
@@ -145,6 +146,10 @@ export function checkObjects(built: Built, options: RuleOptions): Problem[] {
           }
           const port = isDict(p.httpGet) ? p.httpGet.port : undefined;
           if (port !== undefined && !ports.has(port as string | number)) add(d, `${cname}: ${probe} uses port ${String(port)} the container does not declare`);
+          // Liveness asks only "does the process answer" (/livez): /healthz fails while Redis or NATS
+          // is briefly down, and restarting every pod then turns a blip into an outage.
+          const path = isDict(p.httpGet) ? p.httpGet.path : undefined;
+          if (probe === 'livenessProbe' && path !== undefined && path !== '/livez') add(d, `${cname}: livenessProbe checks ${String(path)}; liveness must be /livez (readiness may check dependencies)`);
         }
       }
       // 6. Referenced ConfigMaps exist in the build (Secrets are created out of band).

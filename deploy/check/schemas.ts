@@ -47,13 +47,22 @@ export const NatsValues = z
             enabled: z.literal(true),
             fileStore: z.object({ enabled: z.literal(true), dir: z.string(), pvc: z.object({ enabled: z.literal(true), size: Quantity }).strict() }).strict(),
             memoryStore: z.object({ enabled: z.boolean(), maxSize: Quantity }).strict().optional(),
+            // Acknowledged means on disk (docs/runtime.md, "JetStream durability").
+            merge: z.object({ sync_interval: z.literal('always') }).passthrough(),
           })
           .strict(),
         monitor: z.object({ enabled: z.literal(true), port: z.number().int() }).strict(),
         merge: z.record(z.string(), z.unknown()),
       })
       .strict(),
-    container: z.object({ env: z.record(z.string(), z.union([z.string(), SecretEnv])), merge: z.record(z.string(), z.unknown()).optional() }).strict(),
+    container: z
+      .object({
+        // sync_interval came with nats-server 2.10.
+        image: z.object({ tag: z.string().regex(/^2\.(1\d|[2-9]\d)(\.|-|$)/, 'nats-server 2.10 or later (sync_interval)') }).strict(),
+        env: z.record(z.string(), z.union([z.string(), SecretEnv])),
+        merge: z.record(z.string(), z.unknown()).optional(),
+      })
+      .strict(),
     promExporter: z.object({ enabled: z.boolean(), port: z.number().int() }).strict(),
     podTemplate: z.record(z.string(), z.unknown()).optional(),
     podDisruptionBudget: z.object({ enabled: z.boolean() }).strict().optional(),

@@ -91,6 +91,9 @@ export const REDIS_ADMIN_PASSWORD_ENV = 'SF_REDIS_PASS_ADMIN';
 
 /** A Redis URL with credentials: `redis://user:password@host:port`. */
 export function redisUrlFor(url: string, user: string, password: string): string {
+  // A Sentinel URL's host list (h1:p1,h2:p2) is no URL authority `new URL` accepts.
+  const sentinel = /^redis-sentinel:\/\/(?:[^@/]*@)?(.*)$/.exec(url);
+  if (sentinel) return `redis-sentinel://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${sentinel[1]}`;
   const u = new URL(url);
   u.username = encodeURIComponent(user);
   u.password = encodeURIComponent(password);

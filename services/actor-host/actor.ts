@@ -11,6 +11,7 @@ import type { Clock } from './clock.ts';
 import type { Directory } from './directory.ts';
 import { ActorHostErrorCodes } from './errors.ts';
 import { Mailbox } from './mailbox.ts';
+import { noHistory, type History } from './history.ts';
 import type { HostMetrics } from './metrics.ts';
 import { actorKey, type OutboxEntry, type SnapshotRecord } from './records.ts';
 import { deferEdit, superseded } from './outbox.ts';
@@ -27,6 +28,8 @@ export interface ActorEnv<S> {
   directory: Directory;
   metrics: HostMetrics;
   log: Logger;
+  /** Records leases, commits and accepted answers for the history checker (noHistory outside tests). */
+  history: History;
   /** Consecutive throwing steps tolerated before the game is reset with an apology. */
   maxRestarts: number;
   /** Called once when the actor stops for any reason, so the host forgets it. */
@@ -79,6 +82,8 @@ interface Turn<S> {
   state: S;
   cursor: SnapshotRecord['log'];
   entries: OutboxEntry[];
+  /** Answers that changed the game, recorded in the history once the turn is committed. */
+  answers: Array<{ gameId: string; user: string; text: string; eventId: string }>;
   /** Every event stepped (ticks included), in order, with the reply its request gets after the commit. */
   stepped: Array<{ msg: Msg | null; reply: Reply; received: bigint | null }>;
   /** Some state in the turn had a game running: the lease must be marked busy before the commit. */
@@ -165,6 +170,7 @@ export class ActorCell<S> {
       const record: SnapshotRecord = { ...base, owner, commit: base.commit + 1, savedAt: env.clock.now() };
       try {
         const rev = await env.snapshots.save(key, record, stored?.rev ?? 0);
+        env.history.record(owner.incarnation, { kind: 'commit', key, snapRev: rev, leaseRev: lease.rev });
         const cell = new ActorCell<S>(env, team, channel, lease.rev, record.state as S, rev, record.commit, { ...record.handles }, [...record.outbox], record.fx, record.log, lease.busy);
         await cell.start();
         return cell;
@@ -262,7 +268,7 @@ export class ActorCell<S> {
   }
 
   private draft(): Turn<S> {
-    return { before: this.state, state: this.state, cursor: this.cursor, entries: [], stepped: [], running: false, started: 0, finished: 0 };
+    return { before: this.state, state: this.state, cursor: this.cursor, entries: [], answers: [], stepped: [], running: false, started: 0, finished: 0 };
   }
 
   /** Steps one event into the turn's draft; returns the error if the game logic threw. */
@@ -299,6 +305,10 @@ export class ActorCell<S> {
       if (effect.type === 'reply') reply = { type: MessageTypes.reply, ok: true, responseType: effect.responseType, text: effect.text, ...(effect.blocks ? { blocks: effect.blocks } : {}) };
       else draft.entries.push(this.toOutbox(effect, gameId));
     }
+    // Only the chaos suite records answers: comparing states costs an encode per message.
+    if (this.env.history !== noHistory && event.type === 'message' && gameId !== null && !sameBytes(draft.state, result.state)) {
+      draft.answers.push({ gameId, user: event.user, text: event.text, eventId: event.eventId });
+    }
     draft.state = result.state;
     draft.running ||= !nextIdle;
     if (prevIdle && !nextIdle) draft.started++;
@@ -334,6 +344,7 @@ export class ActorCell<S> {
       metrics.started.inc(draft.started);
       metrics.finished.inc(draft.finished);
       metrics.turnEvents.observe(draft.stepped.length);
+      for (const a of draft.answers) this.env.history.record(this.env.directory.incarnation, { kind: 'answer', key: this.key, ...a });
     }
     for (const { msg, reply, received } of draft.stepped) {
       if (msg?.reply) msg.respond(codecs.reply.encode(reply));
@@ -375,6 +386,7 @@ export class ActorCell<S> {
       try {
         this.snapRev = await snapshots.save(this.key, record, this.snapRev);
         this.commitNo = record.commit;
+        this.env.history.record(directory.incarnation, { kind: 'commit', key: this.key, snapRev: this.snapRev, leaseRev: this.leaseRev });
         return;
       } catch (err) {
         const e = asSurfingerError(err);
@@ -530,17 +542,18 @@ export class ActorCell<S> {
     if (this.stopped) return;
     this.env.metrics.fenced.inc();
     this.log.warn({ reason }, 'actor fenced off; stopped');
-    this.halt();
+    this.halt(`fenced: ${reason}`);
   }
 
   /** Stops without a trace of cleanup (a killed host): no writes, no release. */
   abandon(): void {
-    this.halt();
+    this.halt('abandoned');
   }
 
-  private halt(): void {
+  private halt(reason: string): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.env.history.record(this.env.directory.incarnation, { kind: 'stop', key: this.key, reason });
     this.sub?.unsubscribe();
     this.cancelTimer?.();
     this.cancelTimer = null;
@@ -563,10 +576,10 @@ export class ActorCell<S> {
       try {
         await this.commit(this.state, this.pending, this.cursor);
         // Forget the actor before releasing, so our own release is not mistaken for a takeover.
-        this.halt();
+        this.halt('released');
         await this.env.directory.release(this.key, this.leaseRev, busy);
       } catch (err) {
-        this.halt();
+        this.halt('release failed');
         this.log.warn({ err: asSurfingerError(err).message }, 'could not hand the actor over cleanly; the lease will expire');
       }
     });

@@ -4,6 +4,7 @@ import { actorKey, recordCodecs } from './records.ts';
 import { asSurfingerError, codecs, MessageTypes, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
 import { request } from '../common/nats.ts';
 import { ActorHostErrorCodes } from './errors.ts';
+import { openBucket } from '../common/jetstream.ts';
 
 /** Answers that mean "the actor is moving or starting": ask again shortly. */
 const TRANSIENT = new Set<string>([
@@ -90,7 +91,7 @@ export interface RunningGames {
  * being dropped, while chat in game-less channels still costs nothing.
  */
 export async function watchRunningGames(nc: NatsConnection, subjects: Subjects): Promise<RunningGames> {
-  const kv = await nc.jetstream().views.kv(subjects.buckets.leases, { history: 1 });
+  const kv = await openBucket(nc, subjects.buckets.leases);
   const busy = new Set<string>();
   let ready!: () => void;
   const initialized = new Promise<void>((r) => (ready = r));

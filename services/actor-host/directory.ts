@@ -4,6 +4,7 @@ import { SurfingerError } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Clock } from './clock.ts';
 import { ActorHostErrorCodes } from './errors.ts';
+import { noHistory, type History } from './history.ts';
 import { recordCodecs, type LeaseRecord, type MemberRecord } from './records.ts';
 
 /**
@@ -63,6 +64,7 @@ export class Directory {
     private readonly log: Logger,
     private readonly events: DirectoryEvents,
     private readonly onRenewFailure: () => void,
+    private readonly history: History = noHistory,
   ) {
     this.guardMs = Math.min(250, Math.floor(ttlMs / 10));
   }
@@ -82,6 +84,7 @@ export class Directory {
     this.memberRev = await this.kv.members.put(this.hostId, recordCodecs.member.encode(record));
     this.expiresAt = record.expiresAt;
     this.lost = false;
+    this.history.record(this.incarnation, { kind: 'member', expiresAt: record.expiresAt });
   }
 
   private scheduleRenew(): void {
@@ -112,6 +115,7 @@ export class Directory {
     try {
       this.memberRev = await this.kv.members.update(this.hostId, recordCodecs.member.encode(record), this.memberRev);
       this.expiresAt = record.expiresAt;
+      this.history.record(this.incarnation, { kind: 'member', expiresAt: record.expiresAt });
     } catch (err) {
       this.onRenewFailure();
       if (isCasConflict(err)) {
@@ -127,6 +131,7 @@ export class Directory {
   private loseMembership(): void {
     if (this.lost) return;
     this.lost = true;
+    this.history.record(this.incarnation, { kind: 'lost' });
     this.events.onMembershipLost();
   }
 
@@ -167,6 +172,12 @@ export class Directory {
    * never steal a live lease.
    */
   async claim(key: string, busy: boolean): Promise<ClaimResult> {
+    const claimed = await this.claimOnce(key, busy);
+    if (claimed.ok) this.history.record(this.incarnation, { kind: 'claim', key, leaseRev: claimed.rev });
+    return claimed;
+  }
+
+  private async claimOnce(key: string, busy: boolean): Promise<ClaimResult> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const now = this.clock.now();
       if (!this.valid()) throw new SurfingerError(ActorHostErrorCodes.LEASE_LOST, 'this host has no live membership');

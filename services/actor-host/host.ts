@@ -9,6 +9,7 @@ import { ActorCell, type ActorEnv } from './actor.ts';
 import type { Clock } from './clock.ts';
 import { Directory } from './directory.ts';
 import { ActorHostErrorCodes } from './errors.ts';
+import { noHistory, type History } from './history.ts';
 import type { HostMetrics } from './metrics.ts';
 import { actorKey, parseActorKey } from './records.ts';
 import type { SnapshotStore } from './snapshots.ts';
@@ -29,6 +30,8 @@ export interface HostOptions<S> {
   /** How often load is published; placement ignores reports older than 3 periods. */
   loadIntervalMs?: number;
   maxRestarts?: number;
+  /** Records leases, commits and answers for the history checker (chaos suite only). */
+  history?: History;
 }
 
 /** Placement keeps an activation local unless another host carries clearly less (10%, at least one game). */
@@ -78,6 +81,7 @@ export class Host<S> {
       directory: o.directory,
       metrics: o.metrics,
       log: o.log,
+      history: o.history ?? noHistory,
       maxRestarts: o.maxRestarts ?? 3,
       onStopped: (cell) => {
         if (this.actors.get(cell.key) === cell) this.actors.delete(cell.key);
@@ -184,7 +188,10 @@ export class Host<S> {
     const attempt = (async (): Promise<Activated> => {
       const claim = await this.o.directory.claim(key, false);
       if (!claim.ok) return { type: MessageTypes.activated, ok: true, hostId: claim.owner };
-      const cell = await ActorCell.activate(this.env, team, channel, { rev: claim.rev, busy: false });
+      const cell = await ActorCell.activate(this.env, team, channel, { rev: claim.rev, busy: false }).catch((err: unknown) => {
+        this.env.history.record(this.o.directory.incarnation, { kind: 'stop', key, reason: 'activation failed' });
+        throw err;
+      });
       this.actors.set(key, cell);
       this.o.metrics.activations.inc({ reason });
       cell.log.info({ reason }, 'actor activated');

@@ -1,9 +1,11 @@
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { createGameLogic } from '../../actors/index.ts';
 import { CommonEnv, connectionDeps, parseEnv } from '../common/config.ts';
 import { loadCorpus } from '../common/corpus.ts';
 import { runMain } from '../common/main-kit.ts';
+import { fileHistory } from './history.ts';
 import { start } from './service.ts';
 
 /** Host ids are subject tokens (`placement.activate.<hostId>`), so a hostname's dots become dashes. */
@@ -21,6 +23,8 @@ const env = parseEnv(
     SF_CORPUS_DIR: z.string().optional(),
     /** Share of rounds that draw a mission (0–1); tests that check exact scores set 0. */
     SF_MISSION_RATE: z.coerce.number().min(0).max(1).default(0.3),
+    /** Test only: append this host's lease/commit/answer history to <dir>/<host id>.jsonl (history checker). */
+    SF_HISTORY_DIR: z.string().optional(),
   }),
   process.env,
 );
@@ -35,5 +39,6 @@ await runMain('actor-host', env.SF_LOG_LEVEL, async (log) =>
     leaseTtlMs: env.SF_LEASE_TTL_MS,
     metricsPort: env.SF_METRICS_PORT,
     metricsHost: env.SF_METRICS_HOST,
+    ...(env.SF_HISTORY_DIR ? { history: fileHistory(join(env.SF_HISTORY_DIR, `${env.SF_HOST_ID}.jsonl`), env.SF_HOST_ID) } : {}),
   }),
 );

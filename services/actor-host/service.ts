@@ -2,13 +2,14 @@ import type { NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
 import type { GameLogic } from '../../actors/contract.ts';
 import { codecs, createSubjects, ServiceNames } from '../../protocol/index.ts';
-import { ensureStreams } from '../common/jetstream.ts';
+import { ensureStreams, openBucket } from '../common/jetstream.ts';
 import type { Logger } from '../common/logger.ts';
 import type { RunningService } from '../common/main-kit.ts';
 import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
 import { addEndpoint, connectNats, type NatsAuth } from '../common/nats.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { Directory } from './directory.ts';
+import type { History } from './history.ts';
 import { Host } from './host.ts';
 import { createHostMetrics } from './metrics.ts';
 import { SnapshotStore } from './snapshots.ts';
@@ -17,6 +18,8 @@ export interface ActorHostOptions<S> {
   log: Logger;
   natsUrl: string;
   natsAuth?: NatsAuth;
+  /** Copies of the streams and buckets this service creates (SF_JS_REPLICAS). */
+  jsReplicas?: number;
   prefix: string;
   hostId: string;
   logic: GameLogic<S>;
@@ -27,6 +30,8 @@ export interface ActorHostOptions<S> {
   clock?: Clock;
   /** Host load publishing period (placement). */
   loadIntervalMs?: number;
+  /** Records leases, commits and answers for the history checker (SF_HISTORY_DIR; chaos suite only). */
+  history?: History;
 }
 
 export interface RunningActorHost extends RunningService {
@@ -45,14 +50,14 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
   const log = opts.log.child({ hostId: opts.hostId });
   const clock = opts.clock ?? systemClock;
   const subjects = createSubjects(opts.prefix);
-  const nc = await connectNats(opts.natsUrl, `${ServiceNames.actorHost}:${opts.hostId}`, opts.natsAuth);
+  const nc = await connectNats(opts.natsUrl, `${ServiceNames.actorHost}:${opts.hostId}`, opts.natsAuth, { jsReplicas: opts.jsReplicas });
   await ensureStreams(nc, subjects);
   // Short timeouts: a KV call that hangs longer than a fraction of the lease TTL is as good as failed.
   const js = nc.jetstream({ timeout: Math.max(500, Math.min(2_000, Math.floor(opts.leaseTtlMs / 2))) });
   const [members, leases, snapshotsKv] = await Promise.all([
-    js.views.kv(subjects.buckets.members, { history: 1 }),
-    js.views.kv(subjects.buckets.leases, { history: 1 }),
-    js.views.kv(subjects.buckets.snapshots, { history: 1 }),
+    openBucket(nc, subjects.buckets.members, { js }),
+    openBucket(nc, subjects.buckets.leases, { js }),
+    openBucket(nc, subjects.buckets.snapshots, { js }),
   ]);
   const registry = createMetricsRegistry('actor-host');
   let host!: Host<S>;
@@ -68,6 +73,7 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
     log,
     { onMembershipLost: () => host.membershipLost(), onLeaseChanged: (key, _lease, rev) => host.leaseChanged(key, rev) },
     () => metrics.renewFailures.inc(),
+    opts.history,
   );
   host = new Host<S>({
     hostId: opts.hostId,
@@ -82,6 +88,7 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
     log,
     passivateMs: opts.passivateMs,
     ...(opts.loadIntervalMs === undefined ? {} : { loadIntervalMs: opts.loadIntervalMs }),
+    ...(opts.history === undefined ? {} : { history: opts.history }),
   });
   await directory.join();
   await host.start();

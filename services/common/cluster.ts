@@ -12,6 +12,8 @@ import type { SandboxInfo } from '../sandbox/index.ts';
 import type { Delivery } from './config.ts';
 import { seedSandboxTeams } from './token-seed.ts';
 import { freePort, startNatsServer, startRedisServer, type NatsServer, type RedisServer } from './local-infra.ts';
+import { startNatsCluster, type NatsCluster } from './local-nats-cluster.ts';
+import { startRedisHa, type RedisHa } from './local-redis-ha.ts';
 
 /**
  * A whole surfinger cluster on one machine, every part its own OS process: nats-server
@@ -44,6 +46,10 @@ export interface ClusterOptions {
   ingressPort?: number;
   natsPort?: number;
   redisPort?: number;
+  /** Three clustered nats-servers instead of one; streams and buckets get 3 replicas (SF_JS_REPLICAS). */
+  natsCluster?: 3;
+  /** Redis primary + replica + 3 Sentinels instead of one redis-server; services get the Sentinel URL. */
+  redisHa?: true;
   prefix?: string;
   logLevel?: string;
   /** Extra env for every service (wins over defaults), e.g. short idle expiries in tests. */
@@ -127,8 +133,12 @@ export interface Cluster {
   /** With the operator's credentials (`redis://admin:…@127.0.0.1:port`). */
   redisUrl: string;
   prefix: string;
+  /** The only nats-server, or the cluster's first node. */
   nats: NatsServer;
-  redis: RedisServer;
+  natsCluster: NatsCluster | null;
+  /** The single redis-server (null with `redisHa`). */
+  redis: RedisServer | null;
+  redisHa: RedisHa | null;
   /** The sandbox first, then services in start order. */
   processes: ProcessHandle[];
   /**
@@ -360,17 +370,23 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   };
   process.once('exit', killAll);
 
+  const [natsCluster, redisHa] = await Promise.all([
+    options.natsCluster ? startNatsCluster({ size: options.natsCluster, extraConfig: auth.natsConfig, env: auth.natsServerEnv }) : null,
+    options.redisHa ? startRedisHa({ acl: auth.redisAcl, admin: { user: 'admin', pass: auth.password('redis', 'admin') } }) : null,
+  ]);
   const [nats, redis] = await Promise.all([
     // nats-server's own log (refused logins, permission violations) sits beside the services' logs.
-    startNatsServer({ port: options.natsPort, extraConfig: `${auth.natsConfig}\nlog_file: "${privateFile(join(logDir, 'nats-server.log'))}"`, env: auth.natsServerEnv }),
-    startRedisServer({ port: options.redisPort, acl: auth.redisAcl }),
+    natsCluster?.nodes[0] ?? startNatsServer({ port: options.natsPort, extraConfig: `${auth.natsConfig}\nlog_file: "${privateFile(join(logDir, 'nats-server.log'))}"`, env: auth.natsServerEnv }),
+    redisHa ? null : startRedisServer({ port: options.redisPort, acl: auth.redisAcl }),
   ]);
-  const redisUrl = redisUrlFor(redis.url, 'admin', auth.password('redis', 'admin'));
+  const natsUrl = natsCluster?.url ?? nats.url;
+  const redisServerUrl = redisHa?.url ?? redis!.url;
+  const redisUrl = redisUrlFor(redisServerUrl, 'admin', auth.password('redis', 'admin'));
   const processes: ProcessHandle[] = [];
   const stopAll = async () => {
     // Reverse start order: ingress stops taking traffic first, infrastructure goes last.
     for (const p of [...processes].reverse()) await p.stop(15_000).catch(() => undefined);
-    await Promise.allSettled([nats.stop(), redis.stop()]);
+    await Promise.allSettled([natsCluster ? natsCluster.stop() : nats.stop(), redisHa ? redisHa.stop() : redis?.stop()]);
     process.removeListener('exit', killAll);
   };
 
@@ -405,10 +421,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const sandboxUrl = new URL(sandbox.apiUrl).origin;
 
     const base: Record<string, string> = {
-      SF_NATS_URL: nats.url,
+      SF_NATS_URL: natsUrl,
       SF_NATS_USER: 'admin',
       SF_NATS_PASS: auth.password('nats', 'admin'),
       SF_REDIS_URL: redisUrl,
+      ...(natsCluster ? { SF_JS_REPLICAS: String(Math.min(3, natsCluster.nodes.length)) } : {}),
       SF_PREFIX: prefix,
       SF_LOG_LEVEL: options.logLevel ?? 'info',
       SF_METRICS_PORT: '0',
@@ -443,7 +460,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         entry: `services/${kind}/main.ts`,
         env: {
           ...base,
-          ...auth.serviceEnv(kind, redis.url),
+          ...auth.serviceEnv(kind, redisServerUrl),
           ...options.env,
           ...(kind === 'actor-host' ? { SF_HOST_ID: id } : {}),
           ...(kind === 'connection-supervisor' ? { SF_SUPERVISOR_ID: id } : {}),
@@ -473,13 +490,15 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       sandbox,
       sandboxUrl,
       ingressUrl,
-      natsUrl: nats.url,
+      natsUrl,
       natsMonitorUrl: nats.monitorUrl,
       natsAuth: { user: 'admin', pass: auth.password('nats', 'admin') },
       redisUrl,
       prefix,
       nats,
+      natsCluster,
       redis,
+      redisHa,
       processes,
       env,
       logDir,

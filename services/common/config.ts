@@ -9,7 +9,10 @@ export const CommonEnv = z.object({
   SF_NATS_URL: z.string().default('nats://127.0.0.1:4222'),
   SF_NATS_USER: z.string().optional(),
   SF_NATS_PASS: z.string().optional(),
+  /** `redis://host:port` or, with Sentinel, `redis-sentinel://h1:p1,h2:p2/<master name>` (redis.ts). */
   SF_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /** Copies of each JetStream stream and KV bucket a service creates: 3 on a 3-server NATS cluster. */
+  SF_JS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** Subject/stream/bucket prefix; lets several clusters (or tests) share one NATS. */
   SF_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('sf'),
   SF_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -57,5 +60,5 @@ export function natsAuth(env: CommonEnv): { user: string | undefined; pass: stri
 
 /** What every service's `start(deps)` takes to reach NATS and Redis under its prefix. */
 export function connectionDeps(env: CommonEnv) {
-  return { natsUrl: env.SF_NATS_URL, natsAuth: natsAuth(env), redisUrl: env.SF_REDIS_URL, prefix: env.SF_PREFIX };
+  return { natsUrl: env.SF_NATS_URL, natsAuth: natsAuth(env), redisUrl: env.SF_REDIS_URL, prefix: env.SF_PREFIX, jsReplicas: env.SF_JS_REPLICAS };
 }

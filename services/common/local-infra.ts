@@ -47,7 +47,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, child: ChildProcess, what: string, timeoutMs = 15_000): Promise<void> {
+export async function waitForPort(port: number, child: ChildProcess, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
@@ -68,7 +68,7 @@ async function waitForPort(port: number, child: ChildProcess, what: string, time
   throw new SurfingerError('SF_ERR_INFRA_START', `${what} did not listen on port ${port} within ${timeoutMs} ms`);
 }
 
-async function waitForHttpOk(url: string, timeoutMs = 15_000): Promise<void> {
+export async function waitForHttpOk(url: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
@@ -96,7 +96,7 @@ function track(child: ChildProcess): void {
   }
 }
 
-function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+export function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
@@ -108,7 +108,7 @@ function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
   });
 }
 
-function launch(bin: string, args: string[], label: string, env?: Record<string, string>): ChildProcess {
+export function launch(bin: string, args: string[], label: string, env?: Record<string, string>): ChildProcess {
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
   // Keep the last lines of stderr for error messages; never let a full pipe block the server.
   let tail = '';
@@ -127,7 +127,7 @@ function launch(bin: string, args: string[], label: string, env?: Record<string,
  * The handle both servers share: `boot` (re)starts the process, the temp dir goes with `stop`.
  * `kill` leaves the dir so a `restart` finds the same data (chaos tests).
  */
-function handle(dir: string, current: () => ChildProcess, boot: () => Promise<void>): RunningProcess & { restart(): Promise<void> } {
+export function handle(dir: string, current: () => ChildProcess, boot: () => Promise<void>): RunningProcess & { restart(): Promise<void> } {
   return {
     get pid() {
       return current().pid ?? -1;

@@ -12,8 +12,12 @@ export function createMetricsRegistry(svc: string): Registry {
 }
 
 /**
- * A tiny HTTP server for services that have no HTTP of their own: `/metrics` for Prometheus,
- * `/healthz` for Kubernetes probes (the service decides what healthy means).
+ * A tiny HTTP server for services that have no HTTP of their own: `/metrics` for Prometheus and
+ * the Kubernetes probes. `/healthz` (and its alias `/readyz`) is readiness: the service decides
+ * what healthy means, dependencies included (Redis ready, NATS connected). `/livez` is liveness
+ * and only says the process answers: a restart cures neither a Redis failover nor a NATS
+ * election, and restarting every pod while Redis is briefly down would turn a blip into an outage
+ * (deploy/ points livenessProbe here).
  */
 export async function startOpsServer(opts: { port: number; host?: string; registry: Registry; healthy: () => boolean }): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
@@ -28,6 +32,11 @@ export async function startOpsServer(opts: { port: number; host?: string; regist
           res.writeHead(500);
           res.end();
         });
+      return;
+    }
+    if (req.url === '/livez') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: true }));
       return;
     }
     if (req.url === '/healthz' || req.url === '/readyz') {

@@ -1,5 +1,6 @@
 import { connect, headers as natsHeaders, type NatsConnection, type Msg, type Service, type ServiceMsg, ServiceErrorCodeHeader, ServiceErrorHeader } from 'nats';
 import { asSurfingerError, ProtocolErrorCodes, SurfingerError, type Codec } from '../../protocol/index.ts';
+import { setReplicas } from './jetstream.ts';
 import type { Logger } from './logger.ts';
 import { rejected } from './rejections.ts';
 
@@ -8,9 +9,13 @@ export interface NatsAuth {
   pass?: string;
 }
 
-/** One connection per process; reconnects forever because a restart of nats-server is routine. */
-export async function connectNats(url: string, name: string, auth: NatsAuth = {}): Promise<NatsConnection> {
-  return connect({
+/**
+ * One connection per process; reconnects forever because a restart of nats-server is routine.
+ * `url` may list several servers (a cluster), comma-separated. `jsReplicas` is how many copies the
+ * streams and buckets this connection creates keep (jetstream.ts).
+ */
+export async function connectNats(url: string, name: string, auth: NatsAuth = {}, options: { jsReplicas?: number } = {}): Promise<NatsConnection> {
+  const nc = await connect({
     servers: url.split(','),
     name,
     user: auth.user,
@@ -22,6 +27,8 @@ export async function connectNats(url: string, name: string, auth: NatsAuth = {}
     // the answer path (docs/benchmarks.md); our coded errors already name the subject.
     noAsyncTraces: true,
   });
+  setReplicas(nc, options.jsReplicas ?? 1);
+  return nc;
 }
 
 const BAD_INPUT: ReadonlySet<string> = new Set(Object.values(ProtocolErrorCodes));

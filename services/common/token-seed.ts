@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { connectRedis } from './redis.ts';
 import { parseTokenKeys, rotationFields, TokenStore } from './token-store.ts';
 import type { SandboxInfo } from '../sandbox/index.ts';
 
@@ -8,7 +8,7 @@ import type { SandboxInfo } from '../sandbox/index.ts';
  * has its own end-to-end test.
  */
 export async function seedSandboxTeams(env: Record<string, string>, sandbox: SandboxInfo): Promise<void> {
-  const redis = new Redis(env.SF_REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 3 });
+  const redis = connectRedis(env.SF_REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 3 });
   try {
     const store = new TokenStore(redis, parseTokenKeys(env.SF_TOKEN_KEYS, false), env.SF_PREFIX ?? 'sf');
     const now = Date.now();

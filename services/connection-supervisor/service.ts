@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { connectRedis } from '../common/redis.ts';
 import type { KV, Subscription } from 'nats';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { asSurfingerError, codecs, createSubjects, MessageTypes, pack, ServiceNames, type SupervisorState } from '../../protocol/index.ts';
@@ -54,6 +54,8 @@ export interface SupervisorOptions {
   log: Logger;
   natsUrl: string;
   natsAuth?: NatsAuth;
+  /** Copies of the streams and buckets this service creates (SF_JS_REPLICAS). */
+  jsReplicas?: number;
   redisUrl: string;
   prefix: string;
   supervisorId: string;
@@ -110,8 +112,8 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
   if (opts.delivery === 'socket') await checkAppToken(opts.slackApiUrl, opts.appToken);
   if (opts.delivery === 'http') opts.log.info({ delivery: 'http' }, 'delivery is http: Slack posts to ingress, this supervisor holds no sockets');
 
-  const nc = await connectNats(opts.natsUrl, `${ServiceNames.supervisor}:${id}`, opts.natsAuth);
-  const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3 });
+  const nc = await connectNats(opts.natsUrl, `${ServiceNames.supervisor}:${id}`, opts.natsAuth, { jsReplicas: opts.jsReplicas });
+  const redis = connectRedis(opts.redisUrl, { maxRetriesPerRequest: 3 });
   // ioredis reconnects by itself; without a listener every retry would print an unhandled error.
   redis.on('error', (err: Error) => log.warn({ code: 'SF_ERR_REDIS', reason: err.message }, 'redis connection error'));
   const tokens = new TokenStore(redis, parseTokenKeys(opts.tokenKeys, opts.production), opts.prefix);

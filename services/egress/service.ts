@@ -1,5 +1,5 @@
 import { WebClient, WebClientEvent, ErrorCode as SlackErrorCode } from '@slack/web-api';
-import { Redis } from 'ioredis';
+import { connectRedis } from '../common/redis.ts';
 import type { NatsConnection, Subscription } from 'nats';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { asSurfingerError, codecs, EgressErrorCodes, createSubjects, egressAllows, MessageTypes, ServiceNames, type EgressReply, type EgressRequest } from '../../protocol/index.ts';
@@ -26,6 +26,8 @@ export interface EgressOptions {
   log: Logger;
   natsUrl: string;
   natsAuth?: NatsAuth;
+  /** Copies of the streams and buckets this service creates (SF_JS_REPLICAS). */
+  jsReplicas?: number;
   redisUrl: string;
   prefix: string;
   slackApiUrl: string;
@@ -75,8 +77,8 @@ const PENDING = '-';
 export async function start(opts: EgressOptions): Promise<RunningService & { registry: Registry }> {
   const log = opts.log;
   const subjects = createSubjects(opts.prefix);
-  const nc: NatsConnection = await connectNats(opts.natsUrl, ServiceNames.egress, opts.natsAuth);
-  const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3 });
+  const nc: NatsConnection = await connectNats(opts.natsUrl, ServiceNames.egress, opts.natsAuth, { jsReplicas: opts.jsReplicas });
+  const redis = connectRedis(opts.redisUrl, { maxRetriesPerRequest: 3 });
   // ioredis reconnects by itself; without a listener every retry would print an unhandled error.
   redis.on('error', (err: Error) => log.warn({ code: 'SF_ERR_REDIS', reason: err.message }, 'redis connection error'));
   const tokens = new TokenStore(redis, parseTokenKeys(opts.tokenKeys, opts.production), opts.prefix, {

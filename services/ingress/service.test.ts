@@ -210,6 +210,11 @@ test('ingress - with Redis down, commands still answer 200 (help as usual, ranki
     assert.equal(first.status, 200);
     assert.equal(replay.status, 401);
     assert.equal(JSON.parse(replay.body).error, 'replayed_request');
+    // Probes: readiness fails (do not route here), liveness holds (do not restart the pod for it).
+    const ops = String(ingress.info!.metricsUrl);
+    await eventually(async () => (await fetch(`${url}/healthz`)).status === 503 && (await fetch(`${ops}/readyz`)).status === 503, 3_000, 'not ready without Redis');
+    assert.equal((await fetch(`${url}/livez`)).status, 200);
+    assert.equal((await fetch(`${ops}/livez`)).status, 200);
   } finally {
     await infra.redis.restart();
   }

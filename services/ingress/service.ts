@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import Fastify from 'fastify';
-import { Redis } from 'ioredis';
+import { connectRedis } from '../common/redis.ts';
 import { createSubjects, ServiceNames, SurfingerError } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import type { RunningService } from '../common/main-kit.ts';
@@ -23,6 +23,8 @@ export interface IngressOptions {
   log: Logger;
   natsUrl: string;
   natsAuth?: NatsAuth;
+  /** Copies of the streams and buckets this service creates (SF_JS_REPLICAS). */
+  jsReplicas?: number;
   redisUrl: string;
   prefix: string;
   host: string;
@@ -93,8 +95,8 @@ const SECURITY_HEADERS = {
 export async function start(opts: IngressOptions): Promise<RunningService> {
   const log = opts.log;
   const subjects = createSubjects(opts.prefix);
-  const nc = await connectNats(opts.natsUrl, ServiceNames.ingress, opts.natsAuth);
-  const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3 });
+  const nc = await connectNats(opts.natsUrl, ServiceNames.ingress, opts.natsAuth, { jsReplicas: opts.jsReplicas });
+  const redis = connectRedis(opts.redisUrl, { maxRetriesPerRequest: 3 });
   // ioredis reconnects by itself; without a listener every retry would print an unhandled error.
   redis.on('error', (err: Error) => log.warn({ code: 'SF_ERR_REDIS', reason: err.message }, 'redis connection error'));
   // Ingress reads bot tokens too (the /start membership check): it refreshes them like egress.
@@ -146,6 +148,8 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
     const ok = healthy();
     return reply.code(ok ? 200 : 503).send({ ok });
   });
+  // Liveness: the process answers. Redis or NATS down fails readiness above, never this (metrics.ts).
+  app.get('/livez', async () => ({ ok: true }));
   // Metrics stay off the public port (the Kubernetes Ingress routes every path to it).
   const ops = await startOpsServer({ port: opts.metricsPort ?? 0, host: opts.metricsHost ?? '127.0.0.1', registry, healthy });
 

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { connectRedis } from '../common/redis.ts';
 import { z } from 'zod';
 import { createSubjects } from '../../protocol/index.ts';
 import { CommonEnv, natsAuth, parseEnv } from '../common/config.ts';
@@ -19,8 +19,8 @@ const env = parseEnv(
 );
 
 await runMain('ranking', env.SF_LOG_LEVEL, async (log) => {
-  const nc = await connectNats(env.SF_NATS_URL, 'ranking', natsAuth(env));
-  const redis = new Redis(env.SF_REDIS_URL, { maxRetriesPerRequest: null });
+  const nc = await connectNats(env.SF_NATS_URL, 'ranking', natsAuth(env), { jsReplicas: env.SF_JS_REPLICAS });
+  const redis = connectRedis(env.SF_REDIS_URL, { maxRetriesPerRequest: null });
   const running = await start({ nc, redis, subjects: createSubjects(env.SF_PREFIX), log, publicUrl: env.SF_PUBLIC_URL, pageLinkSecret: parsePageLinkSecret(env.SF_PAGE_LINK_SECRET, env.NODE_ENV === 'production'), metricsPort: env.SF_METRICS_PORT, metricsHost: env.SF_METRICS_HOST });
   return {
     info: running.info,

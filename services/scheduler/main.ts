@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
+import { connectRedis } from '../common/redis.ts';
 import { z } from 'zod';
 import { createSubjects } from '../../protocol/index.ts';
 import { CommonEnv, natsAuth, parseEnv } from '../common/config.ts';
@@ -29,8 +29,8 @@ const env = parseEnv(
 );
 
 await runMain('scheduler', env.SF_LOG_LEVEL, async (log) => {
-  const nc = await connectNats(env.SF_NATS_URL, 'scheduler', natsAuth(env));
-  const redis = new Redis(env.SF_REDIS_URL, { maxRetriesPerRequest: null });
+  const nc = await connectNats(env.SF_NATS_URL, 'scheduler', natsAuth(env), { jsReplicas: env.SF_JS_REPLICAS });
+  const redis = connectRedis(env.SF_REDIS_URL, { maxRetriesPerRequest: null });
   const tokens = new TokenStore(redis, parseTokenKeys(env.SF_TOKEN_KEYS, env.NODE_ENV === 'production'), env.SF_PREFIX);
   const running = await start({
     nc,

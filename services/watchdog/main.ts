@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { connectRedis } from '../common/redis.ts';
 import { z } from 'zod';
 import { createSubjects, ServiceNames, SurfingerError } from '../../protocol/index.ts';
 import { CommonEnv, natsAuth, parseEnv } from '../common/config.ts';
@@ -54,7 +54,7 @@ await runMain('watchdog', env.SF_LOG_LEVEL, async (log) => {
   const subjects = createSubjects(env.SF_PREFIX);
   const nc = await connectNats(env.SF_NATS_URL, 'watchdog', natsAuth(env));
   // Redis only feeds the threshold rules: a Redis outage must not stall health checks.
-  const redis = new Redis(env.SF_REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  const redis = connectRedis(env.SF_REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   redis.on('error', () => undefined);
   const store = new RankingStore(redis, rankingRoot(subjects.prefix));
   const running = await start({

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { answer, assertLedgers, startChaos, startGames, waitForGames } from './support.ts';
 
@@ -23,6 +24,7 @@ describe('chaos: infrastructure restarts mid-game', () => {
     await startGames(chaos, channels);
     await sleep(MID_ROUND_MS);
     await answer(chaos, channels, chaos.users[1]!, 'before the restart');
+    assert.ok(chaos.cluster.redis, 'a single redis-server');
     await chaos.cluster.redis.restart();
     await answer(chaos, channels, chaos.users[2]!, 'after the restart');
     const results = await waitForGames(chaos, channels);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after } from 'node:test';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../../services/common/redis.ts';
 import { connect, type NatsConnection } from 'nats';
 import { createGameLogic } from '../../actors/index.ts';
 import type { GameLogic } from '../../actors/contract.ts';
@@ -29,16 +30,31 @@ export interface Chaos {
   logic: GameLogic<unknown>;
 }
 
-export async function startChaos(opts: { hosts: number; channels: number }): Promise<Chaos> {
+export interface ChaosOptions {
+  hosts: number;
+  channels: number;
+  /** The cluster suite's infrastructure (services/common/cluster.ts). */
+  natsCluster?: 3;
+  redisHa?: true;
+  /** Actor hosts record their history here (SF_HISTORY_DIR) for the history checker. */
+  historyDir?: string;
+}
+
+export async function startChaos(opts: ChaosOptions): Promise<Chaos> {
   const cluster = await startCluster({
     hosts: opts.hosts,
     services: ['egress', 'ranking', 'actor-host'],
     sandbox: { teams: 1, channels: opts.channels, users: 4 },
     prefix: 'chaos',
     env: { SF_LEASE_TTL_MS: '2000' },
+    ...(opts.natsCluster ? { natsCluster: opts.natsCluster } : {}),
+    ...(opts.redisHa ? { redisHa: opts.redisHa } : {}),
+    ...(opts.historyDir ? { serviceEnv: { 'actor-host': { SF_HISTORY_DIR: opts.historyDir } } } : {}),
   });
-  const nc = await connect({ servers: cluster.natsUrl, ...cluster.natsAuth, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
-  const redis = new Redis(cluster.redisUrl, { maxRetriesPerRequest: null });
+  const nc = await connect({ servers: cluster.natsUrl.split(','), ...cluster.natsAuth, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  const redis = connectRedis(cluster.redisUrl, { maxRetriesPerRequest: null });
+  // ioredis reconnects by itself (a restarted or failed-over Redis is the point); without a listener it prints every retry.
+  redis.on('error', () => undefined);
   after(async () => {
     await nc.close().catch(() => undefined);
     redis.disconnect();

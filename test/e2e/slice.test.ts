@@ -10,19 +10,26 @@ import { Channel, messageText } from '../support/cluster-play.ts';
 
 /**
  * Issue 4's acceptance, through the real cluster: every service its own OS process on real
- * nats-server and redis-server, Slack replaced only by the sandbox.
+ * nats-server and redis-server, Slack replaced only by the sandbox. Run twice: on one nats-server,
+ * and on the 3-server NATS cluster with every stream and bucket replicated 3 times (issue 17), the
+ * shape deploy/ runs in production.
  */
-describe('slice - a game end to end through ingress, NATS, the channel actor, egress and ranking', () => {
+const INFRA = [
+  { name: 'one nats-server', natsCluster: undefined },
+  { name: '3-server NATS cluster, JetStream R3', natsCluster: 3 as const },
+];
+
+for (const infra of INFRA) describe(`slice (${infra.name}) - a game end to end through ingress, NATS, the channel actor, egress and ranking`, () => {
   let cluster: Cluster;
   let nc: NatsConnection;
   const seen: Msg[] = [];
 
   before(async () => {
-    const logDir = join(REPO_ROOT, 'test-output', 'e2e-slice');
+    const logDir = join(REPO_ROOT, 'test-output', infra.natsCluster ? 'e2e-slice-nats-cluster' : 'e2e-slice');
     rmSync(logDir, { recursive: true, force: true });
     // Exact-score assertions: no mission may twist the round.
-    cluster = await startCluster({ sandbox: { teams: 2 }, logLevel: 'info', logDir, env: { SF_MISSION_RATE: '0' } });
-    nc = await connect({ servers: cluster.natsUrl, ...cluster.natsAuth, name: 'e2e-observer' });
+    cluster = await startCluster({ sandbox: { teams: 2 }, logLevel: 'info', logDir, env: { SF_MISSION_RATE: '0' }, ...(infra.natsCluster ? { natsCluster: infra.natsCluster } : {}) });
+    nc = await connect({ servers: cluster.natsUrl.split(','), ...cluster.natsAuth, name: 'e2e-observer' });
     // What travels on the wire. Not game inboxes: a subscriber there would count as a responder
     // and hide NATS' "no responders", which is how the cluster knows a game is not active.
     const s = createSubjects(cluster.prefix);
@@ -87,6 +94,16 @@ describe('slice - a game end to end through ingress, NATS, the channel actor, eg
       rank = messageText((await a.messages()).at(-1)!);
     }
     assert.ok(pos(rank, u1.id) < pos(rank, u2.id), `/rank lists U1 before U2:\n${rank}`);
+  });
+
+  test('every stream and KV bucket keeps as many copies as there are servers (R1 alone, R3 on the cluster)', async () => {
+    const want = infra.natsCluster ?? 1;
+    const jsm = await nc.jetstreamManager();
+    const replicas: Record<string, number> = {};
+    for await (const info of jsm.streams.list()) if (info.config.name.startsWith(cluster.prefix) || info.config.name.startsWith(`KV_${cluster.prefix}`)) replicas[info.config.name] = info.config.num_replicas;
+    const s = createSubjects(cluster.prefix);
+    for (const name of [s.streams.results, s.streams.events, `KV_${s.buckets.leases}`, `KV_${s.buckets.snapshots}`, `KV_${s.buckets.members}`]) assert.equal(replicas[name], want, `${name} replicas`);
+    assert.deepEqual(Object.entries(replicas).filter(([, n]) => n !== want), [], 'no stream or bucket with other replicas');
   });
 
   test('payloads on the wire are msgpack that decode to the protocol types', () => {

@@ -60,6 +60,13 @@ test('deploy:check - a missing probe and a short actor-host grace period fail', 
   assert.match(out, /terminationGracePeriodSeconds is 10; the handoff needs at least 30/);
 });
 
+test('deploy:check - a liveness probe on the dependency check /healthz fails (Redis briefly down must not restart pods)', () => {
+  const dir = brokenCopy('k8s/base/ranking.yaml', (t) => t.replace('path: /livez', 'path: /healthz'));
+  const { status, out } = run(dir);
+  assert.equal(status, 1, out);
+  assert.match(out, /ranking\.yaml +Deployment\/ranking: container ranking: livenessProbe checks \/healthz; liveness must be \/livez/);
+});
+
 test('deploy:check - an overlay patch that matches nothing fails the build of that overlay', () => {
   const dir = brokenCopy('k8s/overlays/prod/egress.yaml', (t) => t.replace('name: egress\nspec', 'name: egres\nspec'));
   const { status, out } = run(dir);

@@ -1,7 +1,8 @@
 import { after } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { connect, type NatsConnection } from 'nats';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../../services/common/redis.ts';
 import { startNatsServer, startRedisServer, type NatsServer, type RedisServer } from '../../services/common/local-infra.ts';
 import { createSubjects, type Subjects } from '../../protocol/index.ts';
 
@@ -47,7 +48,7 @@ export async function startInfra(options: { nats?: boolean; redis?: boolean } = 
     },
     redisClient() {
       if (!redis) throw new Error('infra started without redis');
-      const client = new Redis(redis.url, { lazyConnect: false, maxRetriesPerRequest: 3 });
+      const client = connectRedis(redis.url, { lazyConnect: false, maxRetriesPerRequest: 3 });
       clients.push(() => client.quit().catch(() => client.disconnect()));
       return client;
     },
