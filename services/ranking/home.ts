@@ -68,7 +68,7 @@ export function homeView(lang: Lang, d: HomeData): Reply {
   });
   const blocks: Blocks = [
     { type: 'header', text: { type: 'plain_text', text: rt(lang, 'homeTitle'), emoji: true } },
-    section(rt(lang, 'homeHello', { user: d.user })),
+    section(d.stats.answers === 0 ? `${rt(lang, 'homeHello', { user: d.user })} ${rt(lang, 'homeEmpty')}` : rt(lang, 'homeHello', { user: d.user })),
     { type: 'actions', block_id: 'home-lang', elements: [toggle('ko', '한국어'), toggle('en', 'English')] },
     context(rt(lang, 'homeLang')),
     { type: 'divider' },
