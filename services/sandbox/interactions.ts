@@ -200,16 +200,7 @@ export class Interactions {
       ...(ephemeral_to === undefined ? { message: shown } : {}),
       state: { values: {} },
       response_url: this.#responseUrl('actions', { teamId: team.id, channelId: channel.id, userId: user.id, messageTs: message.ts }),
-      actions: [
-        {
-          action_id: actionId,
-          block_id: found.blockId,
-          text: found.element['text'] ?? { type: 'plain_text', text: actionId },
-          value: value ?? (typeof found.element['value'] === 'string' ? found.element['value'] : undefined),
-          type: 'button',
-          action_ts: `${(Date.now() / 1000).toFixed(6)}`,
-        },
-      ],
+      actions: [buttonAction(found, actionId, value)],
     };
     return this.#deliverActions(app, payload, () => this.#dispatchFailed(actor, 'The button'));
   }
@@ -256,16 +247,7 @@ export class Interactions {
       enterprise: null,
       is_enterprise_install: false,
       view: { ...view, team_id: team.id, app_id: team.appId, bot_id: team.botId },
-      actions: [
-        {
-          action_id: actionId,
-          block_id: found.blockId,
-          text: found.element['text'] ?? { type: 'plain_text', text: actionId },
-          value: value ?? (typeof found.element['value'] === 'string' ? found.element['value'] : undefined),
-          type: 'button',
-          action_ts: `${(Date.now() / 1000).toFixed(6)}`,
-        },
-      ],
+      actions: [buttonAction(found, actionId, value)],
     };
     // A Home tab has no channel for Slackbot to explain a failure in: the click just does nothing.
     return this.#deliverActions(app, payload, () => ({ ok: true, via: 'none', app_error: 'dispatch_failed' }));
@@ -355,6 +337,18 @@ export class Interactions {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
   }
+}
+
+/** The `actions[]` entry of a pressed button, as Slack sends it. */
+function buttonAction(found: { blockId: string; element: Record<string, unknown> }, actionId: string, value: string | undefined): Record<string, unknown> {
+  return {
+    action_id: actionId,
+    block_id: found.blockId,
+    text: found.element['text'] ?? { type: 'plain_text', text: actionId },
+    value: value ?? (typeof found.element['value'] === 'string' ? found.element['value'] : undefined),
+    type: 'button',
+    action_ts: `${(Date.now() / 1000).toFixed(6)}`,
+  };
 }
 
 /** The id of a user's direct-message channel with the app (Slack's D… ids). */
