@@ -158,7 +158,8 @@ export type HostLoad = z.infer<typeof HostLoad>;
 
 export const RankingQuery = z.object({
   type: z.literal(MessageTypes.rankingQuery),
-  kind: z.enum(['rank', 'myscore', 'score', 'badge']),
+  /** `home`: the player's App Home view (Reply.blocks); `channel` then carries the user id (a view has no channel). */
+  kind: z.enum(['rank', 'myscore', 'score', 'badge', 'home']),
   team: SlackId,
   channel: SlackId,
   user: SlackId,
@@ -173,13 +174,16 @@ export const EgressRequest = z.object({
   type: z.literal(MessageTypes.egressRequest),
   team: SlackId,
   channel: SlackId,
-  /** `respond`: a slash command's late answer, POSTed to its `responseUrl`. */
-  op: z.enum(['post', 'update', 'ephemeral', 'delete', 'respond']),
+  /**
+   * `respond`: a slash command's late answer, POSTed to its `responseUrl`. `publish`: `user`'s App
+   * Home tab becomes `blocks` (views.publish); a view has no channel, so `channel` carries the user id.
+   */
+  op: z.enum(['post', 'update', 'ephemeral', 'delete', 'respond', 'publish']),
   text: Text,
   blocks: Blocks.optional(),
   /** Message to update or delete. */
   ts: z.string().max(32).optional(),
-  /** Recipient of an ephemeral message. */
+  /** Recipient of an ephemeral message; owner of a published Home tab. */
   user: SlackId.optional(),
   /** `respond`: the command's response_url (Slack's hooks host) and how the answer shows. */
   responseUrl: z.string().url().max(1_000).optional(),

@@ -54,4 +54,8 @@ test('subjects - an egress subject names its kind; parseEgress reads it back; ki
   assert.equal(egressAllows('reply', 'post'), false);
   assert.equal(egressAllows('announce', 'update'), false);
   assert.equal(egressAllows('game', 'delete'), true);
+  // A Home tab is one user's, like an ephemeral: the edges publish it; announcers and game actors cannot.
+  assert.equal(egressAllows('reply', 'publish'), true);
+  assert.equal(egressAllows('announce', 'publish'), false);
+  assert.equal(egressAllows('game', 'publish'), false);
 });

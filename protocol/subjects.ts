@@ -22,7 +22,7 @@ function token(value: string, what: string): string {
 /**
  * Who asks egress to call Slack, and so what it may ask for: the subject names the kind, NATS
  * permissions give each service only its kind, and egress refuses an op the kind does not allow
- * (services/egress). The internet-facing edges can only answer one user ephemerally (or through a command's response_url); ranking,
+ * (services/egress). The internet-facing edges can only answer one user ephemerally (or through a command's response_url, or on their Home tab); ranking,
  * scheduler and watchdog can only post new messages; only a game actor edits or deletes.
  */
 export const EgressKinds = {
@@ -30,9 +30,10 @@ export const EgressKinds = {
   game: ['post', 'update', 'delete', 'ephemeral'],
   /**
    * Ingress and the connection supervisor answering a click, a rate-limited user or a slow command
-   * (`respond`: its response_url); ranking sending a player their personal page link.
+   * (`respond`: its response_url); ranking sending a player their personal page link; a player's
+   * App Home tab (`publish`: views.publish, seen by that user alone).
    */
-  reply: ['ephemeral', 'respond'],
+  reply: ['ephemeral', 'respond', 'publish'],
   /** Badge announcements, reminders, admin notices, ops alerts. */
   announce: ['post'],
 } as const;

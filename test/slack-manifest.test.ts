@@ -18,6 +18,8 @@ const METHOD_SCOPES: Record<string, string[]> = {
   'chat.postEphemeral': ['chat:write'],
   'chat.update': ['chat:write'],
   'chat.delete': ['chat:write'],
+  // The App Home tab: views.publish needs no scope, only the Home tab turned on (features.app_home).
+  'views.publish': [],
   // Public and private channels: games run in both (message.channels + message.groups).
   'conversations.info': ['channels:read', 'groups:read'],
   'auth.test': [],
@@ -31,6 +33,8 @@ const EVENT_SCOPES: Record<string, string[]> = {
   'message.groups': ['groups:history'],
   app_uninstalled: [],
   tokens_revoked: [],
+  // Needs no scope; Slack sends it once the Home tab is on.
+  app_home_opened: [],
 };
 
 async function sourceFiles(dir: string): Promise<string[]> {
@@ -43,13 +47,16 @@ async function sourceFiles(dir: string): Promise<string[]> {
   return out;
 }
 
-/** Web API methods called through a WebClient (`client.chat.postMessage(`, `new WebClient(t).auth.test(`) where the code talks to Slack. */
+/**
+ * Web API methods called through a WebClient (`client.chat.postMessage(`, `new WebClient(t).auth.test(`)
+ * where the code talks to Slack. `jetstream().views.kv(` is NATS, not Slack's `views.*`.
+ */
 async function calledMethods(): Promise<Set<string>> {
   const methods = new Set<string>();
   const files = (await Promise.all(['services/egress', 'services/ingress', 'services/common', 'services/connection-supervisor', 'cli/commands'].map(sourceFiles))).flat();
   for (const file of files) {
     const text = await readFile(join(REPO_ROOT, file), 'utf8');
-    for (const m of text.matchAll(/(?:\bclient|\bc|\))\.(chat|conversations|auth|apps\.connections|oauth\.v2|users|team|reactions|files|bots)\.(\w+)\(/g)) methods.add(`${m[1]}.${m[2]}`);
+    for (const m of text.matchAll(/(?:\bclient|\bc|\))\.(chat|conversations|auth|apps\.connections|oauth\.v2|users|team|reactions|files|bots|views(?=\.publish))\.(\w+)\(/g)) methods.add(`${m[1]}.${m[2]}`);
   }
   return methods;
 }
@@ -63,7 +70,7 @@ async function handledEvents(): Promise<Set<string>> {
 }
 
 interface Manifest {
-  features: { slash_commands: Array<{ command: string; url?: string }> };
+  features: { slash_commands: Array<{ command: string; url?: string }>; app_home?: { home_tab_enabled?: boolean } };
   oauth_config: { scopes: { bot: string[] }; redirect_urls: string[] };
   settings: {
     event_subscriptions: { request_url?: string; bot_events: string[] };
@@ -88,6 +95,8 @@ test('manifests - bot scopes = install scopes = what the called Web API methods 
     assert.deepEqual(sorted(m.oauth_config.scopes.bot), needed, `${file} bot scopes`);
     assert.deepEqual(sorted(m.settings.event_subscriptions.bot_events), sorted(events), `${file} bot events = what the router handles`);
     assert.equal(m.settings.token_rotation_enabled, true, `${file} rotates tokens`);
+    // Without the Home tab on, Slack refuses views.publish and never sends app_home_opened.
+    if (events.has('app_home_opened')) assert.equal(m.features.app_home?.home_tab_enabled, true, `${file} turns the Home tab on`);
   }
   assert.deepEqual(sorted(DEFAULT_BOT_SCOPES.split(',')), needed, 'SF_SLACK_SCOPES default');
 });

@@ -24,6 +24,7 @@ import { SeenOnce } from './seen-once.ts';
 import type { TeamSettingsStore } from './team-settings.ts';
 import type { TokenStore } from './token-store.ts';
 import { inviteHint, type BotMembership } from './bot-membership.ts';
+import { homeLangKey, homeLangOf } from './app-home.ts';
 
 /**
  * The one place that turns Slack input into NATS traffic. Ingress (HTTP) and the connection
@@ -81,7 +82,9 @@ export const BlockActions = z.object({
   type: z.literal('block_actions'),
   team: z.object({ id: SlackId }),
   user: z.object({ id: SlackId }),
-  channel: z.object({ id: SlackId }),
+  /** Absent for a click on a view (the App Home tab): views have no channel. */
+  channel: z.object({ id: SlackId }).optional(),
+  view: z.object({ type: z.string().max(32) }).passthrough().optional(),
   message: z.object({ ts: z.string().max(32) }).optional(),
   container: z.object({ message_ts: z.string().max(32).optional() }).optional(),
   actions: z
@@ -109,6 +112,9 @@ const ChannelMessage = z.object({
   text: z.string().max(40_000),
   ts: z.string().max(32),
 });
+
+/** The player opened the app's Home (or Messages) tab. */
+const AppHomeOpened = z.object({ type: z.literal('app_home_opened'), user: SlackId, tab: z.string().max(32).optional() });
 
 /** Slack's JSON answer to a slash command (or an empty ack). */
 export interface SlackResponse {
@@ -189,9 +195,11 @@ const LIMITER_BUDGET_MS = 300;
 const COMMAND_WORK_MS = 10_000;
 /** Per attempt to reach a game actor: several fit in the reply budget. */
 const GAME_REQUEST_MS = 1_000;
+/** A player's Home language choice is remembered a year (every choice renews it). */
+const HOME_LANG_SECONDS = 365 * 24 * 3_600;
 
 /** What became of an event; `no_game` = plain chat in a channel without a game (nothing was activated). */
-export type EventOutcome = 'forwarded' | 'no_game' | 'ignored' | 'removed';
+export type EventOutcome = 'forwarded' | 'no_game' | 'ignored' | 'removed' | 'home';
 
 export class SlackRouter {
   private readonly now: () => number;
@@ -307,6 +315,7 @@ export class SlackRouter {
    * bodies); confirmations go out through egress as ephemeral messages.
    */
   async interaction(payload: BlockActions): Promise<void> {
+    if (!payload.channel) return this.viewInteraction(payload);
     const team = payload.team.id;
     const channel = payload.channel.id;
     const user = payload.user.id;
@@ -349,6 +358,58 @@ export class SlackRouter {
     }
   }
 
+  /** A click on a view: the Home tab's language toggle re-publishes the Home in the picked language. */
+  private async viewInteraction(payload: BlockActions): Promise<void> {
+    const team = payload.team.id;
+    const user = payload.user.id;
+    const log = this.deps.log.child({ team, user });
+    if (payload.view?.type !== 'home') return log.info({ view: payload.view?.type ?? null }, 'click outside a channel or the Home tab ignored');
+    // Nowhere to tell a rate-limited user on a view; the click simply does nothing.
+    if (!(await this.allowed(team, user))) return;
+    for (const action of payload.actions) {
+      const lang = homeLangOf(action.action_id);
+      if (!lang) {
+        log.info({ actionId: action.action_id.slice(0, 64) }, 'unknown Home tab action ignored');
+        continue;
+      }
+      await this.deps.redis.set(homeLangKey(this.deps.subjects.prefix, team, user), lang, 'EX', HOME_LANG_SECONDS);
+      await this.publishHome(team, user, log);
+    }
+  }
+
+  /**
+   * The player's Home tab: ranking renders it from their records, egress publishes it (views.publish).
+   * Language: the player's own Home choice, else the team's.
+   */
+  private async publishHome(team: string, user: string, log: Logger): Promise<void> {
+    try {
+      const chosen = await this.deps.redis.get(homeLangKey(this.deps.subjects.prefix, team, user));
+      const lang: Lang = chosen === 'ko' || chosen === 'en' ? chosen : (await this.deps.settings.get(team)).lang;
+      const view = await request(
+        this.deps.nc,
+        this.deps.subjects.rankingQuery(),
+        codecs.rankingQuery,
+        // A view has no channel: the user id stands in (protocol RankingQuery `home`).
+        { type: MessageTypes.rankingQuery, kind: 'home', team, channel: user, user, lang, text: '' },
+        codecs.reply,
+        COMMAND_WORK_MS,
+      );
+      if (!view.ok || !view.blocks) return log.warn({ code: view.code }, 'home view not rendered');
+      const published = await request(
+        this.deps.nc,
+        this.deps.subjects.egress('reply', team, user),
+        codecs.egressRequest,
+        { type: MessageTypes.egressRequest, team, channel: user, op: 'publish', user, text: view.text ?? '', blocks: view.blocks, idempotencyKey: `home:${team}:${user}:${this.now()}` },
+        codecs.egressReply,
+        COMMAND_WORK_MS,
+      );
+      if (!published.ok) log.warn({ code: published.code, reason: published.error }, 'home view not published');
+    } catch (err) {
+      const e = asSurfingerError(err);
+      log.warn({ code: e.code, reason: e.message }, 'home view not published');
+    }
+  }
+
   /**
    * An Events API callback (HTTP or a Socket Mode `events_api` envelope). Resolves once the event
    * was durably handed on — the game actor answers only after committing it — or is known to be
@@ -363,6 +424,14 @@ export class SlackRouter {
       if (kind === 'tokens_revoked' && !(await this.deps.tokens.revoke(team, body.event.tokens)).botRevoked) return 'ignored';
       await this.removeTeam(team, kind);
       return 'removed';
+    }
+    if (kind === 'app_home_opened') {
+      const opened = AppHomeOpened.safeParse(body.event);
+      if (!opened.success || opened.data.tab !== 'home') return 'ignored';
+      // Nothing durable rides on this event: ack within the budget whether or not the view is out yet.
+      const work = this.publishHome(team, opened.data.user, this.deps.log.child({ team, user: opened.data.user }));
+      await withBudget(work, this.budgetMs, () => undefined);
+      return 'home';
     }
     if (kind !== 'message' || 'subtype' in body.event || 'bot_id' in body.event) return 'ignored';
     const parsed = ChannelMessage.safeParse(body.event);

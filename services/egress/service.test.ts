@@ -107,3 +107,17 @@ test('egress - an edit that cannot go within its maxWaitMs is refused busy, unse
   assert.equal((await send({ channel, op: 'update', ts: posted.ts!, text: 'go' })).ok, true);
   assert.ok(Date.now() - started < 1_700, `waited ${Date.now() - started} ms`);
 });
+
+test('egress - publish sets a player’s Home tab (views.publish) on the reply kind only, and needs a user', async () => {
+  const user = team.users[1]!.id;
+  const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: '*Home*' } }];
+  const publish = (kind: 'reply' | 'game', over: Partial<EgressRequest> = {}) =>
+    request(nc, infra.subjects.egress(kind, team.teamId, user), codecs.egressRequest, { type: MessageTypes.egressRequest, team: team.teamId, channel: user, op: 'publish', user, text: 'Home', blocks, idempotencyKey: `home${++seq}`, ...over }, codecs.egressReply);
+  const refused = await publish('game');
+  assert.deepEqual([refused.ok, refused.code], [false, EgressErrorCodes.SCOPE], 'a game actor cannot publish anyone’s Home');
+  const invalid = await request(nc, infra.subjects.egress('reply', team.teamId, user), codecs.egressRequest, { type: MessageTypes.egressRequest, team: team.teamId, channel: user, op: 'publish', text: 'Home', blocks, idempotencyKey: `home${++seq}` }, codecs.egressReply);
+  assert.deepEqual([invalid.ok, invalid.code], [false, EgressErrorCodes.INVALID]);
+  const published = await publish('reply');
+  assert.equal(published.ok, true, JSON.stringify(published));
+  assert.deepEqual(sandbox.workspace.home(sandbox.workspace.teams.get(team.teamId)!, user)?.blocks, blocks);
+});

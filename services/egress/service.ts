@@ -55,22 +55,26 @@ function platformError(err: unknown): string | undefined {
 }
 
 /** Web API method of each op (the 429 metric's label, the budget's key). */
-const METHODS = { post: 'chat.postMessage', update: 'chat.update', ephemeral: 'chat.postEphemeral', delete: 'chat.delete' } as const satisfies Record<Exclude<EgressRequest['op'], 'respond'>, string>;
-const TIERED_OPS = ['update', 'delete', 'ephemeral'] as const;
+const METHODS = { post: 'chat.postMessage', update: 'chat.update', ephemeral: 'chat.postEphemeral', delete: 'chat.delete', publish: 'views.publish' } as const satisfies Record<
+  Exclude<EgressRequest['op'], 'respond'>,
+  string
+>;
+const TIERED_OPS = ['update', 'delete', 'ephemeral', 'publish'] as const;
 type TieredOp = (typeof TIERED_OPS)[number];
 
 /**
  * Slack's per-method, per-workspace tiers (Tier 3: 50+ a minute; Tier 4: 100+), kept a little
  * under the floor so a burst of countdown edits in many channels of one team never earns a 429.
- * chat.postMessage has no tier: its limit is the per-channel one.
+ * chat.postMessage has no tier: its limit is the per-channel one. views.publish is Tier 4.
  */
 export const METHOD_BUDGETS: Readonly<Record<TieredOp, PaceConfig>> = {
   update: { ratePerSec: 45 / 60, burst: 10 },
   delete: { ratePerSec: 45 / 60, burst: 10 },
   ephemeral: { ratePerSec: 90 / 60, burst: 20 },
+  publish: { ratePerSec: 90 / 60, burst: 20 },
 };
 
-/** Only creating ops need dedupe: update and delete are idempotent by nature. */
+/** Only creating ops need dedupe: update, delete and publish (the Home tab is replaced) are idempotent by nature. */
 const CREATES = new Set<EgressRequest['op']>(['post', 'ephemeral', 'respond']);
 const PENDING = '-';
 
@@ -138,7 +142,8 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
 
   /** Waits for the request's turn in its buckets, or answers how long they are busy past its `maxWaitMs`. */
   async function paced(req: EgressRequest): Promise<Bucket[] | { busyForMs: number }> {
-    const buckets = [channelBucket(req.team, req.channel), ...(isTiered(req.op) ? [methodBucket(req.team, req.op)] : [])];
+    // A Home view has no channel (its `channel` is the user id): only the method's tier paces it.
+    const buckets = [...(req.op === 'publish' ? [] : [channelBucket(req.team, req.channel)]), ...(isTiered(req.op) ? [methodBucket(req.team, req.op)] : [])];
     const waitMs = req.maxWaitMs === undefined ? await pacer.reserve(buckets) : await pacer.tryReserve(buckets, req.maxWaitMs);
     if (typeof waitMs !== 'number') return waitMs;
     if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
@@ -174,7 +179,7 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
       return done('refused', { ok: false, code: EgressErrorCodes.SCOPE, error: `${req.op} to ${req.team}/${req.channel} is not allowed on ${msg.subject}` });
     }
     if ((req.op === 'update' || req.op === 'delete') && !req.ts) return done('invalid', { ok: false, code: EgressErrorCodes.INVALID, error: `${req.op} needs ts` });
-    if (req.op === 'ephemeral' && !req.user) return done('invalid', { ok: false, code: EgressErrorCodes.INVALID, error: 'ephemeral needs user' });
+    if ((req.op === 'ephemeral' || req.op === 'publish') && !req.user) return done('invalid', { ok: false, code: EgressErrorCodes.INVALID, error: `${req.op} needs user` });
     if (req.op === 'respond' && !respondsTo(req.responseUrl)) return done('invalid', { ok: false, code: EgressErrorCodes.INVALID, error: 'respond needs a Slack response_url' });
 
     const idemKey = `${opts.prefix}:egress:idem:${req.idempotencyKey}`;
@@ -202,6 +207,7 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
         if (req.op === 'post') return (await c.chat.postMessage({ channel: req.channel, text: req.text, ...(blocks ? { blocks } : {}) })).ts;
         if (req.op === 'ephemeral') return (await c.chat.postEphemeral({ channel: req.channel, user: req.user!, text: req.text, ...(blocks ? { blocks } : {}) })).message_ts;
         if (req.op === 'update') return (await c.chat.update({ channel: req.channel, ts: req.ts!, text: req.text, ...(blocks ? { blocks } : {}) })).ts;
+        if (req.op === 'publish') return (await c.views.publish({ user_id: req.user!, view: { type: 'home', blocks: blocks ?? [] } })).view?.id;
         return (await c.chat.delete({ channel: req.channel, ts: req.ts! })).ts;
       };
       // A rotating token can expire between the check and the call (clock skew, a slow queue):

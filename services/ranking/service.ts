@@ -10,6 +10,7 @@ import { ensureStreams } from '../common/jetstream.ts';
 import { startResultsConsumer } from './consumer.ts';
 import { rankingRoot } from './keys.ts';
 import { announcementText, badgeReply, myScoreReply, personalLinkText, rankReply, scoreReply } from './replies.ts';
+import { homeView } from './home.ts';
 import { userPageUrl } from '../common/page-links.ts';
 import { RankingStore } from './store.ts';
 
@@ -45,6 +46,10 @@ export async function answerQuery(store: RankingStore, q: RankingQuery, now: num
     case 'badge': {
       const [owned, user, team] = await Promise.all([store.badges(q.team, q.user), store.userStats(q.team, q.user), store.teamStats(q.team)]);
       return badgeReply(lang, owned, { user, team });
+    }
+    case 'home': {
+      const [stats, bests, owned, recent] = await Promise.all([store.userStats(q.team, q.user), store.userBests(q.team, q.user), store.badges(q.team, q.user), store.userRecent(q.team, q.user)]);
+      return homeView(lang, { user: q.user, stats, bests, badges: owned.user, teamBadges: owned.team, recent });
     }
   }
 }

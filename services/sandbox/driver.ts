@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Interactions, Actor } from './interactions.ts';
 import type { DisconnectReason, SocketHub } from './socket-mode.ts';
-import type { Workspace } from './workspace.ts';
+import type { SandboxTeam, SandboxUser, Workspace } from './workspace.ts';
 import { MAX_TEXT_CHARS } from './content.ts';
 
 /**
@@ -42,6 +42,15 @@ const DisconnectBody = z
 const TeamChannelBody = z.object({ team_id: z.string().min(1), channel_id: z.string().min(1) });
 const UninstallBody = z.object({ team_id: z.string().min(1), app_id: z.string().min(1).optional() });
 const RevokeBody = z.object({ team_id: z.string().min(1) });
+const HomeBody = z.object({ team_id: z.string().min(1), user_id: z.string().min(1) });
+const HomeClickBody = HomeBody.extend({ action_id: z.string().min(1), value: z.string().optional() });
+
+function personOf(workspace: Workspace, where: { team_id: string; user_id: string }): { team: SandboxTeam; user: SandboxUser } | DriverResponse {
+  const team = workspace.teams.get(where.team_id);
+  if (!team) return bad('team_not_found');
+  const user = team.users.get(where.user_id);
+  return user ? { team, user } : bad('user_not_found');
+}
 
 const eventTs = (): string => (Date.now() / 1000).toFixed(6);
 
@@ -102,6 +111,27 @@ export async function handleDriver(deps: DriverDeps, method: string, route: stri
       const channel = team.channels.get(query.get('channel_id') ?? '');
       if (!channel) return bad('channel_not_found');
       return { status: 200, body: { ok: true, team_id: team.id, channel_id: channel.id, messages: channel.messages } };
+    }
+    case 'POST home_open': {
+      const p = parse(HomeBody, body);
+      if (!p.ok) return p.response;
+      const who = personOf(deps.workspace, p.data);
+      if ('status' in who) return who;
+      return { status: 200, body: { ok: true, via: deps.interactions.homeOpened(who.team, who.user) } };
+    }
+    case 'GET home': {
+      const who = personOf(deps.workspace, { team_id: query.get('team_id') ?? '', user_id: query.get('user_id') ?? '' });
+      if ('status' in who) return who;
+      return { status: 200, body: { ok: true, view: deps.workspace.home(who.team, who.user.id) ?? null } };
+    }
+    case 'POST home_click': {
+      const p = parse(HomeClickBody, body);
+      if (!p.ok) return p.response;
+      const who = personOf(deps.workspace, p.data);
+      if ('status' in who) return who;
+      const result = await deps.interactions.viewClick(who.team, who.user, p.data.action_id, p.data.value);
+      if (result.ok) return { status: 200, body: { ...result } };
+      return bad(result.error);
     }
     case 'GET sockets': {
       const counts = deps.hub.counts();

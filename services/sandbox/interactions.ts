@@ -200,27 +200,57 @@ export class Interactions {
       ...(ephemeral_to === undefined ? { message: shown } : {}),
       state: { values: {} },
       response_url: this.#responseUrl('actions', { teamId: team.id, channelId: channel.id, userId: user.id, messageTs: message.ts }),
-      actions: [
-        {
-          action_id: actionId,
-          block_id: found.blockId,
-          text: found.element['text'] ?? { type: 'plain_text', text: actionId },
-          value: value ?? (typeof found.element['value'] === 'string' ? found.element['value'] : undefined),
-          type: 'button',
-          action_ts: `${(Date.now() / 1000).toFixed(6)}`,
-        },
-      ],
+      actions: [buttonAction(found, actionId, value)],
     };
+    return this.#deliverActions(app, payload, () => this.#dispatchFailed(actor, 'The button'));
+  }
+
+  /** A `block_actions` payload to the app (rules 1, 2); `undeliverable` says what the user sees when it cannot go. */
+  async #deliverActions(app: SandboxApp, payload: Record<string, unknown>, undeliverable: () => DispatchResult): Promise<DispatchResult> {
     if (app.socketMode) {
       const delivered = this.#o.hub.deliver(app.id, 'interactive', payload);
       if (delivered) return { ok: true, via: 'socket', envelope_id: delivered.envelope.envelope_id };
-      return this.#dispatchFailed(actor, 'The button');
+      return undeliverable();
     }
-    if (!app.appUrl) return this.#dispatchFailed(actor, 'The button');
+    if (!app.appUrl) return undeliverable();
     // Slack ignores the body of a block_actions response; the app answers via response_url or the API.
     const result = await this.#post(app, `${app.appUrl}/slack/interactivity`, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
     if (result.ok) return { ok: true, via: 'http', status: result.reply.status };
     return { ok: true, via: 'http', app_error: result.reason, ...(result.status ? { status: result.status } : {}) };
+  }
+
+  /**
+   * The user opens the app's Home tab: an `app_home_opened` event (rules 1-3), carrying the view
+   * the app published before, if any. `channel` is the user's DM with the app, as in Slack.
+   */
+  homeOpened(team: SandboxTeam, user: SandboxUser): Via {
+    const view = this.#o.workspace.home(team, user.id);
+    const ts = (Date.now() / 1000).toFixed(6);
+    return this.event(team, { type: 'app_home_opened', user: user.id, channel: dmChannelId(user), tab: 'home', event_ts: ts, ...(view ? { view: { ...view, team_id: team.id, app_id: team.appId } } : {}) });
+  }
+
+  /** A button on the user's Home tab: `block_actions` from a view (no channel, no response_url). */
+  async viewClick(team: SandboxTeam, user: SandboxUser, actionId: string, value: string | undefined): Promise<DispatchResult> {
+    const view = this.#o.workspace.home(team, user.id);
+    const found = view ? findButton(view.blocks, actionId) : undefined;
+    if (!view || !found) return { ok: false, error: 'action_not_found' };
+    if (!team.installed) return { ok: true, via: 'none', app_error: 'not_installed' };
+    const app = this.#o.workspace.appOf(team);
+    const payload = {
+      type: 'block_actions',
+      user: { id: user.id, username: user.name, name: user.name, team_id: team.id },
+      api_app_id: app.id,
+      token: VERIFICATION_TOKEN,
+      container: { type: 'view', view_id: view.id },
+      trigger_id: this.#triggerId(),
+      team: { id: team.id, domain: team.domain },
+      enterprise: null,
+      is_enterprise_install: false,
+      view: { ...view, team_id: team.id, app_id: team.appId, bot_id: team.botId },
+      actions: [buttonAction(found, actionId, value)],
+    };
+    // A Home tab has no channel for Slackbot to explain a failure in: the click just does nothing.
+    return this.#deliverActions(app, payload, () => ({ ok: true, via: 'none', app_error: 'dispatch_failed' }));
   }
 
   /** Sends Slack's `url_verification` to the app's URL and checks it echoes the challenge. */
@@ -307,6 +337,23 @@ export class Interactions {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
   }
+}
+
+/** The `actions[]` entry of a pressed button, as Slack sends it. */
+function buttonAction(found: { blockId: string; element: Record<string, unknown> }, actionId: string, value: string | undefined): Record<string, unknown> {
+  return {
+    action_id: actionId,
+    block_id: found.blockId,
+    text: found.element['text'] ?? { type: 'plain_text', text: actionId },
+    value: value ?? (typeof found.element['value'] === 'string' ? found.element['value'] : undefined),
+    type: 'button',
+    action_ts: `${(Date.now() / 1000).toFixed(6)}`,
+  };
+}
+
+/** The id of a user's direct-message channel with the app (Slack's D… ids). */
+export function dmChannelId(user: SandboxUser): string {
+  return `D${user.id.replace(/^U/, '')}`;
 }
 
 /** Finds a button by action_id in `actions` blocks or as a section accessory. */

@@ -203,6 +203,33 @@ function join(ctx: Ctx): Record<string, unknown> {
   return { ok: true, channel: channelInfo(ctx.team, channel), ...(joined ? {} : { warning: 'already_in_channel', response_metadata: { warnings: ['already_in_channel'] } }) };
 }
 
+/** A Home tab holds at most 100 blocks (messages: 50). */
+const MAX_VIEW_BLOCKS = 100;
+
+/**
+ * views.publish: `user_id` + a `home` view (JSON string in forms, an object in JSON bodies). Slack's
+ * errors: a user outside the team is `user_not_found`; a view that is not a `home` view with a
+ * block array is `invalid_arguments`; too many or untyped blocks are `invalid_blocks`.
+ */
+function publishView(ctx: Ctx): Record<string, unknown> {
+  const userId = str(ctx.call.params, 'user_id') ?? '';
+  const user = ctx.team.users.get(userId);
+  if (!user) return fail('user_not_found');
+  let view: unknown = ctx.call.params['view'];
+  if (typeof view === 'string') {
+    try {
+      view = JSON.parse(view);
+    } catch {
+      return fail('invalid_arguments');
+    }
+  }
+  const v = view as { type?: unknown; blocks?: unknown } | null;
+  if (typeof v !== 'object' || v === null || v.type !== 'home' || !Array.isArray(v.blocks)) return fail('invalid_arguments');
+  if (v.blocks.length > MAX_VIEW_BLOCKS || !v.blocks.every((b) => typeof b === 'object' && b !== null && typeof (b as { type?: unknown }).type === 'string')) return fail('invalid_blocks');
+  const published = ctx.deps.workspace.publishHome(ctx.team, user.id, v.blocks);
+  return { ok: true, view: { ...published, team_id: ctx.team.id, app_id: ctx.team.appId, bot_id: ctx.team.botId, callback_id: '', private_metadata: '', external_id: '' } };
+}
+
 function rateLimited(retryAfterSeconds: number): ApiResponse {
   return { status: 429, headers: { 'retry-after': String(retryAfterSeconds) }, body: { ok: false, error: 'ratelimited' } };
 }
@@ -217,6 +244,7 @@ const METHODS: Record<string, Method> = {
   'chat.postEphemeral': { token: 'bot', tier: 4, handle: postEphemeral },
   'chat.update': { token: 'bot', tier: 3, handle: update },
   'chat.delete': { token: 'bot', tier: 3, handle: remove },
+  'views.publish': { token: 'bot', tier: 4, handle: publishView },
   'conversations.info': {
     token: 'bot',
     tier: 3,

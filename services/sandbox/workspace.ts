@@ -124,7 +124,17 @@ export interface StoredMessage {
 
 export type WorkspaceChange =
   | { kind: 'upsert'; teamId: string; channelId: string; message: StoredMessage }
-  | { kind: 'delete'; teamId: string; channelId: string; ts: string };
+  | { kind: 'delete'; teamId: string; channelId: string; ts: string }
+  | { kind: 'home'; teamId: string; userId: string };
+
+/** A user's App Home tab as the app last published it (views.publish). */
+export interface HomeView {
+  id: string;
+  type: 'home';
+  blocks: unknown[];
+  /** Changes on every publish (Slack's `hash`). */
+  hash: string;
+}
 
 /** The distributed app's id (http and socket modes), and the first team's own app otherwise. */
 export const APP_ID = 'A0SURFINGR';
@@ -216,6 +226,8 @@ export class Workspace extends EventEmitter<{ change: [WorkspaceChange] }> {
   readonly #byAppToken = new Map<string, SandboxApp>();
   readonly #byClientId = new Map<string, SandboxApp>();
   readonly #maxMessagesPerChannel: number;
+  /** `${teamId}:${userId}` → that user's Home tab of the team's app. */
+  readonly #homes = new Map<string, HomeView>();
   #lastTsMicros = 0;
 
   constructor(specs: TeamSpec[], options: WorkspaceOptions = {}) {
@@ -391,6 +403,20 @@ export class Workspace extends EventEmitter<{ change: [WorkspaceChange] }> {
   nextTs(nowMs = Date.now()): string {
     this.#lastTsMicros = Math.max(this.#lastTsMicros + 1, Math.floor(nowMs * 1000));
     return `${Math.floor(this.#lastTsMicros / 1e6)}.${pad(this.#lastTsMicros % 1e6, 6)}`;
+  }
+
+  /** The user's Home tab, if the app ever published one. */
+  home(team: SandboxTeam, userId: string): HomeView | undefined {
+    return this.#homes.get(`${team.id}:${userId}`);
+  }
+
+  /** views.publish: replaces the user's Home tab (the view id stays, as in Slack). */
+  publishHome(team: SandboxTeam, userId: string, blocks: unknown[]): HomeView {
+    const earlier = this.home(team, userId);
+    const view: HomeView = { id: earlier?.id ?? `V${randomBytes(5).toString('hex').toUpperCase()}`, type: 'home', blocks, hash: `${Math.floor(Date.now() / 1000)}.${secret(4)}` };
+    this.#homes.set(`${team.id}:${userId}`, view);
+    this.emit('change', { kind: 'home', teamId: team.id, userId });
+    return view;
   }
 
   find(channel: SandboxChannel, ts: string): StoredMessage | undefined {

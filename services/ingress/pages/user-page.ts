@@ -1,20 +1,15 @@
 import type { Lang } from '../../../protocol/index.ts';
 import { TEAM_BADGES, USER_BADGES } from '../../ranking/badges.ts';
 import { badgeText } from '../../ranking/i18n.ts';
-import type { RecordEntry, UserStats } from '../../ranking/model.ts';
+import type { HomeData } from '../../ranking/home.ts';
 import type { Best } from '../../ranking/store.ts';
 import { html } from './html.ts';
 import { pageTexts } from './i18n.ts';
 import { layout } from './layout.ts';
 
-export interface UserPageData {
+/** What the player's App Home shows, plus their team: the page and the Home tab read the same records. */
+export interface UserPageData extends HomeData {
   team: string;
-  user: string;
-  stats: UserStats;
-  bests: { team: Best; global: Best };
-  badges: ReadonlyMap<string, number>;
-  teamBadges: ReadonlyMap<string, number>;
-  recent: RecordEntry[];
 }
 
 function when(lang: Lang, at: number): string {

@@ -2,7 +2,8 @@
 // (/sandbox/v1/*) and re-reads the open channel whenever the live feed reports a change there.
 
 const $ = (id) => document.getElementById(id);
-const state = { workspace: null, teamId: null, channelId: null, userId: null, names: new Map() };
+// `home`: the app's Home tab is open instead of a channel.
+const state = { workspace: null, teamId: null, channelId: null, userId: null, home: false, names: new Map() };
 
 async function api(path, body) {
   const res = await fetch(`/sandbox/v1/${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -27,6 +28,8 @@ function mrkdwn(text) {
   return escapeHtml(text)
     .replace(/&#60;@([A-Z0-9]+)&#62;/g, (_, id) => `<b>@${escapeHtml(state.names.get(id) ?? id)}</b>`)
     .replace(/&#60;#([A-Z0-9]+)(?:\|([^&]+))?&#62;/g, (_, id, name) => `<b>#${name ?? id}</b>`)
+    // Slack shows <!date^…|fallback> in the reader's time zone; the sandbox shows the fallback.
+    .replace(/&#60;!date\^[^|&]*\|([^&]+)&#62;/g, '$1')
     .replace(/&#60;(https?:[^|&]+)\|([^&]+)&#62;/g, '<a href="$1" target="_blank" rel="noopener">$2</a>')
     .replace(/`([^`\n]+)`/g, '<code>$1</code>')
     .replace(/(^|[\s(])\*([^*\n]+)\*/g, '$1<strong>$2</strong>')
@@ -82,7 +85,17 @@ function renderMessage(m) {
     ${avatar(m.user, name)}<div>${eph}<div class="meta"><span class="name">${escapeHtml(name)}</span>${tag}<time>${time}</time>${edited}</div>${blocks}</div></li>`;
 }
 
+async function loadHome() {
+  const { view } = await api(`home?team_id=${state.teamId}&user_id=${state.userId}`);
+  const blocks = view?.blocks ?? [];
+  $('messages').innerHTML = blocks.length
+    ? `<li class="home" data-view-id="${escapeHtml(view.id)}">${blocks.map(renderBlock).join('')}</li>`
+    : '<li class="empty">The app has not published a Home tab for you yet.</li>';
+  $('messages').scrollTop = 0;
+}
+
 async function loadMessages() {
+  if (state.home) return loadHome();
   if (!state.channelId) return;
   const { messages } = await api(`messages?team_id=${state.teamId}&channel_id=${state.channelId}`);
   const visible = messages.filter((m) => !m.ephemeral_to || m.ephemeral_to === state.userId);
@@ -98,10 +111,12 @@ function renderChrome() {
   state.names = new Map([...t.users.map((u) => [u.id, u.name]), [t.bot_user_id, 'surfinger'], ['USLACKBOT', 'Slackbot']]);
   $('user').innerHTML = t.users.map((u) => `<option value="${u.id}"${u.id === state.userId ? ' selected' : ''}>${escapeHtml(u.name)}</option>`).join('');
   $('channels').innerHTML = t.channels
-    .map((c) => `<li><button type="button" data-channel="${c.id}" aria-current="${c.id === state.channelId}">${c.is_private ? '🔒' : '#'} ${escapeHtml(c.name)}</button></li>`)
+    .map((c) => `<li><button type="button" data-channel="${c.id}" aria-current="${!state.home && c.id === state.channelId}">${c.is_private ? '🔒' : '#'} ${escapeHtml(c.name)}</button></li>`)
     .join('');
+  $('apps').innerHTML = `<li><button type="button" id="open-home" aria-current="${state.home}">🏠 surfinger · Home</button></li>`;
   const channel = t.channels.find((c) => c.id === state.channelId);
-  $('channel-title').textContent = `# ${channel?.name ?? ''}`;
+  $('channel-title').textContent = state.home ? '🏠 surfinger — Home' : `# ${channel?.name ?? ''}`;
+  $('composer').hidden = state.home;
   $('who').textContent = `as ${state.names.get(state.userId) ?? ''}`;
   $('text').placeholder = `Message #${channel?.name ?? ''}, or /start round 3`;
 }
@@ -115,15 +130,18 @@ async function refreshStatus() {
   $('status').innerHTML = `<div>${escapeHtml(app?.app_id ?? '')} · ${mode}</div><div><span class="dot${count ? ' on' : ''}"></span>${count} socket${count === 1 ? '' : 's'} open</div><div><span class="dot${appUrl ? ' on' : ''}"></span>${appUrl ? `app: ${escapeHtml(appUrl)}` : 'no app URL'}</div>`;
 }
 
-function select(teamId, channelId, userId) {
+function select(teamId, channelId, userId, home = false) {
   state.teamId = teamId;
   const t = team();
   state.channelId = channelId ?? t.channels[0]?.id;
   state.userId = userId ?? t.users[0]?.id;
-  const params = new URLSearchParams({ team: state.teamId, channel: state.channelId, user: state.userId });
+  state.home = home;
+  const params = new URLSearchParams({ team: state.teamId, channel: state.channelId, user: state.userId, ...(home ? { tab: 'home' } : {}) });
   history.replaceState(null, '', `?${params}`);
   renderChrome();
-  loadMessages().catch((err) => toast(err.message));
+  // Opening the Home tab is what tells the app (app_home_opened); it publishes the view in reply.
+  const opened = home ? api('home_open', { team_id: state.teamId, user_id: state.userId }) : Promise.resolve();
+  opened.then(loadMessages).catch((err) => toast(err.message));
   refreshStatus().catch(() => {});
 }
 
@@ -155,7 +173,9 @@ async function click(event) {
   const ts = btn.closest('[data-ts]')?.dataset.ts;
   btn.disabled = true;
   try {
-    await api('click', { team_id: state.teamId, channel_id: state.channelId, user_id: state.userId, message_ts: ts, action_id: btn.dataset.actionId, value: btn.dataset.value });
+    const who = { team_id: state.teamId, user_id: state.userId, action_id: btn.dataset.actionId, value: btn.dataset.value };
+    if (state.home) await api('home_click', who);
+    else await api('click', { ...who, channel_id: state.channelId, message_ts: ts });
   } catch (err) {
     toast(`Click failed: ${err.message}`);
   } finally {
@@ -168,7 +188,8 @@ function listen() {
   const feed = new EventSource('/sandbox/v1/feed');
   feed.onmessage = (event) => {
     const change = JSON.parse(event.data);
-    if (change.teamId !== state.teamId || change.channelId !== state.channelId || pending) return;
+    const shown = state.home ? change.kind === 'home' && change.userId === state.userId : change.channelId === state.channelId;
+    if (change.teamId !== state.teamId || !shown || pending) return;
     // Coalesce bursts (a round result edits several messages at once) into one re-read.
     pending = true;
     setTimeout(() => {
@@ -185,10 +206,13 @@ async function main() {
   const teamId = state.workspace.teams.some((t) => t.id === q.get('team')) ? q.get('team') : state.workspace.teams[0].id;
   state.teamId = teamId;
   const t = team();
-  select(teamId, t.channels.some((c) => c.id === q.get('channel')) ? q.get('channel') : undefined, t.users.some((u) => u.id === q.get('user')) ? q.get('user') : undefined);
+  select(teamId, t.channels.some((c) => c.id === q.get('channel')) ? q.get('channel') : undefined, t.users.some((u) => u.id === q.get('user')) ? q.get('user') : undefined, q.get('tab') === 'home');
   $('team').innerHTML = state.workspace.teams.map((w) => `<option value="${w.id}"${w.id === teamId ? ' selected' : ''}>${escapeHtml(w.name)}</option>`).join('');
   $('team').addEventListener('change', (e) => select(e.target.value));
-  $('user').addEventListener('change', (e) => select(state.teamId, state.channelId, e.target.value));
+  $('user').addEventListener('change', (e) => select(state.teamId, state.channelId, e.target.value, state.home));
+  $('apps').addEventListener('click', (e) => {
+    if (e.target.closest('#open-home')) select(state.teamId, state.channelId, state.userId, true);
+  });
   $('channels').addEventListener('click', (e) => {
     const b = e.target.closest('button[data-channel]');
     if (b) select(state.teamId, b.dataset.channel, state.userId);
