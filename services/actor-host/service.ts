@@ -55,9 +55,10 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
   // Short timeouts: a KV call that hangs longer than a fraction of the lease TTL is as good as failed.
   const js = nc.jetstream({ timeout: Math.max(500, Math.min(2_000, Math.floor(opts.leaseTtlMs / 2))) });
   const [members, leases, snapshotsKv] = await Promise.all([
-    openBucket(nc, subjects.buckets.members, { js }),
-    openBucket(nc, subjects.buckets.leases, { js }),
-    openBucket(nc, subjects.buckets.snapshots, { js }),
+    // Takeover decisions read these: only the leader's answer is current (jetstream.ts).
+    openBucket(nc, subjects.buckets.members, { js, leaderReads: true }),
+    openBucket(nc, subjects.buckets.leases, { js, leaderReads: true }),
+    openBucket(nc, subjects.buckets.snapshots, { js, leaderReads: true }),
   ]);
   const registry = createMetricsRegistry('actor-host');
   let host!: Host<S>;

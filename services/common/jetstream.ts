@@ -98,9 +98,15 @@ async function waitForLeader(nc: NatsConnection, stream: string): Promise<void> 
  * its own timeout. On a JetStream cluster, services starting together race to create the same
  * replicated bucket: the losers see 503 (no responders while the stream's group forms) or a
  * timeout. The bucket then exists or soon will, so those are retried for a while.
+ *
+ * `leaderReads`: every `get` is answered by the stream's leader (STREAM.MSG.GET), never by "any
+ * replica" (DIRECT.GET, nats.js' default on 2.9+). A follower still catching up — a restarted
+ * server, a lagging one — answers a direct get with what it has, and the actor directory decides
+ * takeovers on what it reads: a stale membership record made a host take the lease of a live
+ * owner in the cluster chaos run (test/chaos/cluster-nats-leader.test.ts, docs/runtime.md).
  */
-export async function openBucket(nc: NatsConnection, bucket: string, options: { history?: number; ttlMs?: number; js?: JetStreamClient } = {}): Promise<KV> {
-  const config = { history: options.history ?? 1, replicas: replicasOf(nc), ...(options.ttlMs ? { ttl: options.ttlMs } : {}) };
+export async function openBucket(nc: NatsConnection, bucket: string, options: { history?: number; ttlMs?: number; js?: JetStreamClient; leaderReads?: boolean } = {}): Promise<KV> {
+  const config = { history: options.history ?? 1, replicas: replicasOf(nc), ...(options.ttlMs ? { ttl: options.ttlMs } : {}), ...(options.leaderReads ? { allow_direct: false } : {}) };
   for (let attempt = 0; ; attempt++) {
     try {
       const kv = await (options.js ?? nc.jetstream()).views.kv(bucket, config);
