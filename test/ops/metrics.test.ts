@@ -35,7 +35,8 @@ const total = (samples: Sample[], name: string) => samples.filter((s) => s.name 
 const has = (samples: Sample[], name: string) => samples.some((s) => s.name === name);
 
 test('metrics - after one game, each service exposes its metrics with sane values', { timeout: 240_000 }, async () => {
-  cluster = await startCluster({ sandbox: { teams: 1 } });
+  // workspace-apps delivery: every service kind runs, the supervisor included.
+  cluster = await startCluster({ delivery: 'workspace-apps', sandbox: { teams: 1 } });
   const c = cluster;
   const team = c.sandbox.teams[0]!;
   const [alice, bob] = team.users;
@@ -77,7 +78,7 @@ test('metrics - after one game, each service exposes its metrics with sane value
   assert.ok(has(host, 'sf_answer_latency_seconds_bucket'), 'latency is a histogram (p50/p95/p99 on the dashboard)');
 
   const sockets = total(byKind.get('connection-supervisor')!, 'sf_sockets_open');
-  assert.equal(sockets, 1, 'the playing team has its socket open');
+  assert.equal(sockets, 1, 'the registered team has its socket open');
 
   const egress = byKind.get('egress')!;
   assert.ok(has(egress, 'sf_egress_429_total'), 'egress exports its 429 counter');

@@ -40,19 +40,19 @@ async function eventually<T>(what: string, timeoutMs: number, probe: () => Promi
 }
 
 test('status on a real cluster - 3 hosts and 2 supervisors with their counts; a stopped host and a killed supervisor vanish within 5 s', { timeout: 180_000 }, async () => {
-  cluster = await startCluster({ hosts: 3, supervisors: 2, sandbox: { teams: 3 } });
+  // workspace-apps delivery: one socket per registered team, sharded over both supervisors.
+  cluster = await startCluster({ delivery: 'workspace-apps', hosts: 3, supervisors: 2, sandbox: { teams: 3 } });
   const c = cluster;
   const s = createSubjects(c.prefix);
   const nc = await connect({ servers: c.natsUrl, name: 'status-cluster-test' });
   after(() => nc.close());
 
-  // Six channel games activated through placement (the real protocol), and every team marked
-  // active so the supervisors open their sockets to the sandbox.
+  // Six channel games activated through placement (the real protocol); the supervisors open every
+  // registered team's socket by themselves.
   const channels = c.sandbox.teams.flatMap((t) => t.channels.slice(0, 2).map((ch) => ({ team: t.teamId, channel: ch.id })));
   for (const { team, channel } of channels) {
     await request(nc, s.activate(), codecs.activate, { type: MessageTypes.activate, team, channel, reason: 'command', hops: 0 }, codecs.activated, 5_000);
   }
-  for (const t of c.sandbox.teams) nc.publish(s.teamActive(t.teamId), codecs.teamActive.encode({ type: MessageTypes.teamActive, team: t.teamId, reason: 'admin', at: Date.now() }));
 
   const args = ['--json', '--nats', c.natsUrl, '--monitor', c.natsMonitorUrl, '--prefix', c.prefix, '--wait', '1500'];
   const look = async (): Promise<ClusterSnapshot> => {
