@@ -104,7 +104,10 @@ async function roundThrough(cluster: Cluster, ch: Channel, name: string, fault: 
   assert.deepEqual(lost, [], `answers lost in "${name}":\n${results.text}`);
 }
 
-function clusterFor(delivery: Delivery): { get(): Cluster; channel(i: number): Channel } {
+type Fault = (cluster: Cluster, say: (user: string) => Promise<void>) => Promise<void>;
+
+/** A cluster for one describe block; `play(i, fault, name)` runs a round in its i-th channel around `fault`. */
+function clusterFor(delivery: Delivery): { get(): Cluster; play(i: number, name: string, fault: Fault): Promise<void> } {
   let cluster: Cluster;
   before(async () => {
     cluster = await startCluster({
@@ -125,10 +128,11 @@ function clusterFor(delivery: Delivery): { get(): Cluster; channel(i: number): C
   after(async () => {
     await cluster?.stop();
   });
+  // #lounge (last) is a channel without the bot: Slack sends no events from it.
+  const channel = (i: number) => new Channel(cluster, cluster.sandbox.teams[0]!.teamId, cluster.sandbox.teams[0]!.channels.filter((c) => c.name !== 'lounge')[i]!.id);
   return {
     get: () => cluster,
-    // #lounge (last) is a channel without the bot: Slack sends no events from it.
-    channel: (i) => new Channel(cluster, cluster.sandbox.teams[0]!.teamId, cluster.sandbox.teams[0]!.channels.filter((c) => c.name !== 'lounge')[i]!.id),
+    play: (i, name, fault) => roundThrough(cluster, channel(i), `${name} (${delivery})`, (say) => fault(cluster, say)),
   };
 }
 
@@ -167,23 +171,17 @@ async function natsOutage(cluster: Cluster, say: (user: string) => Promise<void>
 describe('no loss - socket delivery (one app, 2 connections over 2 supervisors)', () => {
   const c = clusterFor('socket');
 
-  test('redis-server stopped mid-round: answers sent while it is down and after are in the result', async () => {
-    const cluster = c.get();
-    await roundThrough(cluster, c.channel(0), 'redis stop/start (socket)', (say) => redisOutage(cluster, say));
-  });
+  test('redis-server stopped mid-round: answers sent while it is down and after are in the result', () => c.play(0, 'redis stop/start', redisOutage));
 
-  test('nats-server down 7 s mid-round: the answer sent meanwhile is handed on once it is back, and counted', async () => {
-    const cluster = c.get();
-    // 7 s: longer than Slack's first attempt and its immediate retry (3 s ack window each), so only
-    // the supervisor's own retry (hand-on.ts) brings the answer before Slack's 1-minute retry.
-    await roundThrough(cluster, c.channel(1), 'nats restart (socket)', (say) => natsOutage(cluster, say, 7_000));
-  });
+  // 7 s: longer than Slack's first attempt and its immediate retry (3 s ack window each), so only
+  // the supervisor's own retry (hand-on.ts) brings the answer before Slack's 1-minute retry.
+  test('nats-server down 7 s mid-round: the answer sent meanwhile is handed on once it is back, and counted', () =>
+    c.play(1, 'nats restart', (cluster, say) => natsOutage(cluster, say, 7_000)));
 
   test('a supervisor killed (kill -9) between receiving envelopes and forwarding them: Slack redelivers on the other connection', async () => {
-    const cluster = c.get();
-    const [alice, bob, carol, dave] = users(cluster);
-    const victim = cluster.processes.find((p) => p.name === 'connection-supervisor' && p.alive)!;
-    await roundThrough(cluster, c.channel(2), 'supervisor kill -9 (socket)', async (say) => {
+    const victim = c.get().processes.find((p) => p.name === 'connection-supervisor' && p.alive)!;
+    await c.play(2, 'supervisor kill -9', async (cluster, say) => {
+      const [alice, bob, carol, dave] = users(cluster);
       await say(alice!);
       // Frozen, its socket still takes envelopes (the kernel buffers them) but nothing is forwarded
       // or acked: exactly "received, not yet handed on". Then it dies. Slack retries each unacked
@@ -200,16 +198,11 @@ describe('no loss - socket delivery (one app, 2 connections over 2 supervisors)'
 describe('no loss - http delivery (Events API)', () => {
   const c = clusterFor('http');
 
-  test('redis-server stopped mid-round: answers sent while it is down and after are in the result', async () => {
-    const cluster = c.get();
-    await roundThrough(cluster, c.channel(0), 'redis stop/start (http)', (say) => redisOutage(cluster, say));
-  });
+  test('redis-server stopped mid-round: answers sent while it is down and after are in the result', () => c.play(0, 'redis stop/start', redisOutage));
 
-  test('nats-server down 3 s mid-round: the answer refused meanwhile (503) is retried by Slack and counted', async () => {
-    const cluster = c.get();
-    // 3 s: past the ingress' 2.5 s reply budget, so the first delivery really is refused with 503
-    // and Slack's immediate retry brings the answer. Slack's next retry is a minute away: an HTTP
-    // deployment cannot ride out a longer NATS outage inside a round (docs/runtime.md).
-    await roundThrough(cluster, c.channel(1), 'nats restart (http)', (say) => natsOutage(cluster, say, 3_000));
-  });
+  // 3 s: past the ingress' 2.5 s reply budget, so the first delivery really is refused with 503
+  // and Slack's immediate retry brings the answer. Slack's next retry is a minute away: an HTTP
+  // deployment cannot ride out a longer NATS outage inside a round (docs/runtime.md).
+  test('nats-server down 3 s mid-round: the answer refused meanwhile (503) is retried by Slack and counted', () =>
+    c.play(1, 'nats restart', (cluster, say) => natsOutage(cluster, say, 3_000)));
 });
