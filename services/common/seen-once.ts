@@ -42,6 +42,19 @@ export class SeenOnce {
     return answer === 'unknown' || answer === 'OK';
   }
 
+  /**
+   * Forgets a claim whose request was refused unprocessed (an event answered 503), so Slack's retry
+   * of it is not taken for a replay: Slack re-signs a retry, but one sent in the same second as the
+   * refused attempt carries the very same signature. Best effort: a key Redis keeps despite this
+   * only costs that retry, and Slack's next one is signed in another second.
+   */
+  async release(key: string): Promise<void> {
+    this.#local.delete(key);
+    await withTimeout(this.redis.del(key), this.#timeoutMs).catch((err: unknown) => {
+      this.log.warn({ code: 'SF_ERR_REDIS', reason: (err as Error).message }, 'redis unreachable; replay claim released in process only');
+    });
+  }
+
   #remember(key: string, until: number): void {
     this.#local.delete(key);
     this.#local.set(key, until);

@@ -4,6 +4,7 @@ import { codecs, MessageTypes, type GameMessage } from '../../protocol/index.ts'
 import { startInfra } from '../../test/support/harness.ts';
 import { driver, eventually, messages, sockets, startSlack } from '../../test/security/edge-kit.ts';
 import { request } from '../common/nats.ts';
+import { replyError } from '../actor-host/actor.ts';
 import { start } from './service.ts';
 import { supervisorOptions } from './testing.ts';
 
@@ -54,6 +55,28 @@ test('supervisor - a channel message over the socket becomes one GameMessage, ac
   assert.deepEqual([got.team, got.channel, got.user, got.text], [team.teamId, general.id, alice.id, '빠르게 입력하세요']);
   assert.ok(got.receivedAt > 0 && got.eventId.length > 0);
   await eventually(async () => /sf_envelopes_total\{[^}]*type="events_api"[^}]*outcome="forwarded"[^}]*\} 1/.test(await supervisor.registry.metrics()), 3_000, 'counted as forwarded');
+});
+
+test('supervisor - an event the games cannot take for longer than Slack’s first retries is still handed on once they can', async () => {
+  const random = team.channels[1]!;
+  const taken: string[] = [];
+  let refuseUntil = Date.now() + 8_000;
+  // Games unreachable for 8 s: Slack's first attempt and its immediate retry (after the 3 s ack
+  // window) both fail; its next retry would come a minute later, after the round.
+  const game = nc.subscribe(infra.subjects.game(team.teamId, random.id), {
+    callback: (_e, m) => {
+      if (Date.now() < refuseUntil) return replyError(m, 'SF_ERR_SNAPSHOT_WRITE', 'state store unavailable; retry');
+      taken.push((codecs.gameInbound.decode(m.data) as GameMessage).text);
+      m.respond(codecs.reply.encode({ type: MessageTypes.reply, ok: true }));
+    },
+  });
+  after(() => game.unsubscribe());
+  await nc.flush();
+  const sent = await driver(sandbox, 'message', { team_id: team.teamId, channel_id: random.id, user_id: alice.id, text: '늦게 도착한 답' });
+  assert.equal(sent.body.via, 'socket');
+  await eventually(() => taken.length > 0, 15_000, 'handed on after the outage');
+  refuseUntil = 0;
+  assert.equal(taken[0], '늦게 도착한 답');
 });
 
 test('supervisor - slash commands over the socket are answered in the ack', async () => {

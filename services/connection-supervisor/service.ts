@@ -15,6 +15,7 @@ import { TeamSettingsStore } from '../common/team-settings.ts';
 import { BotMembership } from '../common/bot-membership.ts';
 import { parseTokenKeys, TokenStore } from '../common/token-store.ts';
 import { DEFAULT_BACKOFF, backoffMs, type BackoffConfig } from './backoff.ts';
+import { HAND_ON_BACKOFF, HAND_ON_GIVE_UP_MS, handOn } from './hand-on.ts';
 import { liveMembers, ownerOf, type Heartbeat } from './sharding.ts';
 import { TeamSocket, type Envelope } from './team-socket.ts';
 import { watchRunningGames } from '../actor-host/client.ts';
@@ -247,7 +248,8 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
   /**
    * Every envelope is answered within Slack's 3 s (router budget 2.5 s):
    * 1. events: acked only once the router handed the event on (or knows nobody wants it); a
-   *    failed handoff throws, so the envelope stays unacked and Slack redelivers it;
+   *    failed handoff is retried by us past the ack window (hand-on.ts) and stays unacked
+   *    meanwhile, so Slack redelivers it too (another connection, or after we died);
    * 2. commands: acked with their answer (the router always produces one, "unavailable" included);
    * 3. clicks: acked at once, their effects arrive as messages (Slack ignores the ack's payload).
    */
@@ -260,7 +262,15 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
         await ack();
         return count('malformed');
       }
-      const outcome = await router.event(parsed.data);
+      const outcome = await handOn(() => router.event(parsed.data), {
+        giveUpMs: HAND_ON_GIVE_UP_MS,
+        backoff: HAND_ON_BACKOFF,
+        random,
+        stopped: () => stopping,
+        onRetry: (attempt, err) => {
+          if (attempt === 1) log.warn({ code: asSurfingerError(err).code, reason: (err as Error).message }, 'event not handed on yet; retrying, unacked');
+        },
+      });
       await ack();
       return count(outcome);
     }

@@ -141,17 +141,32 @@ test('ingress - channel messages reach a running game once, without activating i
   assert.equal(activations.length, 0);
 });
 
-test('ingress - an event the game did not take is answered 503, so Slack retries it', async () => {
+test('ingress - an event the game did not take is answered 503, and Slack’s retry in the same second is taken, not refused as a replay', async () => {
+  let refuse = true;
+  const taken: string[] = [];
   const game = nc.subscribe(infra.subjects.game(team.teamId, general!.id), {
-    // A host whose state store is down answers with a coded error after it could not commit.
-    callback: (_e, m) => replyError(m, 'SF_ERR_SNAPSHOT_WRITE', 'state store unavailable; retry'),
+    callback: (_e, m) => {
+      // A host whose state store is down answers with a coded error after it could not commit.
+      if (refuse) return replyError(m, 'SF_ERR_SNAPSHOT_WRITE', 'state store unavailable; retry');
+      taken.push((codecs.gameInbound.decode(m.data) as { eventId: string }).eventId);
+      m.respond(codecs.reply.encode({ type: MessageTypes.reply, ok: true }));
+    },
   });
   await nc.flush();
   const event = JSON.stringify({ type: 'event_callback', team_id: team.teamId, event_id: 'EvNOTTAKEN', event: { type: 'message', channel: general!.id, user: alice!.id, text: 'answer', ts: '2.000001' } });
-  const res = await signedPost(`${url}/slack/events`, event, { secret: team.signingSecret, contentType: 'application/json' });
-  game.unsubscribe();
+  // Slack retries a failed delivery at once; signed in the same second, it has the same signature.
+  const timestamp = Math.floor(Date.now() / 1_000);
+  const res = await signedPost(`${url}/slack/events`, event, { secret: team.signingSecret, contentType: 'application/json', timestamp });
   assert.equal(res.status, 503);
   assert.equal(JSON.parse(res.body).error, 'retry_later');
+  refuse = false;
+  const retried = await signedPost(`${url}/slack/events`, event, { secret: team.signingSecret, contentType: 'application/json', timestamp, headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_error' } });
+  game.unsubscribe();
+  assert.equal(retried.status, 200, retried.body);
+  assert.deepEqual(taken, ['EvNOTTAKEN']);
+  // Once taken, the same signature is a replay again.
+  const replayed = await signedPost(`${url}/slack/events`, event, { secret: team.signingSecret, contentType: 'application/json', timestamp });
+  assert.equal(replayed.status, 401);
 });
 
 test('ingress - forged or stale signatures get 401 with a clear body and publish nothing', async () => {

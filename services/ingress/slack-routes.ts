@@ -16,7 +16,8 @@ import { BlockActions, describeIssues, EventCallback, RoutingErrorCodes, SlashCo
  *    because Redis blinked);
  * 4. schema check of the payload → 400 with a reason; then the shared router.
  * Events are answered 200 only once handed on (SlackRouter.event); a failed handoff answers 503
- * so Slack retries (X-Slack-Retry-Num), and the game recognises a retry of an answer it has.
+ * and releases its replay claim, so Slack's retry (X-Slack-Retry-Num) is taken even when it is
+ * signed in the same second; the game recognises a retry of an answer it has.
  * Slack shows nothing useful for a 401/400, so bodies are for operators and tests.
  */
 
@@ -62,6 +63,8 @@ export async function slackRoutes(app: FastifyInstance, deps: SlackRoutesDeps): 
     return reply.code(status).send({ ok: false, error, ...(detail ? { detail } : {}) });
   };
 
+  const replayKey = (req: Raw) => `${deps.prefix}:seen-sig:${header(req, 'x-slack-signature')}`;
+
   /** Steps 1–3; returns the body as text, or null after answering. */
   async function authentic(req: Raw, reply: FastifyReply, route: string): Promise<string | null> {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -77,7 +80,7 @@ export async function slackRoutes(app: FastifyInstance, deps: SlackRoutesDeps): 
       await reject(reply, route, 401, check.code === SignatureErrorCodes.STALE ? 'stale_request' : 'invalid_signature', check.code, check.reason);
       return null;
     }
-    if (!(await signatures.claim(`${deps.prefix}:seen-sig:${signature}`, 300))) {
+    if (!(await signatures.claim(replayKey(req), 300))) {
       await reject(reply, route, 401, 'replayed_request', IngressErrorCodes.REPLAYED);
       return null;
     }
@@ -162,6 +165,8 @@ export async function slackRoutes(app: FastifyInstance, deps: SlackRoutesDeps): 
         const e = asSurfingerError(err);
         requests.inc({ route: 'events', outcome: 'retry_later' });
         deps.log.warn({ team: parsed.data.team_id, code: e.code, reason: e.message, retry }, 'event not handed on; asking Slack to retry');
+        // Not processed, so its retry is no replay, even one signed in this same second.
+        await signatures.release(replayKey(req));
         return reply.code(503).send({ ok: false, error: 'retry_later', code: e.code });
       }
       requests.inc({ route: 'events', outcome });
