@@ -56,7 +56,7 @@ async function send(cluster: Cluster, ch: Channel, user: string, text: string): 
 
 /** The newest round result of `channel` in the results stream (what ranking consumes). */
 async function streamedRound(cluster: Cluster, channel: string, after: number): Promise<RoundResult | undefined> {
-  const nc = await connect({ servers: cluster.natsUrl, name: 'no-loss-test' });
+  const nc = await connect({ servers: cluster.natsUrl, ...cluster.natsAuth, name: 'no-loss-test' });
   try {
     const rounds = (await readResults(nc, createSubjects(cluster.prefix))).filter((r): r is RoundResult => r.type === MessageTypes.roundResult && r.channel === channel && r.startedAt >= after);
     return rounds.at(-1);
@@ -144,13 +144,15 @@ const users = (cluster: Cluster) => cluster.sandbox.teams[0]!.users.map((u) => u
  */
 async function redisOutage(cluster: Cluster, say: (user: string) => Promise<void>): Promise<void> {
   const [alice, bob, carol, dave] = users(cluster);
+  const redis = cluster.redis;
+  assert.ok(redis, 'a single redis-server to stop (not Sentinel)');
   await say(alice!);
-  cluster.redis.kill();
+  redis.kill();
   await say(bob!);
   // Longer than every Redis timeout on the edges (300 ms budgets, ioredis' retries).
   await sleep(3_000);
   await say(carol!);
-  await cluster.redis.restart();
+  await redis.restart();
   await say(dave!);
 }
 
