@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ActorEvent } from '../contract.ts';
 import { DUEL_ACTIONS, TEAMS_JOIN_ACTION } from '../render.ts';
-import type { GameState } from '../state.ts';
-import { createDriver } from '../test-support.ts';
+import { createDriver, restoreBeforeEachStep } from '../test-support.ts';
 
 /**
  * Every phase the new modes snapshot (a duel's challenge, the robot's pending answer, a team
@@ -12,11 +10,7 @@ import { createDriver } from '../test-support.ts';
  */
 function play(restore: boolean) {
   const d = createDriver({ missionProbability: 0.5 }, 11);
-  const original = d.send.bind(d);
-  d.send = (event: ActorEvent) => {
-    if (restore) d.state = JSON.parse(JSON.stringify(d.state)) as GameState;
-    return original(event);
-  };
+  if (restore) restoreBeforeEachStep(d);
   d.send({ type: 'command', user: 'U1', command: 'duel', text: '<@U2> 3', lang: 'ko' });
   d.advance(10_000);
   d.send({ type: 'click', user: 'U2', actionId: DUEL_ACTIONS.accept, value: '', messageTs: '1' });
