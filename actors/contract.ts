@@ -8,7 +8,7 @@ import type { Blocks, GameResult, Lang, RoundResult } from '../protocol/index.ts
 
 /** What the runtime feeds an actor, one at a time, with the current time beside it. */
 export type ActorEvent =
-  | { type: 'command'; user: string; command: 'start' | 'exit'; text: string; lang: Lang }
+  | { type: 'command'; user: string; command: 'start' | 'exit' | 'duel'; text: string; lang: Lang }
   | { type: 'message'; user: string; text: string; ts: string; eventId: string }
   | { type: 'click'; user: string; actionId: string; value: string; messageTs: string }
   /** The deadline returned by `nextDeadline` has passed (`now >= deadline`). */

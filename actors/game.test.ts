@@ -10,7 +10,7 @@ import type { MissionId } from './missions.ts';
 import { t } from './i18n/index.ts';
 import { toJamo } from './scoring.ts';
 import type { GameState } from './state.ts';
-import { CORPUS, T0, createDriver } from './test-support.ts';
+import { CORPUS, T0, createDriver, restoreBeforeEachStep } from './test-support.ts';
 import { timeLimitMs } from './timing.ts';
 
 type Driver = ReturnType<typeof createDriver>;
@@ -579,11 +579,7 @@ describe('game - missions', () => {
 /** A scripted round game with three players and a paste; `restore` round-trips the state through JSON before every step. */
 function script(restore: boolean) {
   const d = createDriver({ missionProbability: 0.5 }, 7);
-  const original = d.send.bind(d);
-  d.send = (event: ActorEvent) => {
-    if (restore) d.state = JSON.parse(JSON.stringify(d.state)) as GameState;
-    return original(event);
-  };
+  if (restore) restoreBeforeEachStep(d);
   d.start('round 3');
   for (let n = 1; n <= 3; n++) {
     d.toPrompt();

@@ -1,4 +1,4 @@
-import { MessageTypes } from '../protocol/messages.ts';
+import { isRobot, MessageTypes, ROBOT_USER } from '../protocol/messages.ts';
 import type { GameResult, Lang, ResultEntry, RoundResult } from '../protocol/messages.ts';
 import type { ActorEvent, ActorIdentity, Corpus, CorpusEntry, Effect, GameLogic, StepResult } from './contract.ts';
 import { ActorErrorCodes } from './errors.ts';
@@ -6,11 +6,25 @@ import { t } from './i18n/index.ts';
 import { insertMarkers, stripMarkers } from './markers.ts';
 import { conditionOutcome, MISSIONS, missionFits, missionTarget, ranksOf, replaceableIn, replacementsFor, standings } from './missions.ts';
 import type { MissionArgs, MissionId } from './missions.ts';
+import { duelWinner, isDecided, parseDuelArgs, roundWinner } from './modes/duel.ts';
 import { eliminate, isJoinWord } from './modes/kok.ts';
+import { ghostProfile, rememberAnswer, ROBOT_LEVELS, robotAnswer } from './modes/robot.ts';
+import type { TypistProfile } from './modes/robot.ts';
+import { leadingTeams, splitTeams, teamRoundScores } from './modes/teams.ts';
 import { DIFFICULTY_LEVELS, parseStartArgs } from './modes/start-args.ts';
 import {
+  DUEL_ACTIONS,
+  duelScoreLine,
   KOK_JOIN_ACTION,
   mention,
+  renderDuelChallenge,
+  renderDuelClosed,
+  renderDuelEnd,
+  renderTeamsEnd,
+  renderTeamsLineup,
+  TEAMS_JOIN_ACTION,
+  teamName,
+  teamsRoundLines,
   renderCountdown,
   renderJoin,
   renderJoinClosed,
@@ -19,7 +33,7 @@ import {
   renderStarted,
   renderTotals,
 } from './render.ts';
-import type { MissionView, Rendered, TotalsRow } from './render.ts';
+import type { DuelView, JoinKind, MissionView, Rendered, TotalsRow } from './render.ts';
 import { Rng } from './rng.ts';
 import { scoreAnswer } from './scoring.ts';
 import type { Game, GameState, Round } from './state.ts';
@@ -29,8 +43,10 @@ export interface GameOptions {
   /** First number of the countdown (3 → 3, 2, 1, prompt). */
   countdownFrom: number;
   countdownStepMs: number;
-  /** King of the Keyboard join phase. */
+  /** King of the Keyboard and team battle join phase. */
   joinMs: number;
+  /** How long a duel challenge waits for the challenged player's Accept or Decline. */
+  duelChallengeMs: number;
   minPlayers: number;
   /** Between a round's result table and the next countdown, so players can read it. */
   pauseMs: number;
@@ -63,6 +79,7 @@ export const DEFAULT_GAME_OPTIONS: Readonly<GameOptions> = {
   countdownFrom: 3,
   countdownStepMs: 1_000,
   joinMs: 20_000,
+  duelChallengeMs: 60_000,
   minPlayers: 2,
   pauseMs: 5_000,
   defaultRounds: 3,
@@ -132,8 +149,17 @@ function nextDeadline(state: GameState, opts: GameOptions): number | null {
   const g = state.game;
   if (g === null) return null;
   const round = g.round;
-  if (g.phase === 'answering' && round !== null && livePending(round)) return Math.min(g.wakeAt, round.live.at + opts.liveThrottleMs);
-  return g.wakeAt;
+  let due = g.wakeAt;
+  if (g.phase === 'answering' && round !== null && livePending(round)) due = Math.min(due, round.live.at + opts.liveThrottleMs);
+  const robotAt = robotDueAt(g);
+  return robotAt === null ? due : Math.min(due, robotAt);
+}
+
+/** When the robot's answer of the current round is typed (prompt time + its typing time), or null. */
+function robotDueAt(g: Game): number | null {
+  const pending = g.robot?.pending ?? null;
+  const postedAt = g.round?.postedAt ?? null;
+  return g.phase === 'answering' && pending !== null && postedAt !== null ? postedAt + pending.elapsedMs : null;
 }
 
 /**
@@ -146,10 +172,16 @@ function draftOf(state: GameState): GameState {
   const g = state.game;
   if (g === null) return { ...state, broken: state.broken && { ...state.broken } };
   const round = g.round && { ...g.round, answers: [...g.round.answers], live: { ...g.round.live } };
+  // Mode parts are copied only when present, so a snapshot of a plain game keeps its exact shape.
+  const modes = {
+    ...(g.duel ? { duel: { wins: [...g.duel.wins] as [number, number] } } : {}),
+    ...(g.robot ? { robot: { ...g.robot } } : {}),
+    ...(g.teams ? { teams: { count: g.teams.count, members: g.teams.members.map((m) => [...m]), scores: [...g.teams.scores] } } : {}),
+  };
   return {
     ...state,
     broken: state.broken && { ...state.broken },
-    game: { ...g, players: [...g.players], out: [...g.out], usedPrompts: [...g.usedPrompts], totals: g.totals.map((x) => ({ ...x })), round },
+    game: { ...g, players: [...g.players], out: [...g.out], usedPrompts: [...g.usedPrompts], totals: g.totals.map((x) => ({ ...x })), round, ...modes },
   };
 }
 
@@ -162,7 +194,7 @@ function isWellFormed(event: ActorEvent): boolean {
   if (typeof event !== 'object' || event === null) return false;
   switch (event.type) {
     case 'command':
-      return isUser(event.user) && typeof event.text === 'string' && (event.lang === 'ko' || event.lang === 'en') && (event.command === 'start' || event.command === 'exit');
+      return isUser(event.user) && typeof event.text === 'string' && (event.lang === 'ko' || event.lang === 'en') && (event.command === 'start' || event.command === 'exit' || event.command === 'duel');
     case 'message':
       return isUser(event.user) && typeof event.text === 'string';
     case 'click':
@@ -196,7 +228,7 @@ function breakGame(state: GameState, err: unknown, now: number): StepResult<Game
 function handle(ctx: Ctx, event: ActorEvent): void {
   switch (event.type) {
     case 'command':
-      return event.command === 'start' ? onStart(ctx, event) : onExit(ctx, event);
+      return event.command === 'start' ? onStart(ctx, event) : event.command === 'duel' ? onDuel(ctx, event) : onExit(ctx, event);
     case 'message':
       return onMessage(ctx, event);
     case 'click':
@@ -226,6 +258,12 @@ function onStart(ctx: Ctx, event: Command): void {
   const args = parseStartArgs(event.text, { rounds: ctx.opts.defaultRounds, kokMaxRounds: ctx.opts.kokMaxRounds });
   if (args === null) return reply(ctx, 'ephemeral', t(event.lang, 'usage'));
   if ((ctx.corpus[event.lang] ?? []).length === 0) return reply(ctx, 'ephemeral', t(event.lang, 'noPrompts'));
+  let robot: TypistProfile | null = null;
+  if (args.mode === 'robot') {
+    const level = args.robot ?? 'normal';
+    robot = level === 'me' ? ghostProfile(ctx.state.ghosts ?? [], event.user) : ROBOT_LEVELS[level];
+    if (robot === null) return reply(ctx, 'ephemeral', t(event.lang, 'robotNoGhost'));
+  }
   const game: Game = {
     id: makeGameId(ctx.state.team, ctx.state.channel, ctx.now),
     mode: args.mode,
@@ -237,29 +275,93 @@ function onStart(ctx: Ctx, event: Command): void {
     phase: 'joining',
     wakeAt: ctx.now + ctx.opts.joinMs,
     countdown: 0,
-    // The starter of King of the Keyboard is in without pressing Join.
-    players: args.mode === 'kok' ? [event.user] : [],
+    // The starter of King of the Keyboard and of a team battle is in without pressing Join; a
+    // robot battle is the starter against the robot.
+    players: args.mode === 'kok' || args.mode === 'teams' ? [event.user] : args.mode === 'robot' ? [event.user, ROBOT_USER] : [],
     out: [],
     usedPrompts: [],
     round: null,
     completed: 0,
     totals: [],
+    ...(robot !== null ? { robot: { level: args.robot ?? 'normal', speed: robot.speed, accuracy: robot.accuracy, pending: null } } : {}),
+    ...(args.teams !== undefined ? { teams: { count: args.teams, members: [], scores: [] } } : {}),
   };
   ctx.state.game = game;
   ctx.state.broken = null;
-  reply(ctx, 'in_channel', renderStarted(event.lang, event.user, args));
-  if (args.mode === 'kok') post(ctx, `${game.id}:join`, renderJoin(game.lang, game.players, Math.ceil(ctx.opts.joinMs / 1000)));
+  reply(ctx, 'in_channel', renderStarted(event.lang, event.user, args, robot));
+  if (args.mode === 'kok' || args.mode === 'teams') post(ctx, `${game.id}:join`, renderJoin(game.lang, game.players, Math.ceil(ctx.opts.joinMs / 1000), joinKind(game)));
   else beginRound(ctx, game, 1);
 }
+
+const joinKind = (g: Game): JoinKind => ({ teams: g.teams?.count ?? null });
+
+/** Fixed players: only they answer, and a round closes early once all of them did. */
+const hasFixedPlayers = (g: Game) => g.mode === 'kok' || g.mode === 'duel' || g.mode === 'robot' || g.mode === 'teams';
+
+/**
+ * `/duel @user [rounds]`: the challenge waits `duelChallengeMs` for the challenged player. The
+ * robot cannot be challenged (it has its own mode), nor can oneself.
+ */
+function onDuel(ctx: Ctx, event: Command): void {
+  if (ctx.state.game !== null) return reply(ctx, 'ephemeral', t(event.lang, 'alreadyRunning'));
+  const args = parseDuelArgs(event.text);
+  if (args === null) return reply(ctx, 'ephemeral', t(event.lang, 'usageDuel'));
+  if (args.opponent === event.user) return reply(ctx, 'ephemeral', t(event.lang, 'duelSelf'));
+  if (isRobot(args.opponent)) return reply(ctx, 'ephemeral', t(event.lang, 'duelRobot'));
+  if ((ctx.corpus[event.lang] ?? []).length === 0) return reply(ctx, 'ephemeral', t(event.lang, 'noPrompts'));
+  const game: Game = {
+    id: makeGameId(ctx.state.team, ctx.state.channel, ctx.now),
+    mode: 'duel',
+    lang: event.lang,
+    difficulty: 'normal',
+    startedBy: event.user,
+    startedAt: ctx.now,
+    rounds: args.rounds,
+    phase: 'challenge',
+    wakeAt: ctx.now + ctx.opts.duelChallengeMs,
+    countdown: 0,
+    players: [event.user, args.opponent],
+    out: [],
+    usedPrompts: [],
+    round: null,
+    completed: 0,
+    totals: [],
+    duel: { wins: [0, 0] },
+  };
+  ctx.state.game = game;
+  ctx.state.broken = null;
+  reply(ctx, 'in_channel', renderStarted(event.lang, event.user, { mode: 'duel', difficulty: 'normal', rounds: args.rounds }));
+  post(ctx, `${game.id}:duel`, renderDuelChallenge(game.lang, duelView(game), Math.ceil(ctx.opts.duelChallengeMs / 1000)));
+}
+
+const duelists = (g: Game): [string, string] => [g.players[0] ?? '', g.players[1] ?? ''];
+const duelView = (g: Game): DuelView => ({ challenger: duelists(g)[0], opponent: duelists(g)[1], rounds: g.rounds });
 
 /** Only the starter stops a game (the actor has no notion of workspace admins yet). */
 function onExit(ctx: Ctx, event: Command): void {
   const g = ctx.state.game;
   if (g === null) return reply(ctx, 'ephemeral', t(event.lang, 'noGame'));
+  if (g.mode === 'duel' && g.players.includes(event.user)) return leaveDuel(ctx, g, event);
   if (event.user !== g.startedBy) return reply(ctx, 'ephemeral', t(event.lang, 'exitNotStarter', { user: mention(g.startedBy) }));
   reply(ctx, 'in_channel', t(event.lang, 'exited', { user: mention(event.user) }));
-  if (g.phase === 'joining') update(ctx, `${g.id}:join`, renderJoinClosed(g.lang, g.players));
+  if (g.phase === 'joining') update(ctx, `${g.id}:join`, renderJoinClosed(g.lang, g.players, joinKind(g)));
   finish(ctx, g, null, event.user);
+}
+
+/**
+ * Either duelist may leave with /exit. Before the challenge is accepted that withdraws it (the
+ * challenger) or declines it (the opponent), unrated; once accepted it is a forfeit: the other
+ * duelist wins and the duel is rated.
+ */
+function leaveDuel(ctx: Ctx, g: Game, event: Command): void {
+  reply(ctx, 'in_channel', t(event.lang, 'exited', { user: mention(event.user) }));
+  const [challenger, opponent] = duelists(g);
+  if (g.phase === 'challenge') {
+    const withdrawn = event.user === challenger;
+    update(ctx, `${g.id}:duel`, renderDuelClosed(g.lang, duelView(g), withdrawn ? 'duelWithdrawn' : 'duelDeclined'));
+    return endDuel(ctx, g, null, withdrawn ? 'withdrawn' : 'declined', event.user);
+  }
+  endDuel(ctx, g, event.user === challenger ? opponent : challenger, 'forfeit', event.user);
 }
 
 // ---- players' input ---------------------------------------------------------------------------
@@ -282,22 +384,45 @@ function onMessage(ctx: Ctx, event: Message): void {
   if (g.answeredThrough !== undefined && !slackTsAfter(event.ts, g.answeredThrough)) return;
   // Late: the deadline tick may not have arrived yet, but the round is over.
   if (ctx.now >= g.wakeAt) return;
-  if (g.mode === 'kok' && !g.players.includes(event.user)) return;
+  if (hasFixedPlayers(g) && !g.players.includes(event.user)) return;
   if (round.answers.some((a) => a.user === event.user)) return;
   if (event.text.length > ctx.opts.maxAnswerChars) {
     ctx.fx.push({ type: 'ephemeral', user: event.user, text: t(g.lang, 'tooLong') });
     return;
   }
-  const text = stripMarkers(event.text);
-  if (text.trim() === '') return;
+  if (stripMarkers(event.text).trim() === '') return;
   const elapsedMs = Math.max(0, Math.round(ctx.now - round.postedAt));
-  const s = scoreAnswer({ prompt: round.target, answer: event.text, elapsedMs, lang: g.lang });
-  const flagged = !s.pasted && (g.lang === 'en' ? (s.wpm ?? 0) > ctx.opts.maxEnWpm : s.speed > ctx.opts.maxKoSpeed);
-  round.answers.push({ user: event.user, ts: event.ts, text, elapsedMs, accuracy: s.accuracy, speed: s.speed, wpm: s.wpm, score: s.score, pasted: s.pasted, flagged });
-  if (s.pasted) ctx.fx.push({ type: 'ephemeral', user: event.user, text: t(g.lang, 'pasted') });
+  const pasted = recordAnswer(ctx, g, round, event.user, event.text, elapsedMs, event.ts);
+  if (pasted) ctx.fx.push({ type: 'ephemeral', user: event.user, text: t(g.lang, 'pasted') });
   if (g.mode === 'round' && !g.players.includes(event.user)) g.players.push(event.user);
-  if (g.mode === 'kok' && g.players.every((p) => round.answers.some((a) => a.user === p))) return closeRound(ctx, g, round);
+  afterAnswer(ctx, g, round);
+}
+
+/** Scores and records one answer (a player's message or the robot's typing); true when it was pasted. */
+function recordAnswer(ctx: Ctx, g: Game, round: Round, user: string, raw: string, elapsedMs: number, ts?: string): boolean {
+  const s = scoreAnswer({ prompt: round.target, answer: raw, elapsedMs, lang: g.lang });
+  const flagged = !s.pasted && (g.lang === 'en' ? (s.wpm ?? 0) > ctx.opts.maxEnWpm : s.speed > ctx.opts.maxKoSpeed);
+  const text = stripMarkers(raw);
+  round.answers.push({ user, ...(ts === undefined ? {} : { ts }), text, elapsedMs, accuracy: s.accuracy, speed: s.speed, wpm: s.wpm, score: s.score, pasted: s.pasted, flagged });
+  return s.pasted;
+}
+
+/** A round of fixed players closes once every one of them answered; else the live count may refresh. */
+function afterAnswer(ctx: Ctx, g: Game, round: Round): void {
+  if (hasFixedPlayers(g) && g.players.every((p) => round.answers.some((a) => a.user === p))) return closeRound(ctx, g, round);
   if (ctx.now - round.live.at >= ctx.opts.liveThrottleMs) updateLive(ctx, g, round);
+}
+
+/**
+ * The robot finishes typing: its answer, prepared when the prompt was posted, is scored like a
+ * person's, with the typing time it planned (a late tick does not make it slower).
+ */
+function robotTypes(ctx: Ctx, g: Game, round: Round): void {
+  const pending = g.robot?.pending ?? null;
+  if (g.robot === undefined || pending === null) return;
+  g.robot.pending = null;
+  if (pending.text.trim() !== '') recordAnswer(ctx, g, round, ROBOT_USER, pending.text, pending.elapsedMs);
+  afterAnswer(ctx, g, round);
 }
 
 /**
@@ -318,8 +443,9 @@ export function slackTsAfter(a: string, b: string): boolean {
 
 /** A Join click after the join phase (the button is removed then, but a client may lag) is answered privately. */
 function onClick(ctx: Ctx, event: Click): void {
-  if (event.actionId !== KOK_JOIN_ACTION) return;
   const g = ctx.state.game;
+  if (event.actionId === DUEL_ACTIONS.accept || event.actionId === DUEL_ACTIONS.decline) return answerDuel(ctx, g, event);
+  if (event.actionId !== KOK_JOIN_ACTION && event.actionId !== TEAMS_JOIN_ACTION) return;
   if (g !== null && g.phase === 'joining') return join(ctx, g, event.user);
   ctx.fx.push({ type: 'ephemeral', user: event.user, text: t(g?.lang ?? 'ko', 'kokJoinLate') });
 }
@@ -327,7 +453,20 @@ function onClick(ctx: Ctx, event: Click): void {
 function join(ctx: Ctx, g: Game, user: string): void {
   if (g.players.includes(user)) return;
   g.players.push(user);
-  update(ctx, `${g.id}:join`, renderJoin(g.lang, g.players, Math.max(0, Math.ceil((g.wakeAt - ctx.now) / 1000))));
+  update(ctx, `${g.id}:join`, renderJoin(g.lang, g.players, Math.max(0, Math.ceil((g.wakeAt - ctx.now) / 1000)), joinKind(g)));
+}
+
+/** Accept or Decline on a challenge: only the challenged player's click counts; a late one is told so. */
+function answerDuel(ctx: Ctx, g: Game | null, event: Click): void {
+  if (g === null || g.mode !== 'duel' || g.phase !== 'challenge') return void ctx.fx.push({ type: 'ephemeral', user: event.user, text: t(g?.lang ?? 'ko', 'duelLate') });
+  const view = duelView(g);
+  if (event.user !== view.opponent) return void ctx.fx.push({ type: 'ephemeral', user: event.user, text: t(g.lang, 'duelNotYours', { opponent: mention(view.opponent) }) });
+  if (event.actionId === DUEL_ACTIONS.decline) {
+    update(ctx, `${g.id}:duel`, renderDuelClosed(g.lang, view, 'duelDeclined'));
+    return endDuel(ctx, g, null, 'declined', null);
+  }
+  update(ctx, `${g.id}:duel`, renderDuelClosed(g.lang, view, 'duelAccepted'));
+  beginRound(ctx, g, 1);
 }
 
 // ---- time -------------------------------------------------------------------------------------
@@ -338,23 +477,44 @@ function onTick(ctx: Ctx): void {
   if (g === null) return;
   const due = ctx.now >= g.wakeAt;
   switch (g.phase) {
-    case 'joining':
+    case 'joining': {
       if (!due) return;
       // The Join button goes away with the join phase, whether the game starts or not.
-      update(ctx, `${g.id}:join`, renderJoinClosed(g.lang, g.players));
-      if (g.players.length < ctx.opts.minPlayers) {
-        post(ctx, `${g.id}:cancelled`, plain(t(g.lang, 'kokCancelled', { min: ctx.opts.minPlayers })));
+      update(ctx, `${g.id}:join`, renderJoinClosed(g.lang, g.players, joinKind(g)));
+      const teams = g.teams;
+      // Every team needs a player, and a battle at least minPlayers.
+      const min = Math.max(ctx.opts.minPlayers, teams?.count ?? 0);
+      if (g.players.length < min) {
+        const text = teams === undefined ? t(g.lang, 'kokCancelled', { min }) : t(g.lang, 'teamsCancelled', { teams: teams.count, min });
+        post(ctx, `${g.id}:cancelled`, plain(text));
         return finish(ctx, g, null, null);
       }
+      if (teams !== undefined) {
+        teams.members = splitTeams(g.players, teams.count, ctx.rng);
+        teams.scores = teams.members.map(() => 0);
+        post(ctx, `${g.id}:teams`, renderTeamsLineup(g.lang, teams.members));
+      }
       return beginRound(ctx, g, 1);
+    }
+    case 'challenge':
+      if (!due) return;
+      update(ctx, `${g.id}:duel`, renderDuelClosed(g.lang, duelView(g), 'duelExpired'));
+      return endDuel(ctx, g, null, 'expired', null);
     case 'countdown':
       if (due) countdownStep(ctx, g);
       return;
-    case 'answering':
+    case 'answering': {
       if (g.round === null) return;
+      const robotAt = robotDueAt(g);
+      // The robot's answer comes first when its time is before the deadline (a late tick may carry both).
+      if (robotAt !== null && ctx.now >= robotAt && robotAt < g.wakeAt) {
+        robotTypes(ctx, g, g.round);
+        if (ctx.state.game !== g || g.round === null) return;
+      }
       if (due) return closeRound(ctx, g, g.round);
       if (livePending(g.round) && ctx.now - g.round.live.at >= ctx.opts.liveThrottleMs) updateLive(ctx, g, g.round);
       return;
+    }
     case 'pause':
       if (due) beginRound(ctx, g, g.completed + 1);
       return;
@@ -425,6 +585,8 @@ function countdownStep(ctx: Ctx, g: Game): void {
   round.live = { shown: 0, at: ctx.now };
   g.phase = 'answering';
   g.wakeAt = round.deadline;
+  // The robot reads the sentence (not the posted text with its markers) and starts typing now.
+  if (g.robot !== undefined) g.robot.pending = robotAnswer(round.target, g.robot, timeLimitMs(round.target), ctx.rng);
   post(ctx, `${g.id}:prompt:${round.n}`, promptView(g, round));
 }
 
@@ -476,16 +638,21 @@ function closeRound(ctx: Ctx, g: Game, round: Round): void {
       flagged: a.flagged,
       rank: ranks.get(a.user) ?? null,
       eliminated: out.includes(a.user),
+      ...(isRobot(a.user) ? { robot: true } : {}),
     }))
     .sort((x, y) => (x.rank ?? Infinity) - (y.rank ?? Infinity));
   const winners = groups[0] ?? [];
   const condition = conditionOutcome(round.mission, round.answers);
   const standing = kok === null ? null : g.players.filter((u) => !out.includes(u));
+  const footer = modeFooter(g, groups, round);
   post(
     ctx,
     `${g.id}:result:${round.n}`,
-    renderResults(g.lang, { round: round.n, mission: missionOf(round), entries, missed, eliminated: out, winners, condition, standing, fullTableUrl: tableUrl(ctx, g, String(round.n)) }),
+    renderResults(g.lang, { round: round.n, mission: missionOf(round), entries, missed, eliminated: out, winners, condition, standing, fullTableUrl: tableUrl(ctx, g, String(round.n)), footer }),
   );
+  for (const a of round.answers) {
+    if (!a.pasted && !a.flagged && !isRobot(a.user)) ctx.state.ghosts = rememberAnswer(ctx.state.ghosts ?? [], a.user, { speed: Math.round(a.speed), accuracy: a.accuracy });
+  }
   const result: RoundResult = {
     type: MessageTypes.roundResult,
     resultId: `${g.id}:${round.n}`,
@@ -515,11 +682,66 @@ function closeRound(ctx: Ctx, g: Game, round: Round): void {
     if (kok.everyoneMissed) return finish(ctx, g, null, null);
     if (g.players.length <= 1) return finish(ctx, g, g.players[0] ?? null, null);
     if (g.completed >= g.rounds) return finish(ctx, g, bestStanding(g), null);
+  } else if (g.duel !== undefined) {
+    if (isDecided(g.duel.wins, g.completed, g.rounds)) {
+      const players = duelists(g);
+      const winner = duelWinner(players, g.duel.wins, [totalOf(g, players[0]), totalOf(g, players[1])]);
+      return endDuel(ctx, g, winner, winner === null ? 'draw' : 'won', null);
+    }
   } else if (g.completed >= g.rounds) {
     return finish(ctx, g, totalsOf(g)[0]?.user ?? null, null);
   }
   g.phase = 'pause';
   g.wakeAt = ctx.now + ctx.opts.pauseMs;
+}
+
+const totalOf = (g: Game, user: string) => g.totals.find((x) => x.user === user)?.score ?? 0;
+
+/**
+ * The mode's lines under a round's table, and its bookkeeping: a duel counts the round's point
+ * (modes/duel.ts), a team battle adds each team's mean (modes/teams.ts; unranked answers count 0).
+ */
+function modeFooter(g: Game, groups: readonly string[][], round: Round): Array<{ blockId: string; text: string }> {
+  if (g.duel !== undefined) {
+    const players = duelists(g);
+    const w = roundWinner(players, groups);
+    if (w !== null) g.duel.wins[w] += 1;
+    const tied = w === null && (groups[0]?.length ?? 0) > 1;
+    return [{ blockId: 'duel-score', text: duelScoreLine(g.lang, players, g.duel.wins, tied) }];
+  }
+  if (g.teams !== undefined && g.teams.members.length > 0) {
+    const ranked = new Set(groups.flat());
+    const scores = new Map(round.answers.filter((a) => ranked.has(a.user)).map((a) => [a.user, a.score] as const));
+    const means = teamRoundScores(g.teams.members, scores);
+    g.teams.scores = g.teams.scores.map((total, i) => total + (means[i] ?? 0));
+    return [{ blockId: 'team-scores', text: teamsRoundLines(g.lang, g.teams.members, means, g.teams.scores) }];
+  }
+  return [];
+}
+
+type DuelOutcome = NonNullable<GameResult['duel']>['outcome'];
+
+/** Ends a duel: the duel's own result message when it was played, and its outcome in the GameResult. */
+function endDuel(ctx: Ctx, g: Game, winner: string | null, outcome: DuelOutcome, leaver: string | null): void {
+  const players = duelists(g);
+  const wins: [number, number] = [...(g.duel?.wins ?? [0, 0])];
+  if (outcome === 'won' || outcome === 'draw' || outcome === 'forfeit') {
+    post(ctx, `${g.id}:final`, renderDuelEnd(g.lang, { players, wins, winner, forfeitBy: outcome === 'forfeit' ? leaver : null }));
+  }
+  finish(ctx, g, winner, leaver, { duel: { players, wins, winner, outcome } });
+}
+
+/** A team battle's final standings (best total first) and its MVP, the best individual total. */
+function teamsOutcome(g: Game, totals: readonly TotalsRow[]): Pick<GameResult, 'teams' | 'mvp'> & { view: Parameters<typeof renderTeamsEnd>[1] } {
+  const t = g.teams!;
+  const rows = t.members.map((members, index) => ({ index, members, score: round1(t.scores[index] ?? 0) })).sort((a, b) => b.score - a.score || a.index - b.index);
+  const top = totals[0];
+  const mvp = top !== undefined && top.score > 0 ? { user: top.user, score: top.score } : null;
+  return {
+    teams: rows.map((r) => ({ name: teamName(g.lang, r.index), members: r.members, score: r.score })),
+    mvp: mvp?.user ?? null,
+    view: { teams: rows, winners: leadingTeams(t.scores.map(round1)), mvp },
+  };
 }
 
 /** The public page with a whole table (see GameOptions.publicUrl); null when none is configured. */
@@ -560,9 +782,13 @@ function bestStanding(g: Game): string | null {
  * Ends the game: totals for multi-round modes (a normal game's result table says it all), one
  * GameResult for every game — also cancelled and stopped ones, so each gameId has a final record.
  */
-function finish(ctx: Ctx, g: Game, champion: string | null, exitedBy: string | null): void {
+function finish(ctx: Ctx, g: Game, champion: string | null, exitedBy: string | null, extra: Pick<GameResult, 'duel'> = {}): void {
   const totals = totalsOf(g);
-  if (g.mode !== 'normal' && g.completed > 0 && exitedBy === null) post(ctx, `${g.id}:final`, renderTotals(g.lang, totals, champion, g.mode === 'kok', tableUrl(ctx, g, 'final')));
+  const teams = g.teams !== undefined && g.teams.members.length > 0 ? teamsOutcome(g, totals) : null;
+  // A duel posts its own result (endDuel); a team battle its teams' standings and MVP.
+  if (g.mode !== 'normal' && g.mode !== 'duel' && g.completed > 0 && exitedBy === null) {
+    post(ctx, `${g.id}:final`, teams !== null ? renderTeamsEnd(g.lang, teams.view) : renderTotals(g.lang, totals, champion, g.mode === 'kok', tableUrl(ctx, g, 'final')));
+  }
   const result: GameResult = {
     type: MessageTypes.gameResult,
     resultId: `${g.id}:final`,
@@ -576,8 +802,10 @@ function finish(ctx: Ctx, g: Game, champion: string | null, exitedBy: string | n
     finishedAt: ctx.now,
     rounds: g.completed,
     totals,
-    champion,
+    champion: teams === null ? champion : (teams.mvp ?? null),
     exitedBy,
+    ...extra,
+    ...(teams === null ? {} : { teams: teams.teams, mvp: teams.mvp }),
   };
   ctx.fx.push({ type: 'publish', result });
   ctx.state.game = null;

@@ -1,9 +1,11 @@
+import { isRobot } from '../protocol/messages.ts';
 import type { Blocks, Lang, ResultEntry } from '../protocol/messages.ts';
 import { t } from './i18n/index.ts';
 import type { MessageKey } from './i18n/index.ts';
 import { fitInline, fitLines } from './fit.ts';
 import { AVERAGE_GOAL, MISSION_BANNER, MISSIONS, replaceConsonant } from './missions.ts';
 import type { MissionArgs, MissionId } from './missions.ts';
+import type { RobotLevel, TypistProfile } from './modes/robot.ts';
 import type { StartArgs } from './modes/start-args.ts';
 
 /** Slack message bodies for every post the game makes: fallback text plus Block Kit. */
@@ -12,7 +14,9 @@ export interface Rendered {
   blocks: Blocks;
 }
 
-export const mention = (user: string) => `<@${user}>`;
+/** The robot is no Slack user, so it gets a name of its own instead of a mention. */
+export const ROBOT_NAME = '🤖 SurBot';
+export const mention = (user: string) => (isRobot(user) ? ROBOT_NAME : `<@${user}>`);
 /** A sentence's list of people stays short: a 500-player game names the first ones and counts the rest. */
 function mentions(lang: Lang, users: readonly string[]): string {
   if (users.length === 0) return t(lang, 'nobody');
@@ -25,9 +29,23 @@ const button = (text: string, actionId: string, value: string) => ({ type: 'butt
 
 const DIFFICULTY_KEY = { easy: 'difficultyEasy', normal: 'difficultyNormal', hard: 'difficultyHard' } as const satisfies Record<StartArgs['difficulty'], MessageKey>;
 
-export function renderStarted(lang: Lang, user: string, args: StartArgs): string {
+const ROBOT_LEVEL_KEY = { easy: 'robotLevelEasy', normal: 'robotLevelNormal', hard: 'robotLevelHard', me: 'robotLevelMe' } as const satisfies Record<RobotLevel, MessageKey>;
+
+/** `robot` is the robot's profile in a robot battle (shown for the ghost, whose numbers are the player's). */
+export function renderStarted(lang: Lang, user: string, args: StartArgs, robot: TypistProfile | null = null): string {
+  const level = args.robot ?? 'normal';
   const mode =
-    args.mode === 'normal' ? t(lang, 'modeNormal') : args.mode === 'round' ? t(lang, 'modeRound', { rounds: args.rounds }) : t(lang, 'modeKok');
+    args.mode === 'normal'
+      ? t(lang, 'modeNormal')
+      : args.mode === 'round'
+        ? t(lang, 'modeRound', { rounds: args.rounds })
+        : args.mode === 'robot'
+          ? t(lang, 'modeRobot', { level: t(lang, ROBOT_LEVEL_KEY[level], { speed: robot?.speed ?? 0, accuracy: robot?.accuracy ?? 0 }) })
+          : args.mode === 'teams'
+            ? t(lang, 'modeTeams', { teams: args.teams ?? 2 })
+            : args.mode === 'duel'
+              ? t(lang, 'modeDuel')
+              : t(lang, 'modeKok');
   return t(lang, 'started', { user: mention(user), mode, difficulty: t(lang, DIFFICULTY_KEY[args.difficulty]) });
 }
 
@@ -122,6 +140,8 @@ export interface ResultsView {
   standing: readonly string[] | null;
   /** The web page with the whole table, linked when the message had to leave rows out. */
   fullTableUrl: string | null;
+  /** Mode lines under the table (the duel's score, the teams' round scores), each its own block. */
+  footer?: ReadonlyArray<{ blockId: string; text: string }>;
 }
 
 const fmt = (n: number) => String(Math.round(n));
@@ -174,6 +194,7 @@ export function renderResults(lang: Lang, v: ResultsView): Rendered {
   const extra: Blocks = [];
   if (v.condition !== null) extra.push(section(`*${conditionLine(lang, v.mission, v.condition)}*`, 'mission-outcome'));
   if (v.standing !== null && v.standing.length > 0) extra.push(context(t(lang, 'kokLeft', { players: mentions(lang, v.standing) }), 'kok-left'));
+  for (const f of v.footer ?? []) extra.push(section(f.text, f.blockId));
   return {
     text: fallback(title, table, outcome),
     blocks: [{ type: 'header', text: { type: 'plain_text', text: title } }, ...banner(lang, v.mission), ...table, section(`*${outcome}*`, 'outcome'), ...extra],
@@ -203,19 +224,134 @@ export function renderTotals(lang: Lang, totals: readonly TotalsRow[], champion:
 }
 
 export const KOK_JOIN_ACTION = 'kok_join';
+export const TEAMS_JOIN_ACTION = 'teams_join';
 
-export function renderJoin(lang: Lang, players: readonly string[], seconds: number): Rendered {
-  const text = t(lang, 'kokJoin', { seconds, players: mentions(lang, players) });
-  return { text, blocks: [section(text, 'kok-join'), { type: 'actions', block_id: 'kok-join-actions', elements: [button(t(lang, 'kokJoinButton'), KOK_JOIN_ACTION, 'join')] }] };
+/** Team battle's join message is King of the Keyboard's with its own text, block ids and action. */
+export interface JoinKind {
+  teams: number | null;
+}
+
+const joinIds = (k: JoinKind) => (k.teams === null ? { block: 'kok-join', action: KOK_JOIN_ACTION } : { block: 'teams-join', action: TEAMS_JOIN_ACTION });
+
+export function renderJoin(lang: Lang, players: readonly string[], seconds: number, kind: JoinKind = { teams: null }): Rendered {
+  const ids = joinIds(kind);
+  const text = kind.teams === null ? t(lang, 'kokJoin', { seconds, players: mentions(lang, players) }) : t(lang, 'teamsJoin', { teams: kind.teams, seconds, players: mentions(lang, players) });
+  return { text, blocks: [section(text, ids.block), { type: 'actions', block_id: `${ids.block}-actions`, elements: [button(t(lang, 'kokJoinButton'), ids.action, 'join')] }] };
 }
 
 /** The join message once the join phase is over (started or cancelled): the same list, no button. */
-export function renderJoinClosed(lang: Lang, players: readonly string[]): Rendered {
-  const text = t(lang, 'kokJoinClosed', { players: mentions(lang, players) });
-  return { text, blocks: [section(text, 'kok-join')] };
+export function renderJoinClosed(lang: Lang, players: readonly string[], kind: JoinKind = { teams: null }): Rendered {
+  const text = t(lang, kind.teams === null ? 'kokJoinClosed' : 'teamsJoinClosed', { players: mentions(lang, players) });
+  return { text, blocks: [section(text, joinIds(kind).block)] };
 }
 
-const HELP_KEYS = ['helpHelpgame', 'helpLang', 'helpStart', 'helpExit', 'helpMyscore', 'helpRank', 'helpScore', 'helpBadge'] as const satisfies readonly MessageKey[];
+// ---- duels --------------------------------------------------------------------------------------
+
+export const DUEL_ACTIONS = { accept: 'duel_accept', decline: 'duel_decline' } as const;
+
+export interface DuelView {
+  challenger: string;
+  opponent: string;
+  rounds: number;
+}
+
+const duelVars = (v: DuelView) => ({ challenger: mention(v.challenger), opponent: mention(v.opponent), rounds: v.rounds });
+
+/** The challenge with its two buttons; only the challenged player's click counts. */
+export function renderDuelChallenge(lang: Lang, v: DuelView, seconds: number): Rendered {
+  const text = t(lang, 'duelChallenge', { ...duelVars(v), seconds });
+  return {
+    text,
+    blocks: [
+      section(text, 'duel-challenge'),
+      {
+        type: 'actions',
+        block_id: 'duel-actions',
+        elements: [
+          { ...button(t(lang, 'duelAcceptButton'), DUEL_ACTIONS.accept, 'accept'), style: 'primary' },
+          { ...button(t(lang, 'duelDeclineButton'), DUEL_ACTIONS.decline, 'decline'), style: 'danger' },
+        ],
+      },
+    ],
+  };
+}
+
+/** The challenge once answered (or expired, or withdrawn): what became of it, no buttons. */
+export function renderDuelClosed(lang: Lang, v: DuelView, how: 'duelAccepted' | 'duelDeclined' | 'duelExpired' | 'duelWithdrawn'): Rendered {
+  const text = t(lang, how, duelVars(v));
+  return { text, blocks: [section(text, 'duel-challenge')] };
+}
+
+export function duelScoreLine(lang: Lang, players: readonly [string, string], wins: readonly [number, number], tied: boolean): string {
+  const score = t(lang, 'duelScore', { a: mention(players[0]), b: mention(players[1]), winsA: wins[0], winsB: wins[1] });
+  return tied ? `${score}\n${t(lang, 'duelRoundTie')}` : score;
+}
+
+export interface DuelEndView {
+  players: readonly [string, string];
+  wins: readonly [number, number];
+  winner: string | null;
+  forfeitBy: string | null;
+}
+
+export function renderDuelEnd(lang: Lang, v: DuelEndView): Rendered {
+  const w = v.winner === null ? -1 : v.players.indexOf(v.winner);
+  const line =
+    v.forfeitBy !== null && v.winner !== null
+      ? t(lang, 'duelForfeit', { loser: mention(v.forfeitBy), winner: mention(v.winner) })
+      : v.winner === null
+        ? t(lang, 'duelDraw', { wins: v.wins[0] })
+        : t(lang, 'duelWon', { winner: mention(v.winner), winsW: v.wins[w]!, winsL: v.wins[1 - w]! });
+  const title = t(lang, 'duelTitle');
+  return {
+    text: `${title}\n${line}`,
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: title } },
+      section(duelScoreLine(lang, v.players, v.wins, false), 'duel-score'),
+      section(`*${line}*`, 'duel-result'),
+      context(t(lang, 'duelRatingNote'), 'duel-rating'),
+    ],
+  };
+}
+
+// ---- team battle ------------------------------------------------------------------------------
+
+export const teamName = (lang: Lang, i: number) => t(lang, 'teamName', { n: i + 1 });
+
+export function renderTeamsLineup(lang: Lang, teams: readonly (readonly string[])[]): Rendered {
+  const lines = teams.map((members, i) => t(lang, 'teamsLineupRow', { team: teamName(lang, i), members: mentions(lang, members) }));
+  const title = t(lang, 'teamsLineup');
+  return { text: [title, ...lines].join('\n'), blocks: [section(`*${title}*`), section(lines.join('\n'), 'teams-lineup')] };
+}
+
+export function teamsRoundLines(lang: Lang, teams: readonly (readonly string[])[], round: readonly number[], totals: readonly number[]): string {
+  return teams
+    .map((members, i) => t(lang, 'teamsRoundRow', { team: teamName(lang, i), score: fmt(round[i] ?? 0), members: members.length, total: fmt(totals[i] ?? 0) }))
+    .join('\n');
+}
+
+export interface TeamsEndView {
+  teams: ReadonlyArray<{ index: number; members: readonly string[]; score: number }>;
+  /** Indices of the winning teams (several when tied, none when nobody scored). */
+  winners: readonly number[];
+  mvp: { user: string; score: number } | null;
+}
+
+export function renderTeamsEnd(lang: Lang, v: TeamsEndView): Rendered {
+  const title = t(lang, 'teamsTitle');
+  const lines = v.teams.map((team, i) => t(lang, 'teamsFinalRow', { rank: i + 1, team: teamName(lang, team.index), score: fmt(team.score), members: mentions(lang, team.members) }));
+  const crown =
+    v.winners.length === 0
+      ? t(lang, 'teamsNoWinner')
+      : v.winners.length === 1
+        ? t(lang, 'teamsWinner', { team: teamName(lang, v.winners[0]!) })
+        : t(lang, 'teamsTie', { teams: v.winners.map((i) => teamName(lang, i)).join(', ') });
+  const blocks: Blocks = [{ type: 'header', text: { type: 'plain_text', text: title } }, section(lines.join('\n'), 'teams-result'), section(`*${crown}*`, 'teams-winner')];
+  if (v.mvp !== null) blocks.push(section(t(lang, 'teamsMvp', { user: mention(v.mvp.user), score: fmt(v.mvp.score) }), 'teams-mvp'));
+  return { text: [title, crown].join('\n'), blocks };
+}
+
+const HELP_KEYS = ['helpHelpgame', 'helpLang', 'helpStart', 'helpRobot', 'helpTeams', 'helpDuel', 'helpExit', 'helpMyscore', 'helpRank', 'helpScore', 'helpBadge'] as const satisfies readonly MessageKey[];
 
 /** /helpgame: every command with a one-line explanation (ingress calls this). */
 export function renderHelp(lang: Lang): Rendered {

@@ -1,5 +1,6 @@
 import type { Lang, Mode } from '../protocol/messages.ts';
 import type { MissionArgs, MissionId } from './missions.ts';
+import type { GhostRecord, RobotLevel } from './modes/robot.ts';
 import type { Difficulty } from './modes/start-args.ts';
 
 /**
@@ -17,9 +18,16 @@ export interface GameState {
   lastGameId: string | null;
   /** Set when a step failed: the game was dropped and this says why; the next /start clears it. */
   broken: { code: string; message: string; at: number } | null;
+  /**
+   * Players' recent ranked answers in this channel (speed, accuracy), the ghost of
+   * `/start robot me`. Kept here, not read from ranking, so the robot stays a pure rule of the
+   * channel's own history. Absent in snapshots from before robot battles.
+   */
+  ghosts?: GhostRecord[];
 }
 
-export type Phase = 'joining' | 'countdown' | 'answering' | 'pause';
+/** `challenge`: a duel waits for the challenged player's Accept or Decline. */
+export type Phase = 'joining' | 'challenge' | 'countdown' | 'answering' | 'pause';
 
 export interface Game {
   id: string;
@@ -49,6 +57,20 @@ export interface Game {
   /** Rounds finished. */
   completed: number;
   totals: Total[];
+  /** Duel: `players` are [challenger, opponent]; rounds won by each. */
+  duel?: { wins: [number, number] };
+  /** Robot battle: the robot's typist profile and the answer it is typing in this round. */
+  robot?: RobotPlay;
+  /** Team battle: how many teams, then (from round 1) the members of each and their totals. */
+  teams?: { count: number; members: string[][]; scores: number[] };
+}
+
+export interface RobotPlay {
+  level: RobotLevel;
+  speed: number;
+  accuracy: number;
+  /** Set when the prompt is posted; the answer arrives at `postedAt + elapsedMs` (a timer, like any deadline). */
+  pending: { text: string; elapsedMs: number } | null;
 }
 
 export interface Round {

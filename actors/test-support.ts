@@ -83,3 +83,12 @@ export function createDriver(options: Partial<GameOptions> = {}, seed = 42, corp
   };
   return d;
 }
+
+/** Round-trips the driver's state through JSON before every step, as a host restoring a snapshot would. */
+export function restoreBeforeEachStep(d: ReturnType<typeof createDriver>): void {
+  const original = d.send.bind(d);
+  d.send = (event: ActorEvent) => {
+    d.state = JSON.parse(JSON.stringify(d.state)) as GameState;
+    return original(event);
+  };
+}

@@ -44,7 +44,8 @@ export const GameCommand = z.object({
   team: SlackId,
   channel: SlackId,
   user: SlackId,
-  command: z.enum(['start', 'exit']),
+  /** `duel`: `/duel @user [rounds]`, a head-to-head challenge in this channel. */
+  command: z.enum(['start', 'exit', 'duel']),
   /** What followed the slash command, e.g. `round 3 hard`. */
   text: z.string().max(1_000),
   lang: Lang,
@@ -85,7 +86,7 @@ export type GameInbound = z.infer<typeof GameInbound>;
 
 /** The pure core's input (actors/contract.ts ActorEvent), as logged for replay. */
 export const ActorEventRecord = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('command'), user: SlackId, command: z.enum(['start', 'exit']), text: z.string().max(1_000), lang: Lang }),
+  z.object({ type: z.literal('command'), user: SlackId, command: z.enum(['start', 'exit', 'duel']), text: z.string().max(1_000), lang: Lang }),
   z.object({ type: z.literal('message'), user: SlackId, text: Text, ts: z.string().max(32), eventId: z.string().max(128) }),
   z.object({ type: z.literal('click'), user: SlackId, actionId: z.string().max(255), value: z.string().max(2_000), messageTs: z.string().max(32) }),
   z.object({ type: z.literal('tick') }),
@@ -158,7 +159,10 @@ export type HostLoad = z.infer<typeof HostLoad>;
 
 export const RankingQuery = z.object({
   type: z.literal(MessageTypes.rankingQuery),
-  /** `home`: the player's App Home view (Reply.blocks); `channel` then carries the user id (a view has no channel). */
+  /**
+   * `home`: the player's App Home view (Reply.blocks); `channel` then carries the user id (a view has no channel).
+   * `/rank duel` is kind `rank` with text `duel`: the team's duel ratings.
+   */
   kind: z.enum(['rank', 'myscore', 'score', 'badge', 'home']),
   team: SlackId,
   channel: SlackId,
@@ -241,8 +245,16 @@ export type SupervisorState = z.infer<typeof SupervisorState>;
 
 // ---- results (JetStream, deduplicated by resultId) --------------------------------------------
 
-export const Mode = z.enum(['normal', 'round', 'kok']);
+export const Mode = z.enum(['normal', 'round', 'kok', 'duel', 'robot', 'teams']);
 export type Mode = z.infer<typeof Mode>;
+
+/**
+ * The robot opponent of `/start robot` appears in results under this id. It is no Slack user id
+ * (those start with U or W), so it can never collide with a player; consumers that keep human
+ * leaderboards skip it (see `isRobot`), and its entries also carry `robot: true`.
+ */
+export const ROBOT_USER = 'SFROBOT';
+export const isRobot = (user: string): boolean => user === ROBOT_USER;
 
 export const ResultEntry = z.object({
   user: SlackId,
@@ -263,6 +275,8 @@ export const ResultEntry = z.object({
   /** 1-based place among ranked entries under the round's mission rule, null when unranked. */
   rank: z.number().int().positive().nullable(),
   eliminated: z.boolean(),
+  /** The robot's answer (robot battle): shown, never in human leaderboards. Absent = a person. */
+  robot: z.boolean().optional(),
 });
 export type ResultEntry = z.infer<typeof ResultEntry>;
 
@@ -309,6 +323,26 @@ export const GameResult = z.object({
   /** King of the Keyboard title holder, or the top total; null when nobody played. */
   champion: SlackId.nullable(),
   exitedBy: SlackId.nullable(),
+  /**
+   * Duel mode: the two duelists (challenger first), rounds won by each, and how it ended. Ranking
+   * rates the pair (Elo) when `outcome` is `won`, `draw` or `forfeit`; a declined or expired
+   * challenge, or one the challenger withdrew, is not rated.
+   */
+  duel: z
+    .object({
+      players: z.tuple([SlackId, SlackId]),
+      wins: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]),
+      winner: SlackId.nullable(),
+      outcome: z.enum(['won', 'draw', 'forfeit', 'declined', 'expired', 'withdrawn']),
+    })
+    .optional(),
+  /** Team battle: each team's members and total (sum over rounds of the members' mean score), best first. */
+  teams: z
+    .array(z.object({ name: z.string().max(64), members: z.array(SlackId).max(1_000), score: z.number().nonnegative() }))
+    .max(16)
+    .optional(),
+  /** Team battle: the best individual total (null when nobody scored). */
+  mvp: SlackId.nullable().optional(),
 });
 export type GameResult = z.infer<typeof GameResult>;
 

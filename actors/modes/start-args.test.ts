@@ -25,3 +25,12 @@ test('start args - bad input is null, never a throw', () => {
     assert.equal(parse(bad), null, bad);
   }
 });
+
+test('start args - robot with a level or `me`, teams with a count', () => {
+  assert.deepEqual(parse('robot'), { mode: 'robot', difficulty: 'normal', rounds: 3, robot: 'normal' });
+  assert.deepEqual(parse('로봇 어려움'), { mode: 'robot', difficulty: 'hard', rounds: 3, robot: 'hard' });
+  assert.deepEqual(parse('robot me'), { mode: 'robot', difficulty: 'normal', rounds: 3, robot: 'me' });
+  assert.deepEqual(parse('teams 2'), { mode: 'teams', difficulty: 'normal', rounds: 3, teams: 2 });
+  assert.deepEqual(parse('팀 4 쉬움'), { mode: 'teams', difficulty: 'easy', rounds: 3, teams: 4 });
+  for (const bad of ['teams', 'teams 1', 'teams 5', 'robot fast', 'robot me hard', 'teams 2 hard x']) assert.equal(parse(bad), null, bad);
+});

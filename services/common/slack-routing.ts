@@ -181,7 +181,7 @@ export interface SlackRouterDeps {
 }
 
 const RANKING_COMMANDS = { rank: 'rank', myscore: 'myscore', score: 'score', badge: 'badge' } as const;
-const GAME_COMMANDS = { start: 'start', exit: 'exit' } as const;
+const GAME_COMMANDS = { start: 'start', exit: 'exit', duel: 'duel' } as const;
 /** Socket Mode redelivers an envelope whose ack was lost: remember command/click envelope ids this long. */
 const ENVELOPE_DEDUPE_SECONDS = 3_600;
 /** What a game command's text may hold (protocol GameCommand); longer text gets the usage line. */

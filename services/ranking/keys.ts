@@ -66,6 +66,8 @@ export function dataKeys(root: string, gen: string) {
     channelBest: (team: string, channel: string) => `${d}:cbest:${team}:${channel}`,
     teamBest: (team: string) => `${d}:tbest:${team}`,
     globalBest: `${d}:gbest`,
+    /** ZSET user → duel rating, for players with at least one rated duel in the team (`/rank duel`). */
+    duelRatings: (team: string) => `${d}:duel:${team}`,
     /** Hash UTC date → finished games, everywhere and per team. */
     days: `${d}:days`,
     teamDays: (team: string) => `${d}:tdays:${team}`,

@@ -1,4 +1,5 @@
-import type { GameResult, ResultEntry, ResultMessage, RoundResult } from '../../protocol/index.ts';
+import { isRobot, type GameResult, type ResultEntry, type ResultMessage, type RoundResult } from '../../protocol/index.ts';
+import { INITIAL_RATING, rateDuel } from './elo.ts';
 
 /**
  * The pure half of the ranking service: what one result does to a player's and a team's running
@@ -33,6 +34,11 @@ export interface UserStats {
   /** Round-mode games finished with at least MARATHON_ROUNDS answered rounds. */
   marathons: number;
   exits: number;
+  /** Duel rating (elo.ts); INITIAL_RATING until the first rated duel. */
+  duelRating: number;
+  /** Rated duels played and won. */
+  duels: number;
+  duelWins: number;
   firstAt: number;
   lastAt: number;
   lastChannel: string;
@@ -69,6 +75,9 @@ export const EMPTY_USER: Readonly<UserStats> = Object.freeze({
   kokCrowns: 0,
   marathons: 0,
   exits: 0,
+  duelRating: INITIAL_RATING,
+  duels: 0,
+  duelWins: 0,
   firstAt: 0,
   lastAt: 0,
   lastChannel: '',
@@ -108,6 +117,12 @@ export interface RecordEntry {
 export function isRanked(entry: ResultEntry): boolean {
   return !entry.pasted && !entry.flagged;
 }
+
+/** The robot of a robot battle is no player: it never enters statistics or leaderboards. */
+const isRobotEntry = (entry: ResultEntry): boolean => entry.robot === true || isRobot(entry.user);
+
+/** Duels whose outcome rates the pair: played to the end, or forfeited once accepted. */
+const RATED_OUTCOMES: ReadonlySet<string> = new Set(['won', 'draw', 'forfeit']);
 
 /** Scores are floats on the wire; leaderboards keep one decimal so equal-looking scores tie. */
 export function roundScore(score: number): number {
@@ -162,14 +177,15 @@ function seen<T extends { firstAt: number; lastAt: number; lastChannel: string }
 export function usersOf(result: ResultMessage): string[] {
   const users = new Set<string>();
   if (result.type === 'surfinger.result.v1.round') {
-    for (const entry of result.entries) users.add(entry.user);
+    for (const entry of result.entries) if (!isRobotEntry(entry)) users.add(entry.user);
     for (const user of result.winners) users.add(user);
   } else {
     for (const total of result.totals) users.add(total.user);
     if (result.champion !== null) users.add(result.champion);
     if (result.exitedBy !== null) users.add(result.exitedBy);
+    if (result.duel && RATED_OUTCOMES.has(result.duel.outcome)) for (const user of result.duel.players) users.add(user);
   }
-  return [...users].sort();
+  return [...users].filter((user) => !isRobot(user)).sort();
 }
 
 export function foldResult(result: ResultMessage, before: FoldInput): FoldOutput {
@@ -187,6 +203,7 @@ export function foldResult(result: ResultMessage, before: FoldInput): FoldOutput
     const records: RecordEntry[] = [];
     const winners = new Set(round.winners);
     for (const entry of round.entries) {
+      if (isRobotEntry(entry)) continue;
       const s = seen(get(entry.user), at, round.channel);
       s.answers += 1;
       team.answers += 1;
@@ -217,7 +234,7 @@ export function foldResult(result: ResultMessage, before: FoldInput): FoldOutput
 
   function foldGame(game: GameResult): FoldOutput {
     for (const total of game.totals) {
-      if (total.rounds === 0) continue;
+      if (total.rounds === 0 || isRobot(total.user)) continue;
       const s = seen(get(total.user), at, game.channel);
       s.games += 1;
       if (game.mode === 'round' && total.rounds >= MARATHON_ROUNDS) s.marathons += 1;
@@ -233,6 +250,19 @@ export function foldResult(result: ResultMessage, before: FoldInput): FoldOutput
       const s = seen(get(game.exitedBy), at, game.channel);
       s.exits += 1;
       put(game.exitedBy, s);
+    }
+    const duel = game.duel;
+    if (duel && RATED_OUTCOMES.has(duel.outcome)) {
+      const [a, b] = duel.players;
+      const sa = seen(get(a), at, game.channel);
+      const sb = seen(get(b), at, game.channel);
+      [sa.duelRating, sb.duelRating] = rateDuel(sa.duelRating, sb.duelRating, duel.winner === a ? 1 : duel.winner === b ? 0 : 0.5);
+      sa.duels += 1;
+      sb.duels += 1;
+      if (duel.winner === a) sa.duelWins += 1;
+      if (duel.winner === b) sb.duelWins += 1;
+      put(a, sa);
+      put(b, sb);
     }
     team.games += 1;
     team = seen(team, at, game.channel);

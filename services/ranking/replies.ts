@@ -3,7 +3,7 @@ import { MessageTypes } from '../../protocol/index.ts';
 import { ALL_BADGES, badgeEmoji, nextBadges, TEAM_BADGES, USER_BADGES, type BadgeProgress } from './badges.ts';
 import { badgeText, rt } from './i18n.ts';
 import type { RecordEntry, TeamStats, UserStats } from './model.ts';
-import { RECENT_DAYS, RECENT_GAMES, type MyScore, type RankRow } from './store.ts';
+import { RECENT_DAYS, RECENT_GAMES, type DuelRow, type MyScore, type RankRow } from './store.ts';
 
 /**
  * Block Kit replies for /rank, /myscore, /score and /badge. Slack has no table block that every
@@ -51,6 +51,17 @@ export function rankReply(lang: Lang, rows: RankRow[], asker: string): Reply {
   const own = rows[mine];
   if (own && mine >= SHOWN_ROWS) shown.push('…', `${place(mine)} ${mention(asker)} — ${recordLine(lang, own.best)}`);
   return reply(rt(lang, 'rankTitle'), [header(rt(lang, 'rankTitle')), section(shown.join('\n')), context(rt(lang, 'rankRule', { games: RECENT_GAMES, days: RECENT_DAYS }))]);
+}
+
+/** `/rank duel`: the team's duel ratings, the asker's own row added when it is below the shown ones. */
+export function duelRankReply(lang: Lang, rows: DuelRow[], asker: string): Reply {
+  const title = rt(lang, 'duelRankTitle');
+  if (rows.length === 0) return reply(rt(lang, 'duelRankEmpty'), [header(title), section(rt(lang, 'duelRankEmpty'))]);
+  const line = (row: DuelRow, i: number) => rt(lang, 'duelRankRow', { place: place(i), user: mention(row.user), rating: row.rating, wins: row.wins, duels: row.duels });
+  const shown = rows.slice(0, SHOWN_ROWS).map(line);
+  const mine = rows.findIndex((row) => row.user === asker);
+  if (mine >= SHOWN_ROWS) shown.push('…', line(rows[mine]!, mine));
+  return reply(`${title}\n${shown.join('\n')}`, [header(title), section(shown.join('\n')), context(rt(lang, 'duelRankRule'))]);
 }
 
 export function scoreReply(lang: Lang, records: RecordEntry[]): Reply {

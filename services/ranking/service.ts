@@ -9,7 +9,7 @@ import { addEndpoint, request } from '../common/nats.ts';
 import { ensureStreams } from '../common/jetstream.ts';
 import { startResultsConsumer } from './consumer.ts';
 import { rankingRoot } from './keys.ts';
-import { announcementText, badgeReply, myScoreReply, personalLinkText, rankReply, scoreReply } from './replies.ts';
+import { announcementText, badgeReply, duelRankReply, myScoreReply, personalLinkText, rankReply, scoreReply } from './replies.ts';
 import { homeView } from './home.ts';
 import { userPageUrl } from '../common/page-links.ts';
 import { RankingStore } from './store.ts';
@@ -32,12 +32,16 @@ export interface RankingDeps {
 }
 
 const SCORE_ROWS = 10;
+/** `/rank duel` reads this many ratings (the reply shows the top and the asker's own). */
+const DUEL_ROWS = 200;
+const DUEL_WORDS: ReadonlySet<string> = new Set(['duel', 'duels', '대결']);
 
 /** Answers one ranking slash command; also used by tests directly. */
 export async function answerQuery(store: RankingStore, q: RankingQuery, now: number): Promise<Reply> {
   const lang = q.lang;
   switch (q.kind) {
     case 'rank':
+      if (DUEL_WORDS.has((q.text ?? '').trim().toLowerCase())) return duelRankReply(lang, await store.duelRatings(q.team, DUEL_ROWS), q.user);
       return rankReply(lang, await store.rank(q.team, q.channel, now), q.user);
     case 'score':
       return scoreReply(lang, await store.topScores(q.team, q.channel, SCORE_ROWS));

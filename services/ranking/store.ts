@@ -112,6 +112,13 @@ export interface RankRow {
   records: number;
 }
 
+export interface DuelRow {
+  user: string;
+  rating: number;
+  duels: number;
+  wins: number;
+}
+
 export interface MyScore {
   rank: number | null;
   of: number;
@@ -448,6 +455,23 @@ export class RankingStore {
     return rows.sort(compareRows);
   }
 
+  /** `/rank duel`: the team's rated duelists, best rating first (ties: user id), with their record. */
+  async duelRatings(team: string, limit: number): Promise<DuelRow[]> {
+    const k = await this.keys();
+    const flat = await this.redis.zrevrange(k.duelRatings(team), 0, limit - 1, 'WITHSCORES');
+    const rows: Array<{ user: string; rating: number }> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) rows.push({ user: flat[i]!, rating: Number(flat[i + 1]) });
+    const read = this.redis.pipeline();
+    for (const row of rows) read.hmget(k.user(team, row.user), 'duels', 'duelWins');
+    const replies = replyValues(await read.exec());
+    return rows
+      .map((row, i) => {
+        const [duels, wins] = (replies[i] as Array<string | null> | undefined) ?? [];
+        return { ...row, duels: Number(duels ?? 0), wins: Number(wins ?? 0) };
+      })
+      .sort((a, b) => b.rating - a.rating || a.user.localeCompare(b.user));
+  }
+
   async topScores(team: string, channel: string, limit: number): Promise<RecordEntry[]> {
     const k = await this.keys();
     return parseRecords(await this.redis.zrevrange(k.channelTop(team, channel), 0, limit - 1));
@@ -660,6 +684,7 @@ function writeBatch(writes: BatchWrites, k: DataKeys, fold: BatchFold): Array<[s
     const stats = fold.after.users.get(playerKey(team, user))!;
     writes.command('HSET', k.user(team, user), ...fieldsOf(stats));
     writes.zadd(k.seenUsers, stats.lastAt, playerKey(team, user), { gt: true });
+    if (stats.duels > 0) writes.zadd(k.duelRatings(team), stats.duelRating, user);
   }
   for (const [team, stats] of fold.after.teams) {
     writes.command('HSET', k.team(team), ...fieldsOf(stats));

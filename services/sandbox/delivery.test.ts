@@ -51,6 +51,12 @@ describe('http delivery - signed requests to the app', async () => {
     assert.equal(reply.ephemeral_to, 'U0BOB00001');
   });
 
+  test('slash command: an @mention of a member arrives escaped as Slack sends it (should_escape), other @words as typed', async () => {
+    await post(`${sandbox.url}sandbox/v1/command`, { ...where, command: '/duel', text: '@alice 3 @nobody' });
+    const req = app.requests.findLast((r) => r.path === '/slack/commands')!;
+    assert.equal(new URLSearchParams(req.body).get('text'), '<@U0ALICE001|alice> 3 @nobody');
+  });
+
   test('response_url: in_channel and ephemeral posts, 5 uses then used_url', async () => {
     const req = app.requests.find((r) => r.path === '/slack/commands')!;
     const responseUrl = new URLSearchParams(req.body).get('response_url')!;

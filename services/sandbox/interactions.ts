@@ -66,6 +66,19 @@ export type DispatchResult = { ok: true; via: Via; envelope_id?: string; status?
 /** Slackbot's words when a command's app is gone, as Slack shows them. */
 const UNKNOWN_COMMAND = (command: string): string => `${command} is not a valid command. In Slack, all messages that start with the "/" character are interpreted as commands.`;
 
+/**
+ * A command whose manifest entry has `should_escape: true` (`/duel`) gets `@name` of a member as
+ * `<@U…|name>`, the way Slack sends it. The sandbox does not read manifests, so it escapes every
+ * command: only /duel takes a mention, and an `@word` that names no member stays as typed.
+ */
+export function escapeMentions(text: string, users: Iterable<SandboxUser>): string {
+  const byName = new Map([...users].map((u) => [u.name, u.id] as const));
+  return text.replace(/(^|\s)@([a-z0-9._-]{1,80})/g, (all, space: string, name: string) => {
+    const id = byName.get(name);
+    return id === undefined ? all : `${space}<@${id}|${name}>`;
+  });
+}
+
 export class Interactions {
   readonly #o: InteractionsOptions;
   readonly #targets = new Map<string, ResponseTarget>();
@@ -103,7 +116,7 @@ export class Interactions {
       user_id: user.id,
       user_name: user.name,
       command,
-      text,
+      text: escapeMentions(text, team.users.values()),
       api_app_id: app.id,
       is_enterprise_install: 'false',
       response_url: this.#responseUrl('commands', { teamId: team.id, channelId: channel.id, userId: user.id }),
