@@ -323,6 +323,14 @@ function launch(opts: {
 }
 
 /**
+ * A fresh random password. nats-server reads a `$VAR` value as a config token, so a value like
+ * `12345…` or `-ab…` is a number or a parse error; a letter first and hex after is always a string.
+ */
+export function localPassword(): string {
+  return `sf${randomBytes(18).toString('hex')}`;
+}
+
+/**
  * Per-run credentials for the local cluster: the production NATS users (deploy/nats) and Redis
  * ACL users (deploy/redis) with fresh random passwords, so a local process that is not one of
  * the services cannot talk to NATS or Redis. Passwords only travel by environment: nats-server
@@ -334,7 +342,7 @@ function localCredentials(prefix: string) {
   const secrets = new Map<string, string>();
   const password = (system: 'nats' | 'redis', user: string): string => {
     const key = `${system}:${user}`;
-    if (!secrets.has(key)) secrets.set(key, randomBytes(18).toString('base64url'));
+    if (!secrets.has(key)) secrets.set(key, localPassword());
     return secrets.get(key)!;
   };
   return {

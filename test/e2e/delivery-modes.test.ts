@@ -58,7 +58,8 @@ for (const { delivery, supervisors } of MODES) {
     let cluster: Cluster;
 
     before(async () => {
-      cluster = await startCluster({ delivery, supervisors: Math.max(1, supervisors), sandbox: { teams: 2 }, logLevel: 'info', env: { SF_MISSION_RATE: '0' } });
+      // A generous ready timeout: a loaded 2-core machine takes a while to boot a tsx process.
+      cluster = await startCluster({ delivery, supervisors: Math.max(1, supervisors), sandbox: { teams: 2 }, logLevel: 'info', env: { SF_MISSION_RATE: '0' }, readyTimeoutMs: 120_000 });
     });
     after(async () => {
       await cluster?.stop();

@@ -10,7 +10,8 @@ import { connect } from 'nats';
 import { Redis } from 'ioredis';
 import { REPO_ROOT, SERVICE_NAMES } from '../../services/common/cluster.ts';
 import type { SandboxInfo } from '../../services/sandbox/index.ts';
-import { Channel } from '../support/cluster-play.ts';
+import { t } from '../../actors/i18n/index.ts';
+import { Channel, messageText } from '../support/cluster-play.ts';
 
 /**
  * Issue 15 items 5, 7 and 9 on the cluster a developer actually runs: `surfinger up` as a child
@@ -120,9 +121,14 @@ test('local up - kill -9 of the only actor host mid-game: up restarts it, logs t
   // A human pace: faster than ~1,500 keystrokes a minute is flagged.
   await sleep(6_000);
   await ch.say(alice.id, prompt.typed);
-  await sleep(1_000);
+  await ch.say(bob.id, prompt.typed);
+  // Both answers taken (the prompt's live count), or as near as the round's time allows.
+  const taken = Date.now() + 2_000;
+  while (Date.now() < taken && !(await ch.messages()).some((m) => m.ts === prompt.ts && messageText(m).includes(t('ko', 'answered', { n: 2 })))) await sleep(100);
 
+  // Inside the round, before its deadline: the results can only come from a restarted host.
   const host = 'actor-host-1';
+  const killedAt = Date.now();
   process.kill(info.services[host]!, 'SIGKILL');
   const deadline = Date.now() + 120_000;
   while (!stderr.includes(`${host} restarted`) && Date.now() < deadline) await sleep(250);
@@ -132,8 +138,8 @@ test('local up - kill -9 of the only actor host mid-game: up restarts it, logs t
   assert.match(hostLog, /"supervision":"restarting"/, 'the restart is in the host log');
   assert.match(hostLog, /"supervision":"restarted"/, 'the restart is in the host log');
 
-  await ch.say(bob.id, prompt.typed);
   const results = await ch.waitForBlock('results', prompt.ts, 120_000);
+  assert.ok(Number(results.message.ts) * 1_000 > killedAt, 'the results were posted after the kill, by the restarted host');
   for (const u of [alice, bob]) assert.ok(results.text.includes(`<@${u.id}>`), `${u.name} is in the results:\n${results.text}`);
 });
 
