@@ -9,7 +9,8 @@ import { addEndpoint, request } from '../common/nats.ts';
 import { ensureStreams } from '../common/jetstream.ts';
 import { startResultsConsumer } from './consumer.ts';
 import { rankingRoot } from './keys.ts';
-import { announcementText, badgeReply, myScoreReply, personalLinkText, rankReply, scoreReply } from './replies.ts';
+import { dueAnnouncements, gamesIn } from './announcements.ts';
+import { gameBadgesMessage, badgeReply, myScoreReply, personalLinkText, rankReply, scoreReply } from './replies.ts';
 import { userPageUrl } from '../common/page-links.ts';
 import { RankingStore } from './store.ts';
 
@@ -31,6 +32,8 @@ export interface RankingDeps {
 }
 
 const SCORE_ROWS = 10;
+/** Outbox entries read per drain: enough for every badge of many big games at once. */
+const OUTBOX_READ = 5_000;
 
 /** Answers one ranking slash command; also used by tests directly. */
 export async function answerQuery(store: RankingStore, q: RankingQuery, now: number): Promise<Reply> {
@@ -66,10 +69,12 @@ export async function start(deps: RankingDeps): Promise<RunningService> {
   const drainOutbox = (): Promise<void> => {
     draining ??= (async () => {
       try {
-        for (const { raw, announcement: a } of await store.pendingAnnouncements()) {
-          const text = announcementText(a.lang, a.user, a.badge);
-          await request(nc, subjects.egress('announce', a.team, a.channel), codecs.egressRequest, { type: MessageTypes.egressRequest, team: a.team, channel: a.channel, op: 'post', text, idempotencyKey: a.key }, codecs.egressReply);
-          await store.announced(raw);
+        const pending = await store.pendingAnnouncements(OUTBOX_READ);
+        if (pending.length === 0) return;
+        for (const a of dueAnnouncements(pending, await store.finishedGames(gamesIn(pending)), now())) {
+          const message = gameBadgesMessage(a.lang, a.holders);
+          await request(nc, subjects.egress('announce', a.team, a.channel), codecs.egressRequest, { type: MessageTypes.egressRequest, team: a.team, channel: a.channel, op: 'post', ...message, idempotencyKey: a.key }, codecs.egressReply);
+          await store.announced(a.raws);
         }
       } catch (err) {
         // Egress down or refusing: the outbox keeps the rest for the next attempt.
@@ -87,10 +92,9 @@ export async function start(deps: RankingDeps): Promise<RunningService> {
     checkpoint: (stream) => store.checkpointIn(stream),
     apply: async (items, appliedThrough, announcedThrough) => {
       const outcome = await store.applyBatch(items, { announce: true, appliedThrough, announcedThrough });
-      if (outcome.announcements.length > 0) {
-        badges.inc(outcome.announcements.length);
-        void drainOutbox();
-      }
+      if (outcome.announcements.length > 0) badges.inc(outcome.announcements.length);
+      // A game's badges go out once its final result is applied, which may earn none itself.
+      if (outcome.announcements.length > 0 || items.some((item) => item.result?.type === MessageTypes.gameResult)) void drainOutbox();
       return outcome;
     },
     onPending: (pending) => lag.set(pending),
