@@ -65,25 +65,40 @@ export async function start(deps: RankingDeps): Promise<RunningService> {
   const badges = new Counter({ name: 'surfinger_ranking_badges_awarded_total', help: 'Badges awarded', registers: [registry] });
 
   // ---- badge announcements: outbox → egress ---------------------------------------------------
-  let draining: Promise<void> | null = null;
-  const drainOutbox = (): Promise<void> => {
-    draining ??= (async () => {
-      try {
-        const pending = await store.pendingAnnouncements(OUTBOX_READ);
-        if (pending.length === 0) return;
-        for (const a of dueAnnouncements(pending, await store.finishedGames(gamesIn(pending)), now())) {
-          const message = gameBadgesMessage(a.lang, a.holders);
-          await request(nc, subjects.egress('announce', a.team, a.channel), codecs.egressRequest, { type: MessageTypes.egressRequest, team: a.team, channel: a.channel, op: 'post', ...message, idempotencyKey: a.key }, codecs.egressReply);
-          await store.announced(a.raws);
-        }
-      } catch (err) {
-        // Egress down or refusing: the outbox keeps the rest for the next attempt.
-        const e = asSurfingerError(err);
-        log.warn({ code: e.code, reason: e.message }, 'badge announcement not posted yet');
-      } finally {
-        draining = null;
+  const drainOnce = async (): Promise<void> => {
+    try {
+      const seen = await store.pendingAnnouncements(OUTBOX_READ);
+      if (seen.length === 0) return;
+      const finished = await store.finishedGames(gamesIn(seen));
+      // Read again after asking: a game's final result and its last badges are written together,
+      // so this read holds every badge of each game found finished (the first may predate them).
+      const pending = await store.pendingAnnouncements(OUTBOX_READ);
+      for (const a of dueAnnouncements(pending, finished, now())) {
+        const message = gameBadgesMessage(a.lang, a.holders);
+        await request(nc, subjects.egress('announce', a.team, a.channel), codecs.egressRequest, { type: MessageTypes.egressRequest, team: a.team, channel: a.channel, op: 'post', ...message, idempotencyKey: a.key }, codecs.egressReply);
+        await store.announced(a.raws);
       }
-    })();
+    } catch (err) {
+      // Egress down or refusing: the outbox keeps the rest for the next attempt.
+      const e = asSurfingerError(err);
+      log.warn({ code: e.code, reason: e.message }, 'badge announcement not posted yet');
+    }
+  };
+  // One drain at a time; a call during one runs it once more after it, so a game finished
+  // meanwhile is not left waiting for the retry timer.
+  let draining: Promise<void> | null = null;
+  let again = false;
+  const drainOutbox = (): Promise<void> => {
+    if (draining) {
+      again = true;
+      return draining;
+    }
+    draining = (async () => {
+      do {
+        again = false;
+        await drainOnce();
+      } while (again);
+    })().finally(() => (draining = null));
     return draining;
   };
   const outboxTimer = setInterval(() => void drainOutbox(), deps.outboxRetryMs ?? 5_000);
