@@ -69,10 +69,11 @@ export interface GameOptions {
   /** Longer messages are rejected with a notice, not scored, and do not use up the first answer. */
   maxAnswerChars: number;
   /**
-   * Base URL of the public pages (ingress). When a table is too long for one Slack message, the
-   * message ends with a link to `${publicUrl}/r/<team>/<gameId>/<round>` (the whole table). Null: no link.
+   * The web page with a whole table (ingress `/r/…`), linked when a table is too long for one Slack
+   * message. The runtime passes it in because the link is signed, and signing is I/O-free but not
+   * ours (services/common/page-links.ts); it must be a pure function of its argument. Null: no link.
    */
-  publicUrl: string | null;
+  tableLink: ((ref: { team: string; channel: string; gameId: string; part: string }) => string) | null;
 }
 
 export const DEFAULT_GAME_OPTIONS: Readonly<GameOptions> = {
@@ -90,13 +91,20 @@ export const DEFAULT_GAME_OPTIONS: Readonly<GameOptions> = {
   maxEnWpm: 250,
   liveThrottleMs: 1_000,
   maxAnswerChars: 4_000,
-  publicUrl: null,
+  tableLink: null,
 };
 
 /** `${team}-${channel}-${startedAt in base 36}`: deterministic, and a valid NATS subject token. */
 export function makeGameId(team: string, channel: string, startedAt: number): string {
   const token = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 24) || '_';
   return `${token(team)}-${token(channel)}-${Math.max(0, Math.floor(startedAt)).toString(36)}`;
+}
+
+/** When the game with this id started (the inverse of makeGameId's last part), or null if it is no game id. */
+export function gameStartedAt(gameId: string): number | null {
+  const m = /-([0-9a-z]{1,12})$/.exec(gameId);
+  const at = m ? parseInt(m[1]!, 36) : NaN;
+  return Number.isSafeInteger(at) ? at : null;
 }
 
 /** Everything one step works on: a private draft of the state, the effects so far, the RNG cursor. */
@@ -744,10 +752,9 @@ function teamsOutcome(g: Game, totals: readonly TotalsRow[]): Pick<GameResult, '
   };
 }
 
-/** The public page with a whole table (see GameOptions.publicUrl); null when none is configured. */
+/** The public page with a whole table (see GameOptions.tableLink); null when none is configured. */
 function tableUrl(ctx: Ctx, g: Game, part: string): string | null {
-  const base = ctx.opts.publicUrl;
-  return base === null ? null : `${base.replace(/\/+$/, '')}/r/${encodeURIComponent(ctx.state.team)}/${encodeURIComponent(g.id)}/${part}`;
+  return ctx.opts.tableLink?.({ team: ctx.state.team, channel: ctx.state.channel, gameId: g.id, part }) ?? null;
 }
 
 function addTotal(g: Game, e: ResultEntry): void {

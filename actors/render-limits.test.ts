@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { tableUrl } from '../services/common/page-links.ts';
 import { messageLimitError } from '../services/sandbox/message-limits.ts';
 import type { Effect } from './contract.ts';
 import { MISSIONS } from './missions.ts';
@@ -18,6 +19,9 @@ function overLimit(effects: readonly Effect[]): string[] {
   return problems;
 }
 
+/** The link the actor host passes in: a real signed one, as long as production's. */
+const tableLink = (ref: Parameters<typeof tableUrl>[2]) => tableUrl('https://surfinger.example', 'a-test-secret-of-at-least-32-characters', ref);
+
 /** Slack ids up to the 64 characters the game accepts: the widest mentions a table can hold. */
 const userId = (i: number, width: number) => `U${String(i).padStart(Math.max(1, width - 1), '0')}`;
 
@@ -30,7 +34,7 @@ test('render limits - any game of 1–500 players, any mode and language, render
       fc.integer({ min: 9, max: 64 }),
       fc.integer({ min: 0, max: 2 ** 31 }),
       (players, mode, lang, width, seed) => {
-        const d = createDriver({ missionProbability: 1, publicUrl: 'https://surfinger.example' }, seed);
+        const d = createDriver({ missionProbability: 1, tableLink }, seed);
         const users = Array.from({ length: players }, (_, i) => userId(i, width));
         d.start(`${mode} easy`, users[0], lang);
         if (mode === 'kok') {
@@ -78,4 +82,25 @@ test('render limits - a 500-row table shows what fits and links the rest', () =>
     const totals = renderTotals(lang, entries.map((e) => ({ user: e.user, score: 1, rounds: 1, avgAccuracy: 99 })), entries[0]!.user, false, null);
     assert.equal(messageLimitError(totals), null);
   }
+});
+
+test('render limits - a 300-player round names what fits and links its whole table, and the totals link theirs', () => {
+  const d = createDriver({ missionProbability: 0, tableLink }, 7);
+  const users = Array.from({ length: 300 }, (_, i) => userId(i, 11));
+  d.start('round 1 easy', users[0], 'en');
+  d.toPrompt();
+  const target = d.target();
+  const gameId = d.state.game!.id;
+  for (const u of users) {
+    d.advance(5);
+    d.say(u, target);
+  }
+  d.toDeadline();
+  const posts = d.effects.filter((e) => e.type === 'post');
+  const blocksOf = (key: string) => JSON.stringify(posts.find((e) => e.key === key)?.blocks ?? []);
+  const results = blocksOf(`${gameId}:result:1`);
+  assert.match(results, /and \d+ more/);
+  assert.ok(results.includes(tableLink({ team: d.state.team, channel: d.state.channel, gameId, part: '1' })), 'the round links its own table');
+  assert.ok(blocksOf(`${gameId}:final`).includes(tableLink({ team: d.state.team, channel: d.state.channel, gameId, part: 'final' })), 'the totals link the final table');
+  assert.deepEqual(overLimit(d.effects), []);
 });

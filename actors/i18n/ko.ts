@@ -50,7 +50,6 @@ export const ko = {
   kokEveryoneMissed: '아무도 입력하지 않아 왕 없이 게임이 끝났습니다.',
   kokJoinClosed: '👑 키보드의 왕 — 참가 마감. 참가자: {players}',
   kokJoinLate: '참가가 마감되었어요: 게임이 이미 시작됐거나 취소되었습니다.',
-  langChanged: '🌐 {user}님이 팀 언어를 한국어로 바꿨습니다.',
   kokLeft: '생존자: {players}',
   noGame: '이 채널에서 진행 중인 게임이 없습니다. `/start`로 시작하세요.',
   exitNotStarter: '게임을 시작한 {user}님만 멈출 수 있어요.',

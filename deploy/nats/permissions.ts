@@ -81,6 +81,11 @@ function consume(stream: string): string[] {
   ];
 }
 
+/** Read a stream with short-lived ordered consumers (pull), removed when done. */
+function readStream(stream: string): string[] {
+  return [`$JS.API.STREAM.INFO.${stream}`, `$JS.API.CONSUMER.CREATE.${stream}`, `$JS.API.CONSUMER.CREATE.${stream}.>`, `$JS.API.CONSUMER.MSG.NEXT.${stream}.*`, `$JS.API.CONSUMER.DELETE.${stream}.*`];
+}
+
 /** Read-only JetStream monitoring: stream and consumer state, for lag and health checks. */
 const JS_MONITOR = [JS_INFO, '$JS.API.STREAM.NAMES', '$JS.API.STREAM.LIST', '$JS.API.STREAM.INFO.*', '$JS.API.CONSUMER.NAMES.*', '$JS.API.CONSUMER.LIST.*', '$JS.API.CONSUMER.INFO.*.*'];
 
@@ -124,7 +129,8 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
       // so ingress cannot post, edit or delete as the bot); /lang writes team settings; the
       // leases bucket is watched read-only to know which channels have a game in progress
       // (watchRunningGames in services/actor-host/client.ts); the admin dashboard asks hosts and
-      // supervisors for their stats.
+      // supervisors for their stats; the results stream is read (never written) for the pages with
+      // a game's whole result table.
       publish: [
         anyId(s.game),
         s.activate(),
@@ -138,6 +144,7 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
         JS_INFO,
         ...kvWrite(buckets.teams),
         ...kvRead(buckets.leases),
+        ...readStream(streams.results),
       ],
       subscribe: [INBOX, ...serviceApi(ServiceNames.ingress)],
     }),

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { createGameLogic } from '../../actors/index.ts';
 import { CommonEnv, connectionDeps, parseEnv } from '../common/config.ts';
 import { loadCorpus } from '../common/corpus.ts';
+import { parsePageLinkSecret, tableUrl } from '../common/page-links.ts';
 import { runMain } from '../common/main-kit.ts';
 import { fileHistory } from './history.ts';
 import { start } from './service.ts';
@@ -25,16 +26,25 @@ const env = parseEnv(
     SF_MISSION_RATE: z.coerce.number().min(0).max(1).default(0.3),
     /** Test only: append this host's lease/commit/answer history to <dir>/<host id>.jsonl (history checker). */
     SF_HISTORY_DIR: z.string().optional(),
+    /** The public pages (ingress): a result table too long for Slack links its whole table there. */
+    SF_PUBLIC_URL: z.string().url().optional(),
+    /** Signs those links, as ranking signs the /u/ links (at least 32 characters; required in production). */
+    SF_PAGE_LINK_SECRET: z.string().optional(),
+    NODE_ENV: z.string().default('development'),
   }),
   process.env,
 );
+
+const publicUrl = env.SF_PUBLIC_URL;
+const pageLinkSecret = parsePageLinkSecret(env.SF_PAGE_LINK_SECRET, env.NODE_ENV === 'production' && publicUrl !== undefined);
+const tableLink = publicUrl === undefined ? null : (ref: Parameters<typeof tableUrl>[2]) => tableUrl(publicUrl, pageLinkSecret, ref);
 
 await runMain('actor-host', env.SF_LOG_LEVEL, async (log) =>
   start({
     log,
     ...connectionDeps(env),
     hostId: env.SF_HOST_ID,
-    logic: createGameLogic(await loadCorpus(env.SF_CORPUS_DIR), { missionProbability: env.SF_MISSION_RATE }),
+    logic: createGameLogic(await loadCorpus(env.SF_CORPUS_DIR), { missionProbability: env.SF_MISSION_RATE, tableLink }),
     passivateMs: env.SF_PASSIVATE_MS,
     leaseTtlMs: env.SF_LEASE_TTL_MS,
     metricsPort: env.SF_METRICS_PORT,

@@ -26,17 +26,49 @@ export function parsePageLinkSecret(value: string | undefined, production: boole
   return value;
 }
 
-export function userLinkSignature(secret: string, team: string, user: string): string {
-  return createHmac('sha256', secret).update(`user-page\n${team}\n${user}`).digest().subarray(0, 16).toString('base64url');
+/** The purpose leads the signed text, so a link of one kind never opens a page of another. */
+function signature(secret: string, purpose: string, parts: readonly string[]): string {
+  return createHmac('sha256', secret).update([purpose, ...parts].join('\n')).digest().subarray(0, 16).toString('base64url');
 }
 
-export function validUserLink(secret: string, team: string, user: string, signature: unknown): boolean {
-  if (typeof signature !== 'string' || signature.length !== 22) return false;
-  const expected = Buffer.from(userLinkSignature(secret, team, user));
-  const given = Buffer.from(signature);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+function sameSignature(expected: string, given: unknown): boolean {
+  if (typeof given !== 'string' || given.length !== 22) return false;
+  const [a, b] = [Buffer.from(expected), Buffer.from(given)];
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function userLinkSignature(secret: string, team: string, user: string): string {
+  return signature(secret, 'user-page', [team, user]);
+}
+
+export function validUserLink(secret: string, team: string, user: string, given: unknown): boolean {
+  return sameSignature(userLinkSignature(secret, team, user), given);
 }
 
 export function userPageUrl(publicUrl: string, secret: string, team: string, user: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/u/${encodeURIComponent(team)}/${encodeURIComponent(user)}?k=${userLinkSignature(secret, team, user)}`;
+}
+
+/**
+ * Links to a game's whole result table `/r/<team>/<channel>/<gameId>/<part>?k=<sig>` (part: a round
+ * number or `final`), for a result message that had to leave rows out. The table was posted in the
+ * channel already, so the link goes in the channel too; the signature keeps other channels' games
+ * from being read by guessing ids (a game id is team, channel and start time).
+ */
+export interface TableRef {
+  team: string;
+  channel: string;
+  gameId: string;
+  part: string;
+}
+
+const tableParts = (r: TableRef) => [r.team, r.channel, r.gameId, r.part];
+
+export function validTableLink(secret: string, ref: TableRef, given: unknown): boolean {
+  return sameSignature(signature(secret, 'result-table', tableParts(ref)), given);
+}
+
+export function tableUrl(publicUrl: string, secret: string, ref: TableRef): string {
+  const path = tableParts(ref).map(encodeURIComponent).join('/');
+  return `${publicUrl.replace(/\/+$/, '')}/r/${path}?k=${signature(secret, 'result-table', tableParts(ref))}`;
 }

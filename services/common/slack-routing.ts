@@ -48,6 +48,8 @@ export const edgeText = defineCatalog({
     rateLimited: '🐢 너무 빨라요! 잠시 후 다시 시도해 주세요.',
     unknownCommand: '`{command}` 명령은 모르겠어요. `/helpgame` 으로 명령 목록을 볼 수 있어요.',
     langChanged: '✅ 이제 이 팀의 언어는 한국어예요.',
+    langNowKo: '🌐 {user}님이 팀 언어를 한국어로 바꿨어요.',
+    langNowEn: '🌐 {user}님이 팀 언어를 영어로 바꿨어요.',
     unavailable: '😵 지금은 처리할 수 없어요. 잠시 후 다시 시도해 주세요.',
     installed: '설치 완료! SurFinger가 {team} 워크스페이스에 추가되었어요. 채널에서 `/start` 로 시작하세요.',
     installFailed: '설치하지 못했어요: {reason}. 처음부터 다시 시도해 주세요.',
@@ -58,6 +60,8 @@ export const edgeText = defineCatalog({
     rateLimited: '🐢 Whoa, too fast! Please try again in a moment.',
     unknownCommand: 'I don’t know `{command}`. `/helpgame` lists every command.',
     langChanged: '✅ This team now uses English.',
+    langNowKo: '🌐 {user} switched this team’s language to Korean.',
+    langNowEn: '🌐 {user} switched this team’s language to English.',
     unavailable: '😵 Can’t do that right now. Please try again in a moment.',
     installed: 'Installed! SurFinger was added to {team}. Type `/start` in a channel to play.',
     installFailed: 'The install did not complete: {reason}. Please start again.',
@@ -87,6 +91,8 @@ export const BlockActions = z.object({
   view: z.object({ type: z.string().max(32) }).passthrough().optional(),
   message: z.object({ ts: z.string().max(32) }).optional(),
   container: z.object({ message_ts: z.string().max(32).optional() }).optional(),
+  /** Where an answer to the click goes (a new channel message with `response_type: in_channel`). */
+  response_url: z.string().max(1_000).optional(),
   actions: z
     .array(z.object({ action_id: z.string().max(255), value: z.string().max(2_000).optional(), action_ts: z.string().max(32).optional() }))
     .min(1)
@@ -330,7 +336,7 @@ export class SlackRouter {
       if (picked) {
         await this.deps.settings.update(team, { lang: picked });
         log.info({ lang: picked }, 'team language changed');
-        await this.ephemeral(team, channel, user, edgeText(picked, 'langChanged'), `lang:${team}:${user}:${action.action_ts ?? this.now()}`, log);
+        await this.announceLang(payload, picked, `lang:${team}:${user}:${action.action_ts ?? this.now()}`, log);
         continue;
       }
       const reply = await this.toGame(
@@ -486,6 +492,35 @@ export class SlackRouter {
       budgetMs,
       ...(running ? { isRunning: (team: string, channel: string) => running.has(team, channel) } : {}),
     });
+  }
+
+  /**
+   * The whole channel hears of a language switch — everyone's game texts change — in both
+   * languages, the new one first, so nobody is left reading a language they did not choose. It goes
+   * to the click's response_url (ingress may not post in channels); without one, the clicker alone is told.
+   */
+  private async announceLang(payload: BlockActions, picked: Lang, idempotencyKey: string, log: Logger): Promise<void> {
+    const [team, channel, user] = [payload.team.id, payload.channel?.id, payload.user.id];
+    // The language buttons live on channel messages; a view (App Home) has its own toggle.
+    if (channel === undefined) return;
+    const url = payload.response_url;
+    if (url === undefined) return this.ephemeral(team, channel, user, edgeText(picked, 'langChanged'), idempotencyKey, log);
+    const key = picked === 'ko' ? 'langNowKo' : 'langNowEn';
+    const text = [picked, picked === 'ko' ? 'en' : 'ko'].map((lang) => edgeText(lang as Lang, key, { user: `<@${user}>` })).join('\n');
+    try {
+      const reply = await request(
+        this.deps.nc,
+        this.deps.subjects.egress('reply', team, channel),
+        codecs.egressRequest,
+        { type: MessageTypes.egressRequest, team, channel, op: 'respond', responseUrl: url, responseType: 'in_channel', text, idempotencyKey },
+        codecs.egressReply,
+        this.budgetMs,
+      );
+      if (!reply.ok) log.warn({ code: reply.code, reason: reply.error }, 'language notice not delivered');
+    } catch (err) {
+      const e = asSurfingerError(err);
+      log.warn({ code: e.code, reason: e.message }, 'language notice not delivered');
+    }
   }
 
   private async ephemeral(team: string, channel: string, user: string, text: string, idempotencyKey: string, log: Logger): Promise<void> {

@@ -94,7 +94,7 @@ test('ingress - /start activates the game and shows its reply', async () => {
   assert.ok((await messages(sandbox, team.teamId, random!.id)).some((m) => m.text === 'game on'));
 });
 
-test('ingress - /helpgame, /lang and the language buttons work in both languages', async () => {
+test('ingress - /helpgame, /lang and the language buttons work in both languages; the channel hears of a switch', async () => {
   await driver(sandbox, 'command', { team_id: team.teamId, channel_id: general!.id, user_id: bob!.id, command: '/helpgame', text: '' });
   await driver(sandbox, 'command', { team_id: team.teamId, channel_id: general!.id, user_id: bob!.id, command: '/lang', text: '' });
   const shown = await messages(sandbox, team.teamId, general!.id);
@@ -104,7 +104,9 @@ test('ingress - /helpgame, /lang and the language buttons work in both languages
   const click = await driver(sandbox, 'click', { team_id: team.teamId, channel_id: general!.id, user_id: bob!.id, message_ts: picker.ts, action_id: 'lang_en', value: 'en' });
   assert.equal(click.status, 200);
   await eventually(async () => (await settings.get(team.teamId)).lang === 'en', 3_000, 'team language en');
-  await eventually(async () => (await messages(sandbox, team.teamId, general!.id)).some((m) => m.text === '✅ This team now uses English.'), 3_000, 'confirmation');
+  // The whole channel is told, new language first (issue 16: not only the clicker).
+  const notice = `🌐 <@${bob!.id}> switched this team’s language to English.\n🌐 <@${bob!.id}>님이 팀 언어를 영어로 바꿨어요.`;
+  await eventually(async () => (await messages(sandbox, team.teamId, general!.id)).some((m) => m.text === notice && m.ephemeral_to === undefined), 3_000, 'channel notice');
   await driver(sandbox, 'command', { team_id: team.teamId, channel_id: general!.id, user_id: bob!.id, command: '/nope', text: '' });
   assert.ok((await messages(sandbox, team.teamId, general!.id)).some((m) => m.text?.includes('`/helpgame` lists every command')));
   await settings.update(team.teamId, { lang: 'ko' });

@@ -1,6 +1,6 @@
 import type { Lang, ResultMessage } from '../../protocol/index.ts';
 import { newTeamBadges, newUserBadges } from './badges.ts';
-import { EMPTY_TEAM, EMPTY_USER, foldResult, usersOf, type FoldOutput, type TeamStats, type UserStats } from './model.ts';
+import { EMPTY_TEAM, EMPTY_USER, foldResult, resultTime, usersOf, type FoldOutput, type TeamStats, type UserStats } from './model.ts';
 
 /**
  * Folding a batch of results over the statistics read before it: the pure half of a batched apply.
@@ -19,10 +19,16 @@ export interface BadgeAnnouncement {
   /** null for a team badge. */
   user: string | null;
   badge: string;
+  /**
+   * The game that earned it, and when (the result's time): a game's badges are announced together,
+   * once it is over (announcements.ts). Absent in entries queued before games were grouped.
+   */
+  gameId?: string;
+  at?: number;
 }
 
 export function announcementOf(result: ResultMessage, user: string | null, badge: string): BadgeAnnouncement {
-  return { key: `badge:${result.team}:${user ?? '*'}:${badge}`, team: result.team, channel: result.channel, lang: result.lang, user, badge };
+  return { key: `badge:${result.team}:${user ?? '*'}:${badge}`, team: result.team, channel: result.channel, lang: result.lang, user, badge, gameId: result.gameId, at: resultTime(result) };
 }
 
 /** Players are keyed by `team:user` (Slack ids never contain `:`). */

@@ -1,6 +1,7 @@
 import type { Blocks, Lang, Reply } from '../../protocol/index.ts';
 import { MessageTypes } from '../../protocol/index.ts';
 import { ALL_BADGES, badgeEmoji, nextBadges, TEAM_BADGES, USER_BADGES, type BadgeProgress } from './badges.ts';
+import { fitLines } from '../../actors/fit.ts';
 import { badgeText, rt } from './i18n.ts';
 import type { RecordEntry, TeamStats, UserStats } from './model.ts';
 import { RECENT_DAYS, RECENT_GAMES, type DuelRow, type MyScore, type RankRow } from './store.ts';
@@ -120,12 +121,33 @@ export function badgeReply(lang: Lang, owned: { user: Map<string, number>; team:
     section(`*${rt(lang, 'badgeTeam', { count: ours.length, total: TEAM_BADGES.length })}*\n${list(ours)}`),
   ];
   if (next.length > 0) blocks.push(section(`*${rt(lang, 'badgeNext')}*\n${next.join('\n')}`));
-  blocks.push(context(`${mine.length + ours.length}/${ALL_BADGES.length}`));
+  blocks.push(context(rt(lang, 'badgeAll', { count: mine.length + ours.length, total: ALL_BADGES.length })));
   return reply(rt(lang, 'badgeTitle'), blocks);
 }
 
-export function announcementText(lang: Lang, user: string | null, badge: string): string {
+function announcementText(lang: Lang, user: string | null, badge: string): string {
   const { name, description } = badgeText(lang, badge);
   const emoji = badgeEmoji(badge);
   return user === null ? rt(lang, 'badgeAnnounceTeam', { emoji, name, description }) : rt(lang, 'badgeAnnounce', { who: mention(user), emoji, name, description });
+}
+
+/**
+ * A game's badges as one message (announcements.ts): a lone badge reads as a sentence with its
+ * description; more are one line per player, within Slack's limits however many players earned one.
+ */
+export function gameBadgesMessage(lang: Lang, holders: ReadonlyArray<{ user: string | null; badges: readonly string[] }>): { text: string; blocks: Blocks } {
+  const all = holders.flatMap((h) => h.badges.map((badge) => ({ user: h.user, badge })));
+  if (all.length === 1) {
+    const text = announcementText(lang, all[0]!.user, all[0]!.badge);
+    return { text, blocks: [{ ...section(text), block_id: 'badges' }] };
+  }
+  const title = rt(lang, 'badgeAnnounceGame', { count: all.length });
+  const lines = holders.map((h) => {
+    const who = h.user === null ? rt(lang, 'badgeOurTeam') : mention(h.user);
+    return `• ${who} — ${h.badges.map((b) => `${badgeEmoji(b)} *${badgeText(lang, b).name}*`).join(' · ')}`;
+  });
+  const { chunks, hidden } = fitLines(lines);
+  const blocks: Blocks = [{ ...section(`*${title}*`), block_id: 'badges' }, ...chunks.map((chunk) => section(chunk))];
+  if (hidden > 0) blocks.push(context(rt(lang, 'badgeMorePlayers', { n: hidden })));
+  return { text: [title, chunks[0] ?? ''].join('\n'), blocks };
 }

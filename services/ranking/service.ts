@@ -9,8 +9,9 @@ import { addEndpoint, request } from '../common/nats.ts';
 import { ensureStreams } from '../common/jetstream.ts';
 import { startResultsConsumer } from './consumer.ts';
 import { rankingRoot } from './keys.ts';
-import { announcementText, badgeReply, duelRankReply, myScoreReply, personalLinkText, rankReply, scoreReply } from './replies.ts';
+import { dueAnnouncements, gamesIn } from './announcements.ts';
 import { homeView } from './home.ts';
+import { badgeReply, duelRankReply, gameBadgesMessage, myScoreReply, personalLinkText, rankReply, scoreReply } from './replies.ts';
 import { userPageUrl } from '../common/page-links.ts';
 import { RankingStore } from './store.ts';
 
@@ -35,6 +36,8 @@ const SCORE_ROWS = 10;
 /** `/rank duel` reads this many ratings (the reply shows the top and the asker's own). */
 const DUEL_ROWS = 200;
 const DUEL_WORDS: ReadonlySet<string> = new Set(['duel', 'duels', '대결']);
+/** Outbox entries read per drain: enough for every badge of many big games at once. */
+const OUTBOX_READ = 5_000;
 
 /** Answers one ranking slash command; also used by tests directly. */
 export async function answerQuery(store: RankingStore, q: RankingQuery, now: number): Promise<Reply> {
@@ -71,23 +74,40 @@ export async function start(deps: RankingDeps): Promise<RunningService> {
   const badges = new Counter({ name: 'surfinger_ranking_badges_awarded_total', help: 'Badges awarded', registers: [registry] });
 
   // ---- badge announcements: outbox → egress ---------------------------------------------------
-  let draining: Promise<void> | null = null;
-  const drainOutbox = (): Promise<void> => {
-    draining ??= (async () => {
-      try {
-        for (const { raw, announcement: a } of await store.pendingAnnouncements()) {
-          const text = announcementText(a.lang, a.user, a.badge);
-          await request(nc, subjects.egress('announce', a.team, a.channel), codecs.egressRequest, { type: MessageTypes.egressRequest, team: a.team, channel: a.channel, op: 'post', text, idempotencyKey: a.key }, codecs.egressReply);
-          await store.announced(raw);
-        }
-      } catch (err) {
-        // Egress down or refusing: the outbox keeps the rest for the next attempt.
-        const e = asSurfingerError(err);
-        log.warn({ code: e.code, reason: e.message }, 'badge announcement not posted yet');
-      } finally {
-        draining = null;
+  const drainOnce = async (): Promise<void> => {
+    try {
+      const seen = await store.pendingAnnouncements(OUTBOX_READ);
+      if (seen.length === 0) return;
+      const finished = await store.finishedGames(gamesIn(seen));
+      // Read again after asking: a game's final result and its last badges are written together,
+      // so this read holds every badge of each game found finished (the first may predate them).
+      const pending = await store.pendingAnnouncements(OUTBOX_READ);
+      for (const a of dueAnnouncements(pending, finished, now())) {
+        const message = gameBadgesMessage(a.lang, a.holders);
+        await request(nc, subjects.egress('announce', a.team, a.channel), codecs.egressRequest, { type: MessageTypes.egressRequest, team: a.team, channel: a.channel, op: 'post', ...message, idempotencyKey: a.key }, codecs.egressReply);
+        await store.announced(a.raws);
       }
-    })();
+    } catch (err) {
+      // Egress down or refusing: the outbox keeps the rest for the next attempt.
+      const e = asSurfingerError(err);
+      log.warn({ code: e.code, reason: e.message }, 'badge announcement not posted yet');
+    }
+  };
+  // One drain at a time; a call during one runs it once more after it, so a game finished
+  // meanwhile is not left waiting for the retry timer.
+  let draining: Promise<void> | null = null;
+  let again = false;
+  const drainOutbox = (): Promise<void> => {
+    if (draining) {
+      again = true;
+      return draining;
+    }
+    draining = (async () => {
+      do {
+        again = false;
+        await drainOnce();
+      } while (again);
+    })().finally(() => (draining = null));
     return draining;
   };
   const outboxTimer = setInterval(() => void drainOutbox(), deps.outboxRetryMs ?? 5_000);
@@ -96,10 +116,9 @@ export async function start(deps: RankingDeps): Promise<RunningService> {
     checkpoint: (stream) => store.checkpointIn(stream),
     apply: async (items, appliedThrough, announcedThrough) => {
       const outcome = await store.applyBatch(items, { announce: true, appliedThrough, announcedThrough });
-      if (outcome.announcements.length > 0) {
-        badges.inc(outcome.announcements.length);
-        void drainOutbox();
-      }
+      if (outcome.announcements.length > 0) badges.inc(outcome.announcements.length);
+      // A game's badges go out once its final result is applied, which may earn none itself.
+      if (outcome.announcements.length > 0 || items.some((item) => item.result?.type === MessageTypes.gameResult)) void drainOutbox();
       return outcome;
     },
     onPending: (pending) => lag.set(pending),

@@ -400,8 +400,18 @@ export class RankingStore {
     return raws.map((raw) => ({ raw, announcement: JSON.parse(raw) as BadgeAnnouncement }));
   }
 
-  async announced(raw: string): Promise<void> {
-    await this.redis.lrem(this.root.outbox, 1, raw);
+  async announced(raws: readonly string[]): Promise<void> {
+    if (raws.length === 0) return;
+    const tx = this.redis.multi();
+    for (const raw of raws) tx.lrem(this.root.outbox, 1, raw);
+    await tx.exec();
+  }
+
+  /** Which of these games are over: their final result (`${gameId}:final`) is applied. */
+  async finishedGames(gameIds: readonly string[]): Promise<Set<string>> {
+    if (gameIds.length === 0) return new Set();
+    const applied = await this.redis.smismember((await this.keys()).applied, ...gameIds.map((id) => `${id}:final`));
+    return new Set(gameIds.filter((_, i) => applied[i] === 1));
   }
 
   // ---- generations (rebuild) ------------------------------------------------------------------

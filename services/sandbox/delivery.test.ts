@@ -57,7 +57,7 @@ describe('http delivery - signed requests to the app', async () => {
     assert.equal(new URLSearchParams(req.body).get('text'), '<@U0ALICE001|alice> 3 @nobody');
   });
 
-  test('response_url: in_channel and ephemeral posts, 5 uses then used_url', async () => {
+  test('response_url: in_channel and ephemeral posts within Slack message limits, 5 uses then used_url', async () => {
     const req = app.requests.find((r) => r.path === '/slack/commands')!;
     const responseUrl = new URLSearchParams(req.body).get('response_url')!;
     assert.equal((await post(responseUrl, { text: 'for everyone', response_type: 'in_channel' })).status, 200);
@@ -65,6 +65,8 @@ describe('http delivery - signed requests to the app', async () => {
     assert.equal((await post(responseUrl, { text: 'just you' })).status, 200);
     assert.equal(channel().messages.find((m) => m.text === 'just you')?.ephemeral_to, 'U0BOB00001');
     assert.equal((await post(responseUrl, {})).body['error'], 'no_text');
+    // Held to Slack's message limits like an API post, and a refused reply uses nothing up.
+    assert.equal((await post(responseUrl, { text: 'big', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(3_001) } }] })).body['error'], 'invalid_blocks');
     for (let i = 0; i < 3; i++) assert.equal((await post(responseUrl, { text: `more ${i}` })).status, 200);
     assert.deepEqual(await post(responseUrl, { text: 'sixth' }), { status: 404, body: { ok: false, error: 'used_url' } });
     assert.equal((await post(responseUrl.replace(/\/[^/]+$/, '/forged'), { text: 'x' })).body['error'], 'expired_url');

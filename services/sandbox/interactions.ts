@@ -2,6 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { Logger } from '../common/logger.ts';
 import { postToApp, replyAsMessage, type AppResult } from './app-http.ts';
 import { readContent } from './content.ts';
+import { messageLimitError } from './message-limits.ts';
 import type { Envelope, SocketHub } from './socket-mode.ts';
 import { retryDelayMs, type RetryPolicy } from './retry-policy.ts';
 import type { SandboxApp, SandboxChannel, SandboxTeam, SandboxUser, StoredMessage, Workspace } from './workspace.ts';
@@ -316,6 +317,9 @@ export class Interactions {
     }
     const content = readContent(reply);
     if (!content.ok) return content.error;
+    // An app's reply is a message like any other: Slack holds it to the same limits.
+    const overLimit = messageLimitError(content.content);
+    if (overLimit) return String(overLimit['error']);
     if (original && (reply['replace_original'] === true || reply['replace_original'] === 'true')) {
       workspace.edit(actor.team, actor.channel, original, { ...content.content, editor: actor.team.bot.id });
       return undefined;

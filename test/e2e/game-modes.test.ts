@@ -4,36 +4,14 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { KOK_JOIN_ACTION, LANG_ACTIONS, t } from '../../actors/index.ts';
-import { missionTarget } from '../../actors/missions.ts';
-import { missionFromBanner } from '../../actors/render.ts';
 import { REPO_ROOT, startCluster, type Cluster } from '../../services/common/cluster.ts';
-import type { ChannelMessage } from '../../services/bots/driver.ts';
-import { Channel, messageText } from '../support/cluster-play.ts';
+import { Channel, messageText, targetOf, withTypos } from '../support/cluster-play.ts';
 
 /**
  * Issue 5's acceptance through the real cluster: round mode and King of the Keyboard with three
  * players, a pasted answer caught, and /lang switching every later text and the prompt language.
  */
 const HUMAN_PACE_MS = 5_000;
-
-/** What the round asks players to type: the prompt, transformed by the round's mission if any. */
-function targetOf(message: ChannelMessage, typed: string, lang: 'ko' | 'en'): string {
-  const banner = message.blocks?.find((b) => b.block_id === 'mission')?.text?.text ?? '';
-  const mission = missionFromBanner(lang, banner);
-  return missionTarget(mission?.id ?? null, typed, lang, mission?.args ?? null);
-}
-
-/** A few jamo-level slips: replaces letters near the end with a neighbour. */
-function withTypos(text: string, n: number): string {
-  const chars = [...text];
-  let done = 0;
-  for (let i = chars.length - 1; i >= 0 && done < n; i--) {
-    if (!/\p{L}/u.test(chars[i]!)) continue;
-    chars[i] = /[a-z]/i.test(chars[i]!) ? (chars[i] === 'x' ? 'y' : 'x') : chars[i] === '가' ? '나' : '가';
-    done++;
-  }
-  return chars.join('');
-}
 
 describe('game modes - through the whole cluster', () => {
   let cluster: Cluster;

@@ -24,7 +24,7 @@ test('badges - each badge is awarded and announced once, even when results are r
     const owned = await store.badges('T1', 'U1');
     assert.deepEqual([...owned.user.keys()].sort(), awarded.sort());
     assert.equal(owned.user.get('perfect'), T0, 'earned at the time of the round that crossed the line');
-    for (const p of pending) await store.announced(p.raw);
+    await store.announced(pending.map((p) => p.raw));
     assert.deepEqual(await store.pendingAnnouncements(), []);
   } finally {
     await store.close();

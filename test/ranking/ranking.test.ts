@@ -9,6 +9,7 @@ import { ensureStreams } from '../../services/common/jetstream.ts';
 import { request } from '../../services/common/nats.ts';
 import { dataKeys, rankingRoot, rootKeys } from '../../services/ranking/keys.ts';
 import { isRanked, roundScore, type RecordEntry } from '../../services/ranking/model.ts';
+import { badgeText } from '../../services/ranking/i18n.ts';
 import { rebuildRanking } from '../../services/ranking/rebuild.ts';
 import { start } from '../../services/ranking/service.ts';
 import { RankingStore, RECENT_DAYS, RECENT_GAMES } from '../../services/ranking/store.ts';
@@ -137,6 +138,38 @@ describe('ranking service - over NATS and JetStream', () => {
     assert.match(text, /surfinger_ranking_results_total\{outcome="applied",svc="ranking"\} 4/u);
     assert.match(text, /surfinger_ranking_results_total\{outcome="duplicate",svc="ranking"\} 4/u);
     assert.match(text, /surfinger_ranking_consumer_lag\{svc="ranking"\} 0/u);
+  });
+
+  test('a game that earns a player three badges is one announcement, sent once its final result is applied', async () => {
+    // Stand in for egress: T1's earlier badges are acknowledged, T9's game is recorded. The game is
+    // a minute old by the service's clock (older ones would be announced as stale at once).
+    const announced: Array<{ at: number; text: string; blocks: string; key: string }> = [];
+    const subs = [subjects.egress('announce', 'T1', 'C1'), subjects.egress('announce', 'T9', 'C9')].map((subject) => nc.subscribe(subject));
+    for (const sub of subs) {
+      void (async () => {
+        for await (const m of sub) {
+          const req = codecs.egressRequest.decode(m.data);
+          if (req.team === 'T9') announced.push({ at: Date.now(), text: req.text, blocks: JSON.stringify(req.blocks ?? []), key: req.idempotencyKey });
+          m.respond(codecs.egressReply.encode({ type: MessageTypes.egressReply, ok: true, ts: '1.000002' }));
+        }
+      })();
+    }
+    try {
+      const [round, final] = normalGame('gBadges', now - 60_000, [entry('U9', { accuracy: 100, speed: 320 })], { team: 'T9', channel: 'C9' });
+      await publish([round!]);
+      await settled();
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(announced.length, 0, 'nothing is announced while the game runs');
+      await publish([final!]);
+      await waitFor(async () => announced.length > 0, 'the badge announcement');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(announced.length, 1, 'one message for the game');
+      for (const name of ['first_game', 'first_win', 'perfect'].map((id) => badgeText('ko', id).name)) assert.ok(announced[0]!.blocks.includes(name) || announced[0]!.text.includes(name), `${name}: ${announced[0]!.blocks}`);
+      assert.ok(announced[0]!.blocks.includes('<@U9>'));
+      assert.deepEqual(await store.pendingAnnouncements(), [], 'the outbox is settled');
+    } finally {
+      for (const sub of subs) sub.unsubscribe();
+    }
   });
 
   test('rebuild from the stream reproduces exactly the same keys and drops the old ones', async () => {

@@ -1,4 +1,6 @@
 import { stripMarkers } from '../../actors/markers.ts';
+import { missionTarget } from '../../actors/missions.ts';
+import { missionFromBanner, type MissionView } from '../../actors/render.ts';
 import { SandboxDriver, type ChannelMessage } from '../../services/bots/driver.ts';
 import type { Cluster } from '../../services/common/cluster.ts';
 
@@ -73,4 +75,28 @@ export function blockText(block: { text?: { text: string }; elements?: Array<Rec
 /** Everything a message says, its text and the text of all its blocks. */
 export function messageText(message: ChannelMessage): string {
   return [message.text, ...(message.blocks ?? []).map((b) => blockText(b as Parameters<typeof blockText>[0]))].join('\n');
+}
+
+/** The round's mission as its banner announces it (null: none). */
+export function missionOf(message: ChannelMessage, lang: 'ko' | 'en'): MissionView | null {
+  const banner = message.blocks?.find((b) => b.block_id === 'mission')?.text?.text ?? '';
+  return missionFromBanner(lang, banner);
+}
+
+/** What the round asks players to type: the prompt, transformed by the round's mission if any. */
+export function targetOf(message: ChannelMessage, typed: string, lang: 'ko' | 'en'): string {
+  const mission = missionOf(message, lang);
+  return missionTarget(mission?.id ?? null, typed, lang, mission?.args ?? null);
+}
+
+/** A few jamo-level slips: replaces letters near the end with a neighbour. */
+export function withTypos(text: string, n: number): string {
+  const chars = [...text];
+  let done = 0;
+  for (let i = chars.length - 1; i >= 0 && done < n; i--) {
+    if (!/\p{L}/u.test(chars[i]!)) continue;
+    chars[i] = /[a-z]/i.test(chars[i]!) ? (chars[i] === 'x' ? 'y' : 'x') : chars[i] === '가' ? '나' : '가';
+    done++;
+  }
+  return chars.join('');
 }

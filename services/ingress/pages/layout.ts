@@ -6,6 +6,8 @@ import { otherLang, pageTexts } from './i18n.ts';
 export function layout(opts: { lang: Lang; title: string; body: Html; path: string; nav?: Html }): string {
   const t = pageTexts(opts.lang);
   const other = otherLang(opts.lang);
+  // A signed page's path keeps its `k`: switching the language must not drop the key to it.
+  const switchTo = `${opts.path}${opts.path.includes('?') ? '&' : '?'}lang=${other}`;
   return `<!doctype html>${html`<html lang="${opts.lang}">
 <head>
 <meta charset="utf-8">
@@ -17,7 +19,7 @@ export function layout(opts: { lang: Lang; title: string; body: Html; path: stri
 <body>
 <header class="topbar"><div class="wrap">
   <a class="logo" href="/?lang=${opts.lang}"><span class="logo-mark">⌨</span>SurFinger</a>
-  <nav class="nav">${opts.nav ?? ''}<a href="${opts.path}?lang=${other}" hreflang="${other}">${t('otherLangLabel')}</a></nav>
+  <nav class="nav">${opts.nav ?? ''}<a href="${switchTo}" hreflang="${other}">${t('otherLangLabel')}</a></nav>
 </div></header>
 ${opts.body}
 <footer><div class="wrap">${t('footer')}</div></footer>

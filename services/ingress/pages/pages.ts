@@ -17,7 +17,8 @@ import { pageTexts, pickLang } from './i18n.ts';
 import { landingPage, type LandingCounters } from './landing.ts';
 import { AdminSessions, cookie, LOGIN_CSRF_COOKIE, lockoutAddress, newToken, parseCookies, sameSecret, SESSION_COOKIE, type AdminSession } from './session.ts';
 import { userPage } from './user-page.ts';
-import { validUserLink } from '../../common/page-links.ts';
+import { findResult, resultsPage } from './results-page.ts';
+import { validTableLink, validUserLink, type TableRef } from '../../common/page-links.ts';
 
 export interface PagesDeps {
   nc: NatsConnection;
@@ -47,6 +48,8 @@ export const PagesErrorCodes = {
   OPTOUT_INVALID: 'SF_ERR_PAGES_OPTOUT_INVALID',
   /** A `/u/` page was asked for without the player's valid signed link (answered 404). */
   USER_LINK: 'SF_ERR_PAGES_USER_LINK',
+  /** A `/r/` result table was asked for without a valid signed link, or its result is not in the stream (answered 404). */
+  TABLE_LINK: 'SF_ERR_PAGES_TABLE_LINK',
 } as const;
 
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
@@ -129,6 +132,23 @@ async function pagesPlugin(app: FastifyInstance, deps: PagesDeps): Promise<void>
     }
     const [stats, bests, badges, recent] = await Promise.all([store.userStats(team, user), store.userBests(team, user), store.badges(team, user), store.userRecent(team, user)]);
     return sendHtml(reply, userPage(lang, { team, user, stats, bests, badges: badges.user, teamBadges: badges.team, recent }));
+  });
+
+  // The whole table of a result message that had to stop at "… and N more" (results-page.ts).
+  app.get<{ Params: TableRef; Querystring: { k?: string } }>('/r/:team/:channel/:gameId/:part', async (req, reply) => {
+    const { team, channel, gameId, part } = req.params;
+    const ref = { team, channel, gameId, part };
+    const wellFormed = SlackId.safeParse(team).success && SlackId.safeParse(channel).success && /^[A-Za-z0-9_-]{1,200}$/.test(gameId) && /^(\d{1,4}|final)$/.test(part);
+    // The same 404 for a bad id, a bad key and a result not found: a link tells nothing it does not open.
+    const notFound = (reason: string) => {
+      log.info({ code: PagesErrorCodes.TABLE_LINK, team, reason }, 'result table not shown');
+      return reply.code(404).type('text/plain').send('not found');
+    };
+    if (!wellFormed) return notFound('invalid id');
+    if (!validTableLink(deps.pageLinkSecret, ref, req.query.k)) return notFound('no valid link');
+    const result = await findResult(nc, subjects, ref);
+    if (result === null) return notFound('no such result');
+    return sendHtml(reply, resultsPage(langOf(req), ref, req.query.k!, result));
   });
 
   // ---- admin ----------------------------------------------------------------------------------
