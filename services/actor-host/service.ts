@@ -27,6 +27,8 @@ export interface ActorHostOptions<S> {
   clock?: Clock;
   /** Host load publishing period (placement). */
   loadIntervalMs?: number;
+  /** Budget of running games (SF_HOST_MAX_GAMES; docs/runtime.md, "Admission control"); undefined = no budget. */
+  maxGames?: number;
 }
 
 export interface RunningActorHost extends RunningService {
@@ -58,7 +60,7 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
   let host!: Host<S>;
   const metrics = createHostMetrics(registry, () => {
     const s = host.stats;
-    return { active: s.games, running: s.running };
+    return { active: s.games, running: s.running, ...(opts.maxGames === undefined ? {} : { capacity: opts.maxGames }) };
   });
   const directory = new Directory(
     { members, leases },
@@ -82,6 +84,7 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
     log,
     passivateMs: opts.passivateMs,
     ...(opts.loadIntervalMs === undefined ? {} : { loadIntervalMs: opts.loadIntervalMs }),
+    ...(opts.maxGames === undefined ? {} : { maxGames: opts.maxGames }),
   });
   await directory.join();
   await host.start();

@@ -18,6 +18,7 @@ import {
 } from '../../protocol/index.ts';
 import type { Logger } from './logger.ts';
 import { sendToGame, type RunningGames } from '../actor-host/client.ts';
+import { ActorHostErrorCodes } from '../actor-host/errors.ts';
 import { t } from '../../actors/i18n/index.ts';
 import { request } from './nats.ts';
 import { SeenOnce } from './seen-once.ts';
@@ -48,6 +49,7 @@ export const edgeText = defineCatalog({
     unknownCommand: '`{command}` 명령은 모르겠어요. `/helpgame` 으로 명령 목록을 볼 수 있어요.',
     langChanged: '✅ 이제 이 팀의 언어는 한국어예요.',
     unavailable: '😵 지금은 처리할 수 없어요. 잠시 후 다시 시도해 주세요.',
+    busy: '🚦 지금은 게임이 너무 많아서 새 게임을 시작할 수 없어요. 1분 뒤에 다시 `/start` 해 주세요.',
     installed: '설치 완료! SurFinger가 {team} 워크스페이스에 추가되었어요. 채널에서 `/start` 로 시작하세요.',
     installFailed: '설치하지 못했어요: {reason}. 처음부터 다시 시도해 주세요.',
   },
@@ -58,6 +60,7 @@ export const edgeText = defineCatalog({
     unknownCommand: 'I don’t know `{command}`. `/helpgame` lists every command.',
     langChanged: '✅ This team now uses English.',
     unavailable: '😵 Can’t do that right now. Please try again in a moment.',
+    busy: '🚦 SurFinger is busy right now and cannot start a new game. Please try `/start` again in a minute.',
     installed: 'Installed! SurFinger was added to {team}. Type `/start` in a channel to play.',
     installFailed: 'The install did not complete: {reason}. Please start again.',
   },
@@ -215,6 +218,11 @@ export class SlackRouter {
       return this.dispatchCommand(cmd.command.slice(1).toLowerCase(), cmd, lang, log);
     })().catch((err: unknown) => {
       const e = asSurfingerError(err);
+      // A full cluster is a planned refusal (admission control), not a fault: info, and its own answer.
+      if (e.code === ActorHostErrorCodes.CLUSTER_FULL) {
+        log.info({ code: e.code }, 'command refused: no room for a new game');
+        return ephemeral(edgeText(lang, 'busy'));
+      }
       log.warn({ code: e.code, reason: e.message }, 'command failed');
       return ephemeral(edgeText(lang, 'unavailable'));
     });
