@@ -3,7 +3,7 @@ import { randomInt } from 'node:crypto';
 import { headers as natsHeaders, ServiceErrorCodeHeader, ServiceErrorHeader, type JetStreamClient, type Msg, type NatsConnection, type Subscription } from 'nats';
 import type { ActorEvent, Effect, GameLogic } from '../../actors/contract.ts';
 import { t } from '../../actors/index.ts';
-import { asSurfingerError, codecs, EgressErrorCodes, MessageTypes, pack, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
+import { asSurfingerError, codecs, EgressErrorCodes, MessageTypes, pack, PlacementErrorCodes, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import { rejected } from '../common/rejections.ts';
 import { request } from '../common/nats.ts';
@@ -325,9 +325,9 @@ export class ActorCell<S> {
     if (verdict === 'admit') return true;
     this.log.info({ verdict }, 'game start refused: no room on this host');
     if (verdict === 'elsewhere') {
-      if (msg) replyError(msg, ActorHostErrorCodes.HOST_FULL, 'no room on this host; retry', 503);
+      if (msg) replyError(msg, PlacementErrorCodes.HOST_FULL, 'no room on this host; retry', 503);
       void this.retire(0);
-    } else if (msg) replyError(msg, ActorHostErrorCodes.CLUSTER_FULL, 'no actor host has room for a new game', 503);
+    } else if (msg) replyError(msg, PlacementErrorCodes.CLUSTER_FULL, 'no actor host has room for a new game', 503);
     return false;
   }
 

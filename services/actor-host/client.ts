@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from 'nats';
 import { actorKey, recordCodecs } from './records.ts';
-import { asSurfingerError, codecs, MessageTypes, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
+import { asSurfingerError, codecs, MessageTypes, PlacementErrorCodes, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
 import { request } from '../common/nats.ts';
 import { ActorHostErrorCodes } from './errors.ts';
 
@@ -12,7 +12,7 @@ const TRANSIENT = new Set<string>([
   ActorHostErrorCodes.LEASE_LOST,
   ActorHostErrorCodes.DRAINING,
   // No room on that host, but another has: the actor left it and the next activation goes there.
-  ActorHostErrorCodes.HOST_FULL,
+  PlacementErrorCodes.HOST_FULL,
   ActorHostErrorCodes.ACTIVATION_FAILED,
 ]);
 

@@ -4,10 +4,6 @@ export const ActorHostErrorCodes = {
   LEASE_LOST: 'SF_ERR_LEASE_LOST',
   /** The host is shutting down (graceful handoff) and refuses activations; the caller retries elsewhere. */
   DRAINING: 'SF_ERR_HOST_DRAINING',
-  /** This host has no room for another game (its SF_HOST_MAX_GAMES budget); placement moves the game to a host that has. */
-  HOST_FULL: 'SF_ERR_HOST_FULL',
-  /** No host has room for another game: `/start` answers "busy, try again in a minute". */
-  CLUSTER_FULL: 'SF_ERR_CLUSTER_FULL',
   /** The actor's step threw; it was restarted from its last snapshot and this event was dropped. */
   ACTOR_CRASHED: 'SF_ERR_ACTOR_CRASHED',
   /** A game payload's team/channel do not match the actor subject it was sent to. */

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { NatsConnection } from 'nats';
-import { asSurfingerError } from '../../protocol/index.ts';
+import { asSurfingerError, PlacementErrorCodes } from '../../protocol/index.ts';
 import { startInfra, type Infra } from '../../test/support/harness.ts';
-import { ActorHostErrorCodes } from './errors.ts';
 import { command, metric, recordingEgress, send, startTestHost, waitFor } from './testing.ts';
 import type { RunningActorHost } from './service.ts';
 
@@ -40,7 +39,7 @@ describe('actor host admission', () => {
     assert.match(String((await send(nc, infra.subjects, command('T1', 'C1', '1000')))?.text), /^started/);
     assert.match(String((await send(nc, infra.subjects, command('T1', 'C2', '3000')))?.text), /^started/);
     assert.notEqual(owner('C1'), owner('C2'), 'a saturated host passed the second game on');
-    assert.equal(await refusal('C3'), ActorHostErrorCodes.CLUSTER_FULL);
+    assert.equal(await refusal('C3'), PlacementErrorCodes.CLUSTER_FULL);
     assert.ok((await total('sf_admission_refused_total')) >= 1, 'the refusal is counted');
     assert.equal(owner('C3'), undefined, 'nothing was activated for the refused game');
     await waitFor('C1 to finish', () => running('C1') === 0 && hosts.every((h) => h.host.stats.running <= 1), 5_000);

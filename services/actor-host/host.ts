@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { JetStreamClient, NatsConnection, Subscription } from 'nats';
 import type { GameLogic } from '../../actors/contract.ts';
-import { asSurfingerError, codecs, MessageTypes, SurfingerError, type Activate, type Activated, type HostLoad, type Subjects } from '../../protocol/index.ts';
+import { asSurfingerError, codecs, MessageTypes, PlacementErrorCodes, SurfingerError, type Activate, type Activated, type HostLoad, type Subjects } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import { rejected } from '../common/rejections.ts';
 import { request } from '../common/nats.ts';
@@ -160,11 +160,11 @@ export class Host<S> {
     const newGame = req.reason === 'command' || req.reason === 'click';
     if ((req.hops ?? 0) > 0) {
       // Forwarded here on a report up to a period old: take it unless that view was out of date.
-      if (newGame && !hasRoom(this.view())) throw this.refuse('placement', ActorHostErrorCodes.HOST_FULL);
+      if (newGame && !hasRoom(this.view())) throw this.refuse('placement', PlacementErrorCodes.HOST_FULL);
       return this.activateCounted(req, newGame);
     }
     const placement = place(this.view(), this.loads.values(), Date.now(), { freshMs: this.freshMs, newGame });
-    if (placement.kind === 'full') throw this.refuse('placement', ActorHostErrorCodes.CLUSTER_FULL);
+    if (placement.kind === 'full') throw this.refuse('placement', PlacementErrorCodes.CLUSTER_FULL);
     if (placement.kind === 'forward') {
       const best = this.loads.get(placement.hostId)!;
       try {
@@ -174,7 +174,7 @@ export class Host<S> {
       } catch (err) {
         this.o.log.info({ to: best.hostId, code: asSurfingerError(err).code }, 'placement forward failed; activating here');
         // A retry re-places with fresher reports; a full host must not take the game meanwhile.
-        if (newGame && !hasRoom(this.view())) throw this.refuse('placement', ActorHostErrorCodes.HOST_FULL);
+        if (newGame && !hasRoom(this.view())) throw this.refuse('placement', PlacementErrorCodes.HOST_FULL);
       }
     }
     return this.activateCounted(req, newGame);
@@ -215,13 +215,13 @@ export class Host<S> {
     const self: HostView = { ...this.view(), running: this.stats.running + this.reservedStarts };
     const verdict = admitStart(self, this.loads.values(), Date.now(), this.freshMs);
     if (verdict === 'admit') this.reservedStarts++;
-    else this.o.metrics.admissionRefused.inc({ at: 'start', code: verdict === 'full' ? ActorHostErrorCodes.CLUSTER_FULL : ActorHostErrorCodes.HOST_FULL });
+    else this.o.metrics.admissionRefused.inc({ at: 'start', code: verdict === 'full' ? PlacementErrorCodes.CLUSTER_FULL : PlacementErrorCodes.HOST_FULL });
     return verdict;
   }
 
-  private refuse(at: 'placement', code: typeof ActorHostErrorCodes.CLUSTER_FULL | typeof ActorHostErrorCodes.HOST_FULL): SurfingerError {
+  private refuse(at: 'placement', code: typeof PlacementErrorCodes.CLUSTER_FULL | typeof PlacementErrorCodes.HOST_FULL): SurfingerError {
     this.o.metrics.admissionRefused.inc({ at, code });
-    return new SurfingerError(code, code === ActorHostErrorCodes.CLUSTER_FULL ? 'no actor host has room for a new game' : `${this.hostId} has no room for a new game`);
+    return new SurfingerError(code, code === PlacementErrorCodes.CLUSTER_FULL ? 'no actor host has room for a new game' : `${this.hostId} has no room for a new game`);
   }
 
   /** Activates the actor here unless another live host owns it; concurrent calls share one attempt. */

@@ -8,6 +8,7 @@ import {
   asSurfingerError,
   codecs,
   MessageTypes,
+  PlacementErrorCodes,
   SlackId,
   type Blocks,
   type GameInbound,
@@ -18,7 +19,6 @@ import {
 } from '../../protocol/index.ts';
 import type { Logger } from './logger.ts';
 import { sendToGame, type RunningGames } from '../actor-host/client.ts';
-import { ActorHostErrorCodes } from '../actor-host/errors.ts';
 import { t } from '../../actors/i18n/index.ts';
 import { request } from './nats.ts';
 import { SeenOnce } from './seen-once.ts';
@@ -219,7 +219,7 @@ export class SlackRouter {
     })().catch((err: unknown) => {
       const e = asSurfingerError(err);
       // A full cluster is a planned refusal (admission control), not a fault: info, and its own answer.
-      if (e.code === ActorHostErrorCodes.CLUSTER_FULL) {
+      if (e.code === PlacementErrorCodes.CLUSTER_FULL) {
         log.info({ code: e.code }, 'command refused: no room for a new game');
         return ephemeral(edgeText(lang, 'busy'));
       }
