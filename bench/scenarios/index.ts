@@ -5,10 +5,11 @@ import { endToEnd } from './end-to-end.ts';
 import { failover } from './failover.ts';
 import { gamesPerHost } from './games-per-host.ts';
 import { natsBaseline } from './nats-baseline.ts';
+import { overload } from './overload.ts';
 import { rankingIngest } from './ranking-ingest.ts';
 import { resultsPublish } from './results-publish.ts';
 import { scoring } from './scoring.ts';
 import { sockets } from './sockets.ts';
 
 /** Every scenario in the order `npm run bench` runs them (baselines first, then the cluster). */
-export const scenarios: readonly Scenario[] = [natsBaseline, scoring, resultsPublish, rankingIngest, actorThroughput, answerLatency, gamesPerHost, failover, sockets, endToEnd];
+export const scenarios: readonly Scenario[] = [natsBaseline, scoring, resultsPublish, rankingIngest, actorThroughput, answerLatency, overload, gamesPerHost, failover, sockets, endToEnd];
