@@ -2,15 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Rng } from '../../actors/rng.ts';
 import { startRedisServer, type RedisServer } from '../../services/common/local-infra.ts';
-import { createLogger } from '../../services/common/logger.ts';
-import { edgeText, SlackRouter, type SlackResponse } from '../../services/common/slack-routing.ts';
-import { TeamSettingsStore } from '../../services/common/team-settings.ts';
-import { parseTokenKeys, TokenStore } from '../../services/common/token-store.ts';
-import { Redis } from 'ioredis';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import { channelOf, startActorBench, type ActorBench } from '../actor-bench.ts';
 import { Players } from '../players.ts';
 import { percentiles, type Percentiles } from '../percentiles.ts';
 import { round } from '../measure.ts';
+import type { EdgeAnswer, EdgeStart } from '../edge-worker.ts';
 import type { Figure, Measured, Scenario, ScenarioContext } from '../types.ts';
 
 /** The same-run baseline: this many games on a host without a budget (the answer-latency goal level). */
@@ -21,6 +19,9 @@ const GOAL_RATIO = 2;
 const RAMP_MS = 8_000;
 const SETTLE_MS = 2_000;
 const WINDOW_MS = 12_000;
+/** --quick: a fifth of the scale (the reduced run for a shared machine), with a window long enough for a p99. */
+const QUICK_BASE = 200;
+const QUICK_WINDOW_MS = 8_000;
 /**
  * A refused player tries `/start` again after this long ("try again in a minute", compressed so
  * the refusals keep arriving during the measured window instead of only during the ramp).
@@ -57,24 +58,22 @@ async function hostMetric(bench: ActorBench, name: string, labels: Record<string
 
 /**
  * `offered` channels start a ten-round game at random moments over RAMP_MS, each `/start` through
- * the real SlackRouter (as ingress and the supervisor answer it), against one host with `budget`.
+ * the real SlackRouter (bench/edge-worker.ts, as ingress and the supervisor answer it), against one
+ * host with `budget`.
  * A refused channel tries again every RETRY_MS until the window closes. Admitted games are played
  * by four players each (bench/players.ts); their answers in the window are the measured latency.
  */
 async function level(offered: number, budget: number | null, redisServer: RedisServer, ctx: ScenarioContext, seed: number): Promise<Level> {
   const bench = await startActorBench({ game: { countdownStepMs: 100, pauseMs: 1_000 }, ...(budget === null ? {} : { maxGames: budget }) });
-  const redis = new Redis(redisServer.url, { maxRetriesPerRequest: 3 });
-  const windowMs = ctx.quick ? 4_000 : WINDOW_MS;
-  const busyText = edgeText('ko', 'busy');
+  const windowMs = ctx.quick ? QUICK_WINDOW_MS : WINDOW_MS;
+  // tsx's loader is registered in the main thread only: the worker registers it, then loads the edge.
+  const entry = new URL('../edge-worker.ts', import.meta.url).href;
+  const edge = new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`, {
+    eval: true,
+    workerData: { natsUrl: bench.nats.url, redisUrl: redisServer.url, prefix: bench.subjects.prefix },
+  });
   try {
-    const router = new SlackRouter({
-      nc: bench.nc,
-      subjects: bench.subjects,
-      redis,
-      settings: await TeamSettingsStore.open(bench.nc, bench.subjects),
-      tokens: new TokenStore(redis, parseTokenKeys(undefined, false), bench.subjects.prefix),
-      log: createLogger('bench-router', { level: 'silent' }),
-    });
+    await once(edge, 'message');
     const rng = new Rng(seed);
     const players = new Players(bench, rng);
     let busy = 0;
@@ -82,16 +81,13 @@ async function level(offered: number, budget: number | null, redisServer: RedisS
     const lastAnswer = new Map<number, 'admitted' | 'busy' | 'other'>();
     let stopAt = Infinity;
     let runningMax = 0;
-    const start = (i: number): void => {
-      const { team, channel } = channelOf(i);
-      void router.command({ team_id: team, channel_id: channel, user_id: 'U0', command: '/start', text: START_TEXT }).then((res: SlackResponse) => {
-        const outcome = res.response_type === 'in_channel' ? 'admitted' : res.text === busyText ? 'busy' : 'other';
-        lastAnswer.set(i, outcome);
-        if (outcome !== 'busy') return;
-        busy++;
-        if (performance.now() + RETRY_MS < stopAt) setTimeout(() => start(i), RETRY_MS);
-      });
-    };
+    edge.on('message', ({ i, outcome }: EdgeAnswer) => {
+      lastAnswer.set(i, outcome);
+      if (outcome !== 'busy') return;
+      busy++;
+      if (performance.now() + RETRY_MS < stopAt) setTimeout(() => start(i), RETRY_MS);
+    });
+    const start = (i: number): void => edge.postMessage({ i, ...channelOf(i), text: START_TEXT } satisfies EdgeStart);
     ctx.log(`${offered} games offered to a host with budget ${budget ?? 'none'}: starting over ${RAMP_MS / 1000} s`);
     for (let i = 0; i < offered; i++) setTimeout(() => start(i), rng.next() * RAMP_MS);
     const sampler = setInterval(() => (runningMax = Math.max(runningMax, bench.host.host.stats.running)), 100);
@@ -130,14 +126,14 @@ async function level(offered: number, budget: number | null, redisServer: RedisS
       loopDelay: { p50: loop.percentile(50) / 1e6, p95: loop.percentile(95) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
     };
   } finally {
-    redis.disconnect();
+    await edge.terminate();
     await bench.stop({ crash: true });
   }
 }
 
 async function run(ctx: ScenarioContext): Promise<Measured> {
-  const base = ctx.quick ? 100 : BASE_GAMES;
-  const offered = ctx.quick ? 500 : OFFERED;
+  const base = ctx.quick ? QUICK_BASE : BASE_GAMES;
+  const offered = ctx.quick ? QUICK_BASE * (OFFERED / BASE_GAMES) : OFFERED;
   const redisServer = await startRedisServer();
   let baseline: Level;
   let overload: Level;
@@ -189,8 +185,8 @@ async function run(ctx: ScenarioContext): Promise<Measured> {
         baseline.answerErrors === 0,
     },
     notes: [
-      `one host, budget SF_HOST_MAX_GAMES=${base}; ${overload.offered} channels start ten-round easy games at random moments over ${RAMP_MS / 1000} s through the real SlackRouter; a refused channel tries again every ${RETRY_MS / 1000} s ("try again in a minute", compressed) until the window closes`,
-      `latency = answers sent in a ${(ctx.quick ? 4_000 : WINDOW_MS) / 1000} s window opening ${SETTLE_MS / 1000} s after the ramp, 4 players per admitted game; the baseline is the same load of ${base} games on a host without a budget, measured in the same run`,
+      `one host, budget SF_HOST_MAX_GAMES=${base}; ${overload.offered} channels start ten-round easy games at random moments over ${RAMP_MS / 1000} s through the real SlackRouter (in a worker thread: the edge is its own process in production); a refused channel tries again every ${RETRY_MS / 1000} s ("try again in a minute", compressed) until the window closes`,
+      `latency = answers sent in a ${(ctx.quick ? QUICK_WINDOW_MS : WINDOW_MS) / 1000} s window opening ${SETTLE_MS / 1000} s after the ramp, 4 players per admitted game; the baseline is the same load of ${base} games on a host without a budget, measured in the same run`,
       ...(ctx.quick ? [`quick run: ${offered} offered to a budget of ${base}, not ${OFFERED} to ${BASE_GAMES}`] : []),
     ],
   };
