@@ -23,10 +23,11 @@ const WINDOW_MS = 12_000;
 const QUICK_BASE = 200;
 const QUICK_WINDOW_MS = 8_000;
 /**
- * A refused player tries `/start` again after this long ("try again in a minute", compressed so
- * the refusals keep arriving during the measured window instead of only during the ramp).
+ * A refused player tries `/start` again after this long: "try again in a minute" compressed 4×, so
+ * refusals keep arriving during the measured window (4,000 refused channels: ~270 starts/s), not
+ * only during the ramp.
  */
-const RETRY_MS = 4_000;
+const RETRY_MS = 15_000;
 const START_TEXT = 'round 10 easy';
 
 interface Level {
@@ -81,13 +82,18 @@ async function level(offered: number, budget: number | null, redisServer: RedisS
     const lastAnswer = new Map<number, 'admitted' | 'busy' | 'other'>();
     let stopAt = Infinity;
     let runningMax = 0;
+    let pending = 0;
     edge.on('message', ({ i, outcome }: EdgeAnswer) => {
+      pending--;
       lastAnswer.set(i, outcome);
       if (outcome !== 'busy') return;
       busy++;
       if (performance.now() + RETRY_MS < stopAt) setTimeout(() => start(i), RETRY_MS);
     });
-    const start = (i: number): void => edge.postMessage({ i, ...channelOf(i), text: START_TEXT } satisfies EdgeStart);
+    const start = (i: number): void => {
+      pending++;
+      edge.postMessage({ i, ...channelOf(i), text: START_TEXT } satisfies EdgeStart);
+    };
     ctx.log(`${offered} games offered to a host with budget ${budget ?? 'none'}: starting over ${RAMP_MS / 1000} s`);
     for (let i = 0; i < offered; i++) setTimeout(() => start(i), rng.next() * RAMP_MS);
     const sampler = setInterval(() => (runningMax = Math.max(runningMax, bench.host.host.stats.running)), 100);
@@ -100,6 +106,8 @@ async function level(offered: number, budget: number | null, redisServer: RedisS
     loop.disable();
     clearInterval(sampler);
     await players.drained();
+    // Every start sent has its answer before the host's count is compared with what players saw.
+    for (let waited = 0; pending > 0 && waited < 15_000; waited += 20) await sleep(20);
     // Admitted = its game is running (prompts posted): under load a start's answer can miss the
     // 2.5 s reply budget ("too slow") although the game did start.
     const started = (i: number) => bench.prompts.has(`${channelOf(i).team}/${channelOf(i).channel}`);
