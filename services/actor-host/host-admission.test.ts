@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { NatsConnection } from 'nats';
 import { asSurfingerError, PlacementErrorCodes } from '../../protocol/index.ts';
 import { startInfra, type Infra } from '../../test/support/harness.ts';
-import { command, metric, recordingEgress, send, startTestHost, waitFor } from './testing.ts';
+import { collectingLogger, command, metric, recordingEgress, send, startTestHost, waitFor } from './testing.ts';
 import type { RunningActorHost } from './service.ts';
 
 // At file level: the harness registers its cleanup with `after`, which must not be inside a hook.
@@ -14,11 +14,12 @@ const infra: Infra = await startInfra({ redis: false });
 describe('actor host admission', () => {
   let nc: NatsConnection;
   const hosts: RunningActorHost[] = [];
+  const logs = collectingLogger();
 
   before(async () => {
     nc = await infra.natsClient();
     recordingEgress(nc, infra.subjects);
-    hosts.push(await startTestHost(infra, 'a1', { maxGames: 1 }), await startTestHost(infra, 'a2', { maxGames: 1 }));
+    hosts.push(await startTestHost(infra, 'a1', { maxGames: 1, log: logs.log }), await startTestHost(infra, 'a2', { maxGames: 1, log: logs.log }));
     // Each host must have heard the other's load report (every 200 ms) before placement is judged.
     await sleep(600);
   });
@@ -42,6 +43,8 @@ describe('actor host admission', () => {
     assert.equal(await refusal('C3'), PlacementErrorCodes.CLUSTER_FULL);
     assert.ok((await total('sf_admission_refused_total')) >= 1, 'the refusal is counted');
     assert.equal(owner('C3'), undefined, 'nothing was activated for the refused game');
+    // A planned refusal is not a fault: no error line (the endpoint used to log it as "handler failed").
+    assert.deepEqual(logs.lines.filter((l) => l.level >= 50).map((l) => l.msg), []);
     await waitFor('C1 to finish', () => running('C1') === 0 && hosts.every((h) => h.host.stats.running <= 1), 5_000);
     await sleep(400);
     assert.equal(await refusal('C3'), 'admitted');
