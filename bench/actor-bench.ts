@@ -62,7 +62,9 @@ export function egressStandIn(nc: NatsConnection, subjects: Subjects, prompts: M
   });
 }
 
-export async function startActorBench(opts: { hostId?: string; leaseTtlMs?: number; nats?: NatsServer; game?: Partial<GameOptions> } = {}): Promise<ActorBench> {
+export async function startActorBench(
+  opts: { hostId?: string; leaseTtlMs?: number; nats?: NatsServer; game?: Partial<GameOptions>; /** The host's game budget (SF_HOST_MAX_GAMES); none by default. */ maxGames?: number } = {},
+): Promise<ActorBench> {
   const nats = opts.nats ?? (await startNatsServer());
   const prefix = 'bench';
   const subjects = createSubjects(prefix);
@@ -75,6 +77,7 @@ export async function startActorBench(opts: { hostId?: string; leaseTtlMs?: numb
     passivateMs: 600_000,
     leaseTtlMs: opts.leaseTtlMs ?? 2_500,
     metricsPort: 0,
+    ...(opts.maxGames === undefined ? {} : { maxGames: opts.maxGames }),
   });
   const nc = await connectNats(nats.url, 'bench-client');
   const stand = await connectNats(nats.url, 'bench-egress');

@@ -31,6 +31,14 @@ export const ProtocolErrorCodes = {
   UNKNOWN_TYPE: 'SF_ERR_PROTOCOL_UNKNOWN_TYPE',
 } as const;
 
+/** Codes placement answers when a new game finds no room (admission control): the edges act on them, so they are part of the wire. */
+export const PlacementErrorCodes = {
+  /** This host runs as many games as its budget allows; placement moves the game to a host with room (callers retry). */
+  HOST_FULL: 'SF_ERR_HOST_FULL',
+  /** No host has room for a new game: `/start` answers "busy, try again in a minute". */
+  CLUSTER_FULL: 'SF_ERR_CLUSTER_FULL',
+} as const;
+
 /** Codes egress answers in `EgressReply.code`: callers act on them, so they are part of the wire. */
 export const EgressErrorCodes = {
   /** The team has no stored bot token (not installed, or uninstalled). */

@@ -152,6 +152,8 @@ export const HostLoad = z.object({
   heapUsed: z.number().nonnegative(),
   draining: z.boolean(),
   at: Millis,
+  /** The host's budget of running games (SF_HOST_MAX_GAMES); absent = no budget (placement gives it any number). */
+  capacity: z.number().int().positive().optional(),
 });
 export type HostLoad = z.infer<typeof HostLoad>;
 

@@ -1,14 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { Rng } from '../../actors/rng.ts';
-import { planAnswer, type Persona } from '../../services/bots/personas.ts';
 import { channelOf, startActorBench } from '../actor-bench.ts';
+import { Players } from '../players.ts';
 import { percentiles, type Percentiles } from '../percentiles.ts';
 import { round } from '../measure.ts';
 import { requestReplyOp } from './nats-baseline.ts';
 import type { Figure, Measured, Scenario, ScenarioContext } from '../types.ts';
 
-const PLAYERS: readonly Persona[] = ['fast', 'accurate', 'typo', 'slow'];
 const GOAL_GAMES = 1_000;
 const GOAL_P99_MS = 10;
 /** Games start at random moments over this long, as channels do, instead of in lockstep. */
@@ -51,34 +50,7 @@ async function level(games: number, ctx: ScenarioContext, seed: number): Promise
   const windowMs = ctx.quick ? 4_000 : WINDOW_MS;
   try {
     const rng = new Rng(seed);
-    const windowed: number[] = [];
-    const ramp: number[] = [];
-    const sendTimes: number[] = [];
-    let inFlight = 0;
-    let errors = 0;
-    let seq = 0;
-    let windowStart = Infinity;
-    let windowEnd = Infinity;
-    bench.onPrompt((team, channel, prompt) => {
-      PLAYERS.forEach((persona, p) => {
-        const plan = planAnswer(persona, prompt.shown, rng);
-        if (plan === null) return;
-        setTimeout(() => {
-          const t0 = performance.now();
-          if (t0 >= windowEnd) return;
-          const inWindow = t0 >= windowStart;
-          if (inWindow) sendTimes.push(t0);
-          inFlight++;
-          bench
-            .say(team, channel, `U${p}`, plan.text, ++seq)
-            .then(
-              () => (inWindow ? windowed : ramp).push(performance.now() - t0),
-              () => errors++,
-            )
-            .finally(() => inFlight--);
-        }, Math.max(0, prompt.at + plan.delayMs - performance.now()));
-      });
-    });
+    const players = new Players(bench, rng);
     ctx.log(`${games} games: starting over ${RAMP_MS / 1000} s`);
     const starts = await Promise.all(
       Array.from(
@@ -97,14 +69,14 @@ async function level(games: number, ctx: ScenarioContext, seed: number): Promise
     );
     const started = starts.filter(Boolean).length;
     await sleep(SETTLE_MS);
-    windowStart = performance.now();
-    windowEnd = windowStart + windowMs;
+    const window = players.openWindow(windowMs);
     let runningMin = Infinity;
-    while (performance.now() < windowEnd) {
+    while (performance.now() < window.end) {
       runningMin = Math.min(runningMin, bench.host.host.stats.running);
       await sleep(500);
     }
-    while (inFlight > 0) await sleep(20);
+    await players.drained();
+    const { windowed, ramp, sendTimes, errors } = players;
     ctx.log(`${games} games: ${windowed.length} answers in the window (${ramp.length} during the ramp); replaying their send times against raw NATS`);
     const raw = await requestReplyOp(bench.nats.url);
     const rawLatencies: number[] = [];

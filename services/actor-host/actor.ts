@@ -3,10 +3,11 @@ import { randomInt } from 'node:crypto';
 import { headers as natsHeaders, ServiceErrorCodeHeader, ServiceErrorHeader, type JetStreamClient, type Msg, type NatsConnection, type Subscription } from 'nats';
 import type { ActorEvent, Effect, GameLogic } from '../../actors/contract.ts';
 import { t } from '../../actors/index.ts';
-import { asSurfingerError, codecs, EgressErrorCodes, MessageTypes, pack, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
+import { asSurfingerError, codecs, EgressErrorCodes, MessageTypes, pack, PlacementErrorCodes, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import { rejected } from '../common/rejections.ts';
 import { request } from '../common/nats.ts';
+import type { StartVerdict } from './admission.ts';
 import type { Clock } from './clock.ts';
 import type { Directory } from './directory.ts';
 import { ActorHostErrorCodes } from './errors.ts';
@@ -34,6 +35,8 @@ export interface ActorEnv<S> {
   maxRestarts: number;
   /** Called once when the actor stops for any reason, so the host forgets it. */
   onStopped(cell: ActorCell<S>): void;
+  /** The host's game budget: a start holds a slot from `reserve` until its turn is committed (`release`). */
+  admission: { reserve(): StartVerdict; release(starts: number): void };
 }
 
 /** Egress failures that retrying cannot fix: the post is dropped (logged), the game goes on. */
@@ -90,6 +93,8 @@ interface Turn<S> {
   running: boolean;
   started: number;
   finished: number;
+  /** Starts admitted in this turn, holding budget slots until the turn is committed. */
+  reserved: number;
 }
 
 const sameBytes = (a: unknown, b: unknown) => Buffer.from(pack(a)).equals(Buffer.from(pack(b)));
@@ -268,7 +273,7 @@ export class ActorCell<S> {
   }
 
   private draft(): Turn<S> {
-    return { before: this.state, state: this.state, cursor: this.cursor, entries: [], answers: [], stepped: [], running: false, started: 0, finished: 0 };
+    return { before: this.state, state: this.state, cursor: this.cursor, entries: [], answers: [], stepped: [], running: false, started: 0, finished: 0, reserved: 0 };
   }
 
   /** Steps one event into the turn's draft; returns the error if the game logic threw. */
@@ -290,6 +295,8 @@ export class ActorCell<S> {
     this.restarts = 0;
     const prevIdle = logic.isIdle(draft.state);
     const nextIdle = logic.isIdle(result.state);
+    if (prevIdle && !nextIdle && !this.admitted(msg)) return null;
+    if (prevIdle && !nextIdle) draft.reserved++;
     const gameId = logic.gameId(result.state) ?? logic.gameId(draft.state);
     if ((!prevIdle || !nextIdle) && gameId !== null) {
       const fresh = draft.cursor?.gameId !== gameId;
@@ -317,8 +324,35 @@ export class ActorCell<S> {
     return null;
   }
 
-  /** Commits the turn (if it changed anything), then answers its requests and schedules what follows. */
+  /**
+   * Admission (docs/runtime.md, "Admission control"): a step that would start a game is dropped,
+   * unstepped (it is pure: nothing happened), when the host has no room. If another host has room
+   * the actor retires so the sender's retry activates it there (SF_ERR_HOST_FULL is transient for
+   * `sendToGame`); if none has, the sender hears SF_ERR_CLUSTER_FULL and tells the player.
+   */
+  private admitted(msg: Msg | null): boolean {
+    const verdict = this.env.admission.reserve();
+    if (verdict === 'admit') return true;
+    this.log.info({ verdict }, 'game start refused: no room on this host');
+    if (verdict === 'elsewhere') {
+      if (msg) replyError(msg, PlacementErrorCodes.HOST_FULL, 'no room on this host; retry', 503);
+      void this.retire(0);
+    } else if (msg) replyError(msg, PlacementErrorCodes.CLUSTER_FULL, 'no actor host has room for a new game', 503);
+    return false;
+  }
+
+  /** Commits the turn, then gives back the budget slots its starts held (they count as running once committed). */
   private async commitTurn(draft: Turn<S>): Promise<void> {
+    try {
+      await this.commitSteps(draft);
+    } finally {
+      if (draft.reserved > 0) this.env.admission.release(draft.reserved);
+      draft.reserved = 0;
+    }
+  }
+
+  /** Commits the turn (if it changed anything), then answers its requests and schedules what follows. */
+  private async commitSteps(draft: Turn<S>): Promise<void> {
     const { metrics } = this.env;
     if (draft.stepped.length === 0) return this.arm();
     if (this.stopped) {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from 'nats';
 import { actorKey, recordCodecs } from './records.ts';
-import { asSurfingerError, codecs, MessageTypes, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
+import { asSurfingerError, codecs, MessageTypes, PlacementErrorCodes, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
 import { request } from '../common/nats.ts';
 import { ActorHostErrorCodes } from './errors.ts';
 import { openBucket } from '../common/jetstream.ts';
@@ -12,6 +12,8 @@ const TRANSIENT = new Set<string>([
   'SF_ERR_TIMEOUT',
   ActorHostErrorCodes.LEASE_LOST,
   ActorHostErrorCodes.DRAINING,
+  // No room on that host, but another has: the actor left it and the next activation goes there.
+  PlacementErrorCodes.HOST_FULL,
   ActorHostErrorCodes.ACTIVATION_FAILED,
 ]);
 
@@ -34,8 +36,9 @@ export interface SendOptions {
  * 1. Request the game subject. "No responders" means the actor is not active anywhere.
  * 2. If it may activate: request `activate` (one host of the queue group answers, possibly after
  *    forwarding to a less-loaded host), then go back to 1.
- * 3. Transient answers (actor moving, host draining, timeouts) are retried with backoff within the
- *    budget, so a failover or handoff is invisible to players.
+ * 3. Transient answers (actor moving, host draining or full, timeouts) are retried with backoff
+ *    within the budget, so a failover or handoff is invisible to players. SF_ERR_CLUSTER_FULL (no
+ *    host has room for a new game) is not: the caller tells the player to try again later.
  *
  * Returns the actor's reply, or null when the event was dropped because no game wanted it.
  */

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { JetStreamClient, NatsConnection, Subscription } from 'nats';
 import type { GameLogic } from '../../actors/contract.ts';
-import { asSurfingerError, codecs, MessageTypes, SurfingerError, type Activate, type Activated, type HostLoad, type Subjects } from '../../protocol/index.ts';
+import { asSurfingerError, codecs, MessageTypes, PlacementErrorCodes, SurfingerError, type Activate, type Activated, type HostLoad, type Subjects } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import { rejected } from '../common/rejections.ts';
 import { request } from '../common/nats.ts';
 import { ActorCell, type ActorEnv } from './actor.ts';
+import { admitStart, hasRoom, place, type HostView, type StartVerdict } from './admission.ts';
 import type { Clock } from './clock.ts';
 import { Directory } from './directory.ts';
 import { ActorHostErrorCodes } from './errors.ts';
@@ -32,11 +33,8 @@ export interface HostOptions<S> {
   maxRestarts?: number;
   /** Records leases, commits and answers for the history checker (chaos suite only). */
   history?: History;
-}
-
-/** Placement keeps an activation local unless another host carries clearly less (10%, at least one game). */
-export function isWithinBest(mine: number, best: number): boolean {
-  return mine <= best * 1.1 + 1;
+  /** Budget of running games (SF_HOST_MAX_GAMES); undefined = no budget. */
+  maxGames?: number;
 }
 
 /** The live host with the highest hash(key, host): every host computes the same answer. */
@@ -65,6 +63,10 @@ export class Host<S> {
   private loadSub: Subscription | null = null;
   private draining = false;
   private readonly loadIntervalMs: number;
+  /** Starts admitted but not yet committed: counted against the budget so a burst cannot overshoot it. */
+  private reservedStarts = 0;
+  /** Activations in flight for new games (placement counts them too, for the same reason). */
+  private activatingNew = 0;
   /** When each current orphan was first seen (for the rendezvous grace). */
   private orphanSince = new Map<string, number>();
 
@@ -83,6 +85,12 @@ export class Host<S> {
       log: o.log,
       history: o.history ?? noHistory,
       maxRestarts: o.maxRestarts ?? 3,
+      admission: {
+        reserve: () => this.reserveStart(),
+        release: (n) => {
+          this.reservedStarts -= n;
+        },
+      },
       onStopped: (cell) => {
         if (this.actors.get(cell.key) === cell) this.actors.delete(cell.key);
       },
@@ -139,43 +147,85 @@ export class Host<S> {
       draining: this.draining,
       // Wall time: compared with other processes' reports, unlike game time.
       at: Date.now(),
+      ...(this.o.maxGames === undefined ? {} : { capacity: this.o.maxGames }),
     };
     this.loads.set(this.hostId, load);
     this.o.nc.publish(this.o.subjects.hostLoad(this.hostId), codecs.hostLoad.encode(load));
   }
 
   /**
-   * The `activate` endpoint (queue group of hosts): forward once to a clearly less-loaded host,
-   * otherwise activate here. `hops` bounds forwarding so two hosts never bounce a request.
+   * The `activate` endpoint (queue group of hosts): place the actor (admission.ts `place`): here,
+   * forwarded once to a host with room that carries clearly less, or refused when no host has room
+   * for a new game. `hops` bounds forwarding so two hosts never bounce a request.
    */
   async handleActivate(req: Activate): Promise<Activated> {
     if (this.draining) throw new SurfingerError(ActorHostErrorCodes.DRAINING, `${this.hostId} is draining`);
-    const hops = req.hops ?? 0;
-    if (hops === 0 && !this.has(req.team, req.channel)) {
-      const best = this.leastLoaded();
-      if (best && best.hostId !== this.hostId && !isWithinBest(this.stats.games, best.games)) {
-        try {
-          // Count it now: the next report is up to a period away, and a burst must not all pick the same host.
-          this.loads.set(best.hostId, { ...best, games: best.games + 1 });
-          return await request(this.o.nc, this.o.subjects.activateOn(best.hostId), codecs.activate, { ...req, hops: hops + 1 }, codecs.activated, 2_000);
-        } catch (err) {
-          this.o.log.info({ to: best.hostId, code: asSurfingerError(err).code }, 'placement forward failed; activating here');
-        }
+    if (this.has(req.team, req.channel)) return this.activate(req.team, req.channel, req.reason);
+    const newGame = req.reason === 'command' || req.reason === 'click';
+    if ((req.hops ?? 0) > 0) {
+      // Forwarded here on a report up to a period old: take it unless that view was out of date.
+      if (newGame && !hasRoom(this.view())) throw this.refuse('placement', PlacementErrorCodes.HOST_FULL);
+      return this.activateCounted(req, newGame);
+    }
+    const placement = place(this.view(), this.loads.values(), Date.now(), { freshMs: this.freshMs, newGame });
+    if (placement.kind === 'full') throw this.refuse('placement', PlacementErrorCodes.CLUSTER_FULL);
+    if (placement.kind === 'forward') {
+      const best = this.loads.get(placement.hostId)!;
+      try {
+        // Count it now: the next report is up to a period away, and a burst must not all pick the same host.
+        this.loads.set(best.hostId, { ...best, games: best.games + 1, running: best.running + (newGame ? 1 : 0) });
+        return await request(this.o.nc, this.o.subjects.activateOn(best.hostId), codecs.activate, { ...req, hops: 1 }, codecs.activated, 2_000);
+      } catch (err) {
+        this.o.log.info({ to: best.hostId, code: asSurfingerError(err).code }, 'placement forward failed; activating here');
+        // A retry re-places with fresher reports; a full host must not take the game meanwhile.
+        if (newGame && !hasRoom(this.view())) throw this.refuse('placement', PlacementErrorCodes.HOST_FULL);
       }
     }
-    return this.activate(req.team, req.channel, req.reason);
+    return this.activateCounted(req, newGame);
   }
 
-  private leastLoaded(): HostLoad | null {
-    const fresh = Date.now() - 3 * this.loadIntervalMs;
-    let best: HostLoad | null = null;
-    for (const reported of this.loads.values()) {
-      // Our own count is known live; only other hosts' come from (slightly old) reports.
-      const load = reported.hostId === this.hostId ? { ...reported, ...this.stats, at: Date.now() } : reported;
-      if (load.draining || load.at < fresh) continue;
-      if (!best || load.games < best.games) best = load;
+  private async activateCounted(req: Activate, newGame: boolean): Promise<Activated> {
+    if (newGame) this.activatingNew++;
+    try {
+      return await this.activate(req.team, req.channel, req.reason);
+    } finally {
+      if (newGame) this.activatingNew--;
     }
-    return best;
+  }
+
+  private get freshMs(): number {
+    return 3 * this.loadIntervalMs;
+  }
+
+  /** This host as placement sees it: live counts, with admitted-but-uncommitted starts and new activations as running. */
+  private view(): HostView {
+    const { games, running } = this.stats;
+    return {
+      hostId: this.hostId,
+      games,
+      running: running + this.reservedStarts + this.activatingNew,
+      draining: this.draining,
+      at: Date.now(),
+      ...(this.o.maxGames === undefined ? {} : { capacity: this.o.maxGames }),
+    };
+  }
+
+  /**
+   * An actor active here is about to start a game (admission.ts `admitStart`). Admitted starts hold
+   * a slot until their turn commits. Activations in flight do not count here: the actor asking is
+   * one of them (it was activated for this very start).
+   */
+  private reserveStart(): StartVerdict {
+    const self: HostView = { ...this.view(), running: this.stats.running + this.reservedStarts };
+    const verdict = admitStart(self, this.loads.values(), Date.now(), this.freshMs);
+    if (verdict === 'admit') this.reservedStarts++;
+    else this.o.metrics.admissionRefused.inc({ at: 'start', code: verdict === 'full' ? PlacementErrorCodes.CLUSTER_FULL : PlacementErrorCodes.HOST_FULL });
+    return verdict;
+  }
+
+  private refuse(at: 'placement', code: typeof PlacementErrorCodes.CLUSTER_FULL | typeof PlacementErrorCodes.HOST_FULL): SurfingerError {
+    this.o.metrics.admissionRefused.inc({ at, code });
+    return new SurfingerError(code, code === PlacementErrorCodes.CLUSTER_FULL ? 'no actor host has room for a new game' : `${this.hostId} has no room for a new game`);
   }
 
   /** Activates the actor here unless another live host owns it; concurrent calls share one attempt. */

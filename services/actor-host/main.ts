@@ -20,6 +20,12 @@ const env = parseEnv(
     SF_PASSIVATE_MS: z.coerce.number().int().min(100).default(300_000),
     /** Membership lease TTL; a killed host's running games move within about this long. */
     SF_LEASE_TTL_MS: z.coerce.number().int().min(300).default(2_000),
+    /**
+     * Budget of running games on this host (docs/runtime.md, "Admission control"): a new game beyond
+     * it goes to a host with room, or is refused with "busy, try again in a minute". 0 = no budget.
+     * 1,000 is what one host on 2 cores runs within the answer-latency goal (bench answer-latency).
+     */
+    SF_HOST_MAX_GAMES: z.coerce.number().int().min(0).default(1_000),
     /** Corpus directory (data/corpus when unset). */
     SF_CORPUS_DIR: z.string().optional(),
     /** Share of rounds that draw a mission (0–1); tests that check exact scores set 0. */
@@ -47,6 +53,7 @@ await runMain('actor-host', env.SF_LOG_LEVEL, async (log) =>
     logic: createGameLogic(await loadCorpus(env.SF_CORPUS_DIR), { missionProbability: env.SF_MISSION_RATE, tableLink }),
     passivateMs: env.SF_PASSIVATE_MS,
     leaseTtlMs: env.SF_LEASE_TTL_MS,
+    ...(env.SF_HOST_MAX_GAMES > 0 ? { maxGames: env.SF_HOST_MAX_GAMES } : {}),
     metricsPort: env.SF_METRICS_PORT,
     metricsHost: env.SF_METRICS_HOST,
     ...(env.SF_HISTORY_DIR ? { history: fileHistory(join(env.SF_HISTORY_DIR, `${env.SF_HOST_ID}.jsonl`), env.SF_HOST_ID) } : {}),

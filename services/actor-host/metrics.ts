@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export type HostMetrics = ReturnType<typeof createHostMetrics>;
 
 /** The actor host's Prometheus metrics; `games` reads live counts from the host when scraped. */
-export function createHostMetrics(registry: Registry, games: () => { active: number; running: number }) {
+export function createHostMetrics(registry: Registry, games: () => { active: number; running: number; capacity?: number }) {
   return {
     active: new Gauge({
       name: 'sf_games_active',
@@ -19,6 +19,14 @@ export function createHostMetrics(registry: Registry, games: () => { active: num
       registers: [registry],
       collect() {
         this.set(games().running);
+      },
+    }),
+    capacity: new Gauge({
+      name: 'sf_games_capacity',
+      help: 'Budget of running games on this host (SF_HOST_MAX_GAMES; 0 = no budget)',
+      registers: [registry],
+      collect() {
+        this.set(games().capacity ?? 0);
       },
     }),
     started: new Counter({ name: 'sf_games_started_total', help: 'Games started on this host', registers: [registry] }),
@@ -40,6 +48,12 @@ export function createHostMetrics(registry: Registry, games: () => { active: num
     activations: new Counter({ name: 'sf_activations_total', help: 'Actors activated on this host', labelNames: ['reason'], registers: [registry] }),
     fenced: new Counter({ name: 'sf_actor_fenced_total', help: 'Actors stopped because this host lost their lease', registers: [registry] }),
     editsCoalesced: new Counter({ name: 'sf_edits_coalesced_total', help: 'Message edits skipped because a newer edit of the same message followed', registers: [registry] }),
+    admissionRefused: new Counter({
+      name: 'sf_admission_refused_total',
+      help: 'New games refused for want of room: code SF_ERR_CLUSTER_FULL (the player was told "busy") or SF_ERR_HOST_FULL (moved to a host with room)',
+      labelNames: ['at', 'code'],
+      registers: [registry],
+    }),
     passivations: new Counter({ name: 'sf_passivations_total', help: 'Idle actors passivated', registers: [registry] }),
   };
 }

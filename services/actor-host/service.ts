@@ -32,6 +32,8 @@ export interface ActorHostOptions<S> {
   loadIntervalMs?: number;
   /** Records leases, commits and answers for the history checker (SF_HISTORY_DIR; chaos suite only). */
   history?: History;
+  /** Budget of running games (SF_HOST_MAX_GAMES; docs/runtime.md, "Admission control"); undefined = no budget. */
+  maxGames?: number;
 }
 
 export interface RunningActorHost extends RunningService {
@@ -64,7 +66,7 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
   let host!: Host<S>;
   const metrics = createHostMetrics(registry, () => {
     const s = host.stats;
-    return { active: s.games, running: s.running };
+    return { active: s.games, running: s.running, ...(opts.maxGames === undefined ? {} : { capacity: opts.maxGames }) };
   });
   const directory = new Directory(
     { members, leases },
@@ -90,6 +92,7 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
     passivateMs: opts.passivateMs,
     ...(opts.loadIntervalMs === undefined ? {} : { loadIntervalMs: opts.loadIntervalMs }),
     ...(opts.history === undefined ? {} : { history: opts.history }),
+    ...(opts.maxGames === undefined ? {} : { maxGames: opts.maxGames }),
   });
   await directory.join();
   await host.start();

@@ -26,7 +26,7 @@ export function collectingLogger(): { log: Logger; lines: LogLine[] } {
 export async function startTestHost(
   infra: Infra,
   hostId: string,
-  opts: { passivateMs?: number; leaseTtlMs?: number; clock?: Clock; log?: Logger; logic?: GameLogic<unknown> } = {},
+  opts: { passivateMs?: number; leaseTtlMs?: number; clock?: Clock; log?: Logger; logic?: GameLogic<unknown>; maxGames?: number } = {},
 ): Promise<RunningActorHost> {
   return start({
     log: opts.log ?? createLogger('actor-host', { level: 'silent' }),
@@ -39,6 +39,7 @@ export async function startTestHost(
     metricsPort: 0,
     loadIntervalMs: 200,
     ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.maxGames === undefined ? {} : { maxGames: opts.maxGames }),
   });
 }
 

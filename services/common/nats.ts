@@ -1,5 +1,5 @@
 import { connect, headers as natsHeaders, type NatsConnection, type Msg, type Service, type ServiceMsg, ServiceErrorCodeHeader, ServiceErrorHeader } from 'nats';
-import { asSurfingerError, ProtocolErrorCodes, SurfingerError, type Codec } from '../../protocol/index.ts';
+import { asSurfingerError, PlacementErrorCodes, ProtocolErrorCodes, SurfingerError, type Codec } from '../../protocol/index.ts';
 import { setReplicas } from './jetstream.ts';
 import type { Logger } from './logger.ts';
 import { rejected } from './rejections.ts';
@@ -32,12 +32,15 @@ export async function connectNats(url: string, name: string, auth: NatsAuth = {}
 }
 
 const BAD_INPUT: ReadonlySet<string> = new Set(Object.values(ProtocolErrorCodes));
+/** Planned refusals (admission control): nothing is wrong, there is no room; the caller acts on the code. */
+const NO_ROOM: ReadonlySet<string> = new Set(Object.values(PlacementErrorCodes));
 
 /**
  * Numeric status carried in the service API error header (nats micro uses HTTP-like numbers):
- * 400 blames the caller's payload, 500 is ours.
+ * 400 blames the caller's payload, 503 is a planned refusal (no room), 500 is ours.
  */
 function statusFor(code: string): number {
+  if (NO_ROOM.has(code)) return 503;
   return BAD_INPUT.has(code) || code.endsWith('_INVALID') ? 400 : 500;
 }
 
@@ -87,7 +90,9 @@ export function addEndpoint<In, Out>(
     } catch (err) {
       const e = asSurfingerError(err);
       const status = statusFor(e.code);
-      if (status >= 500) opts.log.error({ err: e, code: e.code, subject: msg.subject }, 'handler failed');
+      // A refusal is counted where it is decided (sf_admission_refused_total) and the edge logs what the player was told.
+      if (status === 503) opts.log.debug({ code: e.code, subject: msg.subject }, 'request refused: no room');
+      else if (status >= 500) opts.log.error({ err: e, code: e.code, subject: msg.subject }, 'handler failed');
       else opts.log.warn({ code: e.code, subject: msg.subject, reason: e.message }, 'request refused');
       if (msg.reply) msg.respondError(status, `${e.code}: ${e.message}`);
     }

@@ -8,6 +8,7 @@ import {
   asSurfingerError,
   codecs,
   MessageTypes,
+  PlacementErrorCodes,
   SlackId,
   type Blocks,
   type GameInbound,
@@ -51,6 +52,7 @@ export const edgeText = defineCatalog({
     langNowKo: '🌐 {user}님이 팀 언어를 한국어로 바꿨어요.',
     langNowEn: '🌐 {user}님이 팀 언어를 영어로 바꿨어요.',
     unavailable: '😵 지금은 처리할 수 없어요. 잠시 후 다시 시도해 주세요.',
+    busy: '🚦 지금은 게임이 너무 많아서 새 게임을 시작할 수 없어요. 1분 뒤에 다시 `/start` 해 주세요.',
     installed: '설치 완료! SurFinger가 {team} 워크스페이스에 추가되었어요. 채널에서 `/start` 로 시작하세요.',
     installFailed: '설치하지 못했어요: {reason}. 처음부터 다시 시도해 주세요.',
   },
@@ -63,6 +65,7 @@ export const edgeText = defineCatalog({
     langNowKo: '🌐 {user} switched this team’s language to Korean.',
     langNowEn: '🌐 {user} switched this team’s language to English.',
     unavailable: '😵 Can’t do that right now. Please try again in a moment.',
+    busy: '🚦 SurFinger is busy right now and cannot start a new game. Please try `/start` again in a minute.',
     installed: 'Installed! SurFinger was added to {team}. Type `/start` in a channel to play.',
     installFailed: 'The install did not complete: {reason}. Please start again.',
   },
@@ -229,6 +232,11 @@ export class SlackRouter {
       return this.dispatchCommand(cmd.command.slice(1).toLowerCase(), cmd, lang, log);
     })().catch((err: unknown) => {
       const e = asSurfingerError(err);
+      // A full cluster is a planned refusal (admission control), not a fault: info, and its own answer.
+      if (e.code === PlacementErrorCodes.CLUSTER_FULL) {
+        log.info({ code: e.code }, 'command refused: no room for a new game');
+        return ephemeral(edgeText(lang, 'busy'));
+      }
       log.warn({ code: e.code, reason: e.message }, 'command failed');
       return ephemeral(edgeText(lang, 'unavailable'));
     });
