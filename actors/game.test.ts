@@ -183,6 +183,27 @@ describe('game - normal mode', () => {
     assert.equal(rounds(d)[0]!.entries[0]!.accuracy, 100);
   });
 
+  test('an answer typed in time but delivered after the round closed is not counted, and its player is told once', () => {
+    const d = createDriver({ missionProbability: 0 });
+    d.start('round 2');
+    d.toPrompt();
+    d.advance(2_000);
+    const typedAt = d.now;
+    const target = d.target();
+    d.say('U2', target);
+    d.toDeadline();
+    assert.equal(d.state.game?.phase, 'pause', 'the round is closed, the game goes on');
+    // Slack held U1's message (typed at `typedAt`) for its next retry: it arrives now.
+    const slackTs = (ms: number) => (ms / 1_000).toFixed(6);
+    const late = d.send({ type: 'message', user: 'U1', text: target, ts: slackTs(typedAt), eventId: 'Elate' });
+    assert.deepEqual(late, [{ type: 'ephemeral', user: 'U1', text: t('ko', 'lateDelivery', { round: 1 }) }]);
+    // Chat typed after the round, and a late copy of an answer that counted, get no notice.
+    assert.deepEqual(d.send({ type: 'message', user: 'U3', text: 'gg', ts: slackTs(d.now), eventId: 'Echat' }), []);
+    assert.deepEqual(d.send({ type: 'message', user: 'U2', text: target, ts: slackTs(typedAt), eventId: 'Eagain' }), []);
+    const [r] = rounds(d);
+    assert.deepEqual(r!.entries.map((e) => e.user), ['U2']);
+  });
+
   test('pasted answer scores zero, is not ranked and gets a gentle notice', () => {
     const d = createDriver();
     d.start('');

@@ -36,7 +36,7 @@ import {
 import type { DuelView, JoinKind, MissionView, Rendered, TotalsRow } from './render.ts';
 import { Rng } from './rng.ts';
 import { scoreAnswer } from './scoring.ts';
-import type { Game, GameState, Round } from './state.ts';
+import type { ClosedRound, Game, GameState, Round } from './state.ts';
 import { timeLimitMs } from './timing.ts';
 
 export interface GameOptions {
@@ -381,17 +381,17 @@ function leaveDuel(ctx: Ctx, g: Game, event: Command): void {
  */
 function onMessage(ctx: Ctx, event: Message): void {
   const g = ctx.state.game;
-  if (g === null) return;
+  if (g === null) return lateDelivery(ctx, event, ctx.state.lastClosed ?? null);
   if (g.phase === 'joining') {
     if (isJoinWord(event.text)) join(ctx, g, event.user);
     return;
   }
   const round = g.round;
-  if (g.phase !== 'answering' || round === null || round.postedAt === null) return;
+  if (round === null || round.postedAt === null) return lateDelivery(ctx, event, ctx.state.lastClosed ?? null);
+  // Late: the round is over, though its deadline tick has not arrived yet.
+  if (g.phase !== 'answering' || ctx.now >= g.wakeAt) return lateDelivery(ctx, event, closedWindow(g, round));
   // A redelivery (Slack resends an event whose ack was lost) of an answer an earlier round counted.
   if (g.answeredThrough !== undefined && !slackTsAfter(event.ts, g.answeredThrough)) return;
-  // Late: the deadline tick may not have arrived yet, but the round is over.
-  if (ctx.now >= g.wakeAt) return;
   if (hasFixedPlayers(g) && !g.players.includes(event.user)) return;
   if (round.answers.some((a) => a.user === event.user)) return;
   if (event.text.length > ctx.opts.maxAnswerChars) {
@@ -404,6 +404,38 @@ function onMessage(ctx: Ctx, event: Message): void {
   if (pasted) ctx.fx.push({ type: 'ephemeral', user: event.user, text: t(g.lang, 'pasted') });
   if (g.mode === 'round' && !g.players.includes(event.user)) g.players.push(event.user);
   afterAnswer(ctx, g, round);
+}
+
+/**
+ * A message typed while the round was open (its Slack ts says so) but delivered after it closed:
+ * an outage made Slack hold it for its next retry (about a minute later). It cannot count any more,
+ * but the player must not think it did — they are told privately, once (a second delivery of the
+ * same message is deduplicated before it gets here).
+ */
+function lateDelivery(ctx: Ctx, event: Message, closed: ClosedRound | null): void {
+  const typedAt = slackTsMs(event.ts);
+  if (closed === null || typedAt === null || typedAt < closed.postedAt || typedAt >= closed.deadline) return;
+  if (isRobot(event.user) || closed.answered.includes(event.user)) return;
+  if (closed.players !== null && !closed.players.includes(event.user)) return;
+  if (stripMarkers(event.text).trim() === '') return;
+  ctx.fx.push({ type: 'ephemeral', user: event.user, text: t(closed.lang, 'lateDelivery', { round: closed.n }) });
+}
+
+/** What a late delivery is judged by: when the round was open, and who it counted. */
+function closedWindow(g: Game, round: Round): ClosedRound {
+  return {
+    n: round.n,
+    lang: g.lang,
+    postedAt: round.postedAt ?? 0,
+    deadline: round.deadline ?? 0,
+    answered: round.answers.map((a) => a.user),
+    players: hasFixedPlayers(g) ? [...g.players] : null,
+  };
+}
+
+/** Slack's message ts ("1700000000.000100", seconds) in ms, or null when it is not one. */
+function slackTsMs(ts: string): number | null {
+  return /^\d{9,11}(?:\.\d+)?$/.test(ts) ? Math.floor(Number(ts) * 1_000) : null;
 }
 
 /** Scores and records one answer (a player's message or the robot's typing); true when it was pasted. */
@@ -683,6 +715,7 @@ function closeRound(ctx: Ctx, g: Game, round: Round): void {
   ctx.fx.push({ type: 'publish', result });
   for (const e of entries) if (e.rank !== null) addTotal(g, e);
   g.completed = round.n;
+  ctx.state.lastClosed = closedWindow(g, round);
   g.round = null;
   if (kok !== null) {
     g.players = g.players.filter((u) => !out.includes(u));

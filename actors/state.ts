@@ -24,6 +24,22 @@ export interface GameState {
    * channel's own history. Absent in snapshots from before robot battles.
    */
   ghosts?: GhostRecord[];
+  /**
+   * The last closed round's window, kept past the end of its game: an answer typed while it was
+   * open but delivered after (Slack's retry a minute later) gets a private "too late" notice.
+   * Absent in snapshots from before it existed.
+   */
+  lastClosed?: ClosedRound;
+}
+
+export interface ClosedRound {
+  n: number;
+  lang: Lang;
+  postedAt: number;
+  deadline: number;
+  answered: string[];
+  /** Modes with fixed players: only they could have answered. */
+  players: string[] | null;
 }
 
 /** `challenge`: a duel waits for the challenged player's Accept or Decline. */

@@ -14,6 +14,7 @@ export const en = {
   countdownKok: 'Round {round} starts in {n}… ({players} players left)',
   timeLimit: 'Type the sentence below — you have {seconds} s.',
   answered: '{n} answered',
+  lateDelivery: 'Your answer for round {round} reached me only after the round had closed (Slack delivered it late), so it could not be counted. Sorry!',
   pasted: 'That answer looks pasted, so it was not scored. Typing it by hand is the fun part!',
   tooLong: 'That message is over 4,000 characters, so it was not scored.',
   resultTitle: 'Results — round {round}',

@@ -14,6 +14,7 @@ export const ko = {
   countdownKok: '{round} 라운드 시작까지 {n}… (남은 인원 {players}명)',
   timeLimit: '아래 문장을 입력하세요 — 제한 시간 {seconds}초.',
   answered: '{n}명 입력 완료',
+  lateDelivery: '{round}라운드 답이 라운드가 끝난 뒤에야 도착해서(슬랙 전달 지연) 점수에 넣지 못했어요. 미안해요!',
   pasted: '붙여넣은 답으로 보여 점수에 넣지 않았어요. 직접 치는 게 재미있답니다!',
   tooLong: '4,000자가 넘는 메시지라 채점하지 않았어요.',
   resultTitle: '결과 — {round} 라운드',

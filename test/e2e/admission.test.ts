@@ -62,7 +62,7 @@ for (const { delivery, lang } of MODES) {
         await ch.command(alice!.id, '/lang');
         const picker = await ch.waitFor('the language picker', (ms) => ms.findLast((m) => m.blocks?.some((b) => b.block_id === 'lang-actions')));
         await ch.driver.click(team.teamId, ch.channel, alice!.id, picker.ts, LANG_ACTIONS.en, 'en');
-        await ch.waitFor('the language change', (ms) => ms.find((m) => messageText(m).includes(edgeText('en', 'langChanged'))), 10_000);
+        await ch.waitFor('the language change', (ms) => ms.find((m) => messageText(m).includes(edgeText('en', 'langNowEn', { user: `<@${alice!.id}>` }))), 10_000);
       }
       const prompts = [];
       for (const ch of channels.slice(0, BUDGET)) {
