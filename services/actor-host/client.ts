@@ -115,3 +115,15 @@ export async function watchRunningGames(nc: NatsConnection, subjects: Subjects):
     stop: () => iter.stop(),
   };
 }
+
+/**
+ * The game door the Slack edges hand to `SlackRouter` (its `GameSender` seam): `sendToGame` with
+ * the live running-games view, so ingress and the supervisor wire it the same way.
+ */
+export async function openGameDoor(nc: NatsConnection, subjects: Subjects): Promise<{ send(msg: GameInbound, opts: SendOptions): Promise<Reply | null>; stop(): void }> {
+  const running = await watchRunningGames(nc, subjects);
+  return {
+    send: (msg, opts) => sendToGame(nc, subjects, msg, { ...opts, isRunning: (team, channel) => running.has(team, channel) }),
+    stop: () => running.stop(),
+  };
+}

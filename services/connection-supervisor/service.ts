@@ -17,7 +17,7 @@ import { parseTokenKeys, TokenStore } from '../common/token-store.ts';
 import { DEFAULT_BACKOFF, backoffMs, type BackoffConfig } from './backoff.ts';
 import { liveMembers, ownerOf, type Heartbeat } from './sharding.ts';
 import { TeamSocket, type Envelope } from './team-socket.ts';
-import { watchRunningGames } from '../actor-host/client.ts';
+import { openGameDoor } from '../actor-host/client.ts';
 
 /**
  * Connection supervisor: holds the Socket Mode connections the delivery mode needs, always open.
@@ -117,9 +117,9 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
   const tokens = new TokenStore(redis, parseTokenKeys(opts.tokenKeys, opts.production), opts.prefix);
   const settings = await TeamSettingsStore.open(nc, subjects);
   const members: KV = await openBucket(nc, subjects.buckets.members);
-  const runningGames = await watchRunningGames(nc, subjects);
+  const games = await openGameDoor(nc, subjects);
   const membership = new BotMembership({ redis, prefix: opts.prefix, tokens, slackApiUrl: opts.slackApiUrl, log });
-  const router = new SlackRouter({ nc, subjects, redis, settings, tokens, log, runningGames, membership });
+  const router = new SlackRouter({ nc, subjects, redis, settings, tokens, log, games, membership });
 
   const registry = createMetricsRegistry('connection-supervisor');
   const socketsOpen = new Gauge({ name: 'sf_sockets_open', help: 'Open Socket Mode connections', registers: [registry] });
@@ -451,7 +451,7 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
       clearInterval(ticker);
       clearInterval(beater);
       watcher.stop();
-      runningGames.stop();
+      games.stop();
       activeSub.unsubscribe();
       removedSub.unsubscribe();
       // Leave the membership first so the others take our units, then give them a moment to connect.

@@ -1,4 +1,4 @@
-import { WebClient, WebClientEvent, ErrorCode as SlackErrorCode } from '@slack/web-api';
+import { WebClient, WebClientEvent } from '@slack/web-api';
 import { Redis } from 'ioredis';
 import type { NatsConnection, Subscription } from 'nats';
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -8,7 +8,7 @@ import { rejected } from '../common/rejections.ts';
 import type { RunningService } from '../common/main-kit.ts';
 import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
 import { addEndpoint, connectNats, type NatsAuth } from '../common/nats.ts';
-import { slackSdkLogger } from '../common/slack-routing.ts';
+import { platformError, slackSdkLogger } from '../common/slack-sdk.ts';
 import { slackTokenRefresher } from '../common/token-refresher.ts';
 import { parseTokenKeys, TokenStore } from '../common/token-store.ts';
 import { SharedPacer, type Bucket, type PaceConfig } from './pacing.ts';
@@ -45,11 +45,6 @@ export interface EgressOptions {
   slackApp?: { clientId: string; clientSecret: string };
   /** How long a bot token stays cached before it is re-read (uninstalls also evict at once). */
   clientTtlMs?: number;
-}
-
-/** Slack's `error` string when the Web API answered ok:false, else undefined. */
-function platformError(err: unknown): string | undefined {
-  return (err as { code?: string }).code === SlackErrorCode.PlatformError ? (err as { data: { error: string } }).data.error : undefined;
 }
 
 /** Web API method of each op (the 429 metric's label, the budget's key). */

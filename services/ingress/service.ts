@@ -16,7 +16,7 @@ import { parseTokenKeys, TokenStore } from '../common/token-store.ts';
 import { oauthRoutes, type OAuthConfig } from './oauth.ts';
 import { registerPages } from './pages/index.ts';
 import { IngressErrorCodes, slackRoutes } from './slack-routes.ts';
-import { watchRunningGames } from '../actor-host/client.ts';
+import { openGameDoor } from '../actor-host/client.ts';
 
 /** Ingress: Slack's HTTP entry point (commands, buttons, events, OAuth) plus health and metrics. */
 export interface IngressOptions {
@@ -102,10 +102,10 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
   const tokens = new TokenStore(redis, parseTokenKeys(opts.tokenKeys, opts.production), opts.prefix, { refresher: slackTokenRefresher({ slackApiUrl: opts.oauth.slackApiUrl, ...(slackApp ? { app: slackApp } : {}) }) });
   const settings = await TeamSettingsStore.open(nc, subjects);
   const registry = createMetricsRegistry('ingress');
-  const runningGames = await watchRunningGames(nc, subjects);
+  const games = await openGameDoor(nc, subjects);
   const router = new SlackRouter({
     nc,
-    runningGames,
+    games,
     subjects,
     redis,
     settings,
@@ -159,7 +159,7 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
     } catch (err) {
       await app.close();
       await ops.close();
-      runningGames.stop();
+      games.stop();
       await service.stop();
       await nc.close();
       redis.disconnect();
@@ -173,7 +173,7 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
     async stop() {
       await app.close();
       await ops.close();
-      runningGames.stop();
+      games.stop();
       await service.stop();
       // Bounded: with nats-server already gone a drain would wait for a reconnect forever.
       await Promise.race([nc.drain(), new Promise((r) => setTimeout(r, 2_000))]).finally(() => nc.close());
