@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { rankingKeySpace } from '../../services/ranking/reads.ts';
 
 /**
  * Least-privilege Redis users, one per service that uses Redis, as Redis 7 ACL rules. The key
@@ -33,6 +34,7 @@ function user(name: string, role: string, keys: string[]): RedisUser {
 export function redisUsers(prefix = 'sf'): RedisUser[] {
   const k = (rest: string) => `~${prefix}:${rest}`;
   const ro = (rest: string) => `%R~${prefix}:${rest}`;
+  const rankings = rankingKeySpace(prefix);
   return [
     user('ingress', 'services/ingress: signature replay cache, event dedupe, rate limits, OAuth state, admin sessions, install', [
       k('tokens'),
@@ -41,7 +43,7 @@ export function redisUsers(prefix = 'sf'): RedisUser[] {
       k('rl:*'),
       k('oauth-state:*'),
       k('admin:*'),
-      ro('rk:*'),
+      `%R~${rankings}`,
       ro('sched:history'),
     ]),
     user('connection-supervisor', 'services/connection-supervisor: reads tokens, dedupes events, rate limits, active teams', [
@@ -52,9 +54,9 @@ export function redisUsers(prefix = 'sf'): RedisUser[] {
       k('supervisor:active'),
     ]),
     user('egress', 'services/egress: reads tokens, idempotency keys', [ro('tokens'), k('egress:idem:*')]),
-    user('ranking', 'services/ranking: leaderboards, badges, checkpoint', [k('rk:*')]),
-    user('scheduler', 'services/scheduler: job history, reminders; reads rankings', [k('sched:*'), ro('rk:*')]),
-    user('watchdog', 'services/watchdog: reads play records for threshold alerts', [ro('rk:*')]),
+    user('ranking', 'services/ranking: leaderboards, badges, checkpoint', [`~${rankings}`]),
+    user('scheduler', 'services/scheduler: job history, reminders; reads rankings', [k('sched:*'), `%R~${rankings}`]),
+    user('watchdog', 'services/watchdog: reads play records for threshold alerts', [`%R~${rankings}`]),
   ];
 }
 

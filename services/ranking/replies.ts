@@ -3,7 +3,7 @@ import { MessageTypes } from '../../protocol/index.ts';
 import { ALL_BADGES, badgeEmoji, nextBadges, TEAM_BADGES, USER_BADGES, type BadgeProgress } from './badges.ts';
 import { badgeText, rt } from './i18n.ts';
 import type { RecordEntry, TeamStats, UserStats } from './model.ts';
-import { RECENT_DAYS, RECENT_GAMES, type MyScore, type RankRow } from './store.ts';
+import { RECENT_DAYS, RECENT_GAMES, type MyScore, type RankRow } from './reads.ts';
 
 /**
  * Block Kit replies for /rank, /myscore, /score and /badge. Slack has no table block that every

@@ -7,8 +7,7 @@ import type { RunningService } from '../common/main-kit.ts';
 import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
 import { addEndpoint } from '../common/nats.ts';
 import { TeamSettingsStore } from '../common/team-settings.ts';
-import { rankingRoot } from '../ranking/keys.ts';
-import { RankingStore } from '../ranking/store.ts';
+import { openRankingReads } from '../ranking/reads.ts';
 import { hasRunWindow } from './calendar.ts';
 import { JobHistory } from './history.ts';
 import { ReminderLog } from './reminders.ts';
@@ -33,7 +32,7 @@ export interface SchedulerServiceDeps {
 
 export async function start(deps: SchedulerServiceDeps): Promise<RunningService & { scheduler: Scheduler }> {
   const { nc, redis, subjects, log } = deps;
-  const store = new RankingStore(redis, rankingRoot(subjects.prefix));
+  const store = openRankingReads(redis, subjects.prefix);
   const scheduler = new Scheduler({
     holder: deps.holder,
     clock: deps.clock ?? systemClock,
@@ -91,7 +90,6 @@ export async function start(deps: SchedulerServiceDeps): Promise<RunningService 
       clearInterval(timer);
       await service.stop();
       await ticking;
-      await store.close();
     },
   };
 }

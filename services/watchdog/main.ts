@@ -5,8 +5,7 @@ import { CommonEnv, natsAuth, parseEnv } from '../common/config.ts';
 import { runMain } from '../common/main-kit.ts';
 import { createMetricsRegistry } from '../common/metrics.ts';
 import { connectNats } from '../common/nats.ts';
-import { rankingRoot } from '../ranking/keys.ts';
-import { RankingStore } from '../ranking/store.ts';
+import { openRankingReads } from '../ranking/reads.ts';
 import { DEFAULT_GATE } from './gate.ts';
 import { RankingRecords } from './records.ts';
 import { DEFAULT_CONFIG } from './rules.ts';
@@ -56,7 +55,7 @@ await runMain('watchdog', env.SF_LOG_LEVEL, async (log) => {
   // Redis only feeds the threshold rules: a Redis outage must not stall health checks.
   const redis = new Redis(env.SF_REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   redis.on('error', () => undefined);
-  const store = new RankingStore(redis, rankingRoot(subjects.prefix));
+  const store = openRankingReads(redis, subjects.prefix);
   const running = await start({
     nc,
     subjects,
@@ -82,7 +81,6 @@ await runMain('watchdog', env.SF_LOG_LEVEL, async (log) => {
     info: running.info,
     async stop() {
       await running.stop();
-      await store.close();
       await redis.quit().catch(() => redis.disconnect());
       await nc.drain();
     },

@@ -11,7 +11,8 @@ import { dataKeys, rankingRoot, rootKeys } from '../../services/ranking/keys.ts'
 import { isRanked, roundScore, type RecordEntry } from '../../services/ranking/model.ts';
 import { rebuildRanking } from '../../services/ranking/rebuild.ts';
 import { start } from '../../services/ranking/service.ts';
-import { RankingStore, RECENT_DAYS, RECENT_GAMES } from '../../services/ranking/store.ts';
+import { RECENT_DAYS, RECENT_GAMES } from '../../services/ranking/reads.ts';
+import { RankingStore } from '../../services/ranking/store.ts';
 import { startInfra } from '../support/harness.ts';
 import { dumpKeys } from './dump.ts';
 import { DAY, entry, normalGame, randomHistory, T0 } from './fixtures.ts';
