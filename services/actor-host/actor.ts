@@ -8,7 +8,7 @@ import type { Logger } from '../common/logger.ts';
 import { rejected } from '../common/rejections.ts';
 import { request } from '../common/nats.ts';
 import type { Clock } from './clock.ts';
-import type { Directory } from './directory.ts';
+import type { Directory } from './leases.ts';
 import { ActorHostErrorCodes } from './errors.ts';
 import { Mailbox } from './mailbox.ts';
 import type { HostMetrics } from './metrics.ts';

@@ -7,7 +7,7 @@ import { rejected } from '../common/rejections.ts';
 import { request } from '../common/nats.ts';
 import { ActorCell, type ActorEnv } from './actor.ts';
 import type { Clock } from './clock.ts';
-import { Directory } from './directory.ts';
+import { Directory } from './leases.ts';
 import { ActorHostErrorCodes } from './errors.ts';
 import type { HostMetrics } from './metrics.ts';
 import { actorKey, parseActorKey } from './records.ts';
