@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { SurfingerError } from '../../protocol/errors.ts';
 import { DEFAULT_RESULTS_DIR, formatReport, runBench } from '../../bench/runner.ts';
 import { scenarios } from '../../bench/scenarios/index.ts';
+import { CliErrorCodes } from '../errors.ts';
 
 /** `surfinger bench [--json <file>] [--scenario <name>] [--quick]`: the benchmark suite (bench/). */
 export function register(program: Command): void {
@@ -16,7 +17,7 @@ export function register(program: Command): void {
       const wanted = opts.scenario?.split(',').map((s) => s.trim()).filter(Boolean);
       const unknown = wanted?.filter((name) => !scenarios.some((s) => s.name === name)) ?? [];
       if (unknown.length > 0) {
-        throw new SurfingerError('SF_ERR_BENCH_UNKNOWN_SCENARIO', `unknown scenario ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
+        throw new SurfingerError(CliErrorCodes.UNKNOWN_SCENARIO, `unknown scenario ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
       }
       const report = await runBench({
         scenarios: wanted ? scenarios.filter((s) => wanted.includes(s.name)) : scenarios,

@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from 'nats';
 import { actorKey, recordCodecs } from './records.ts';
-import { asSurfingerError, codecs, MessageTypes, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
+import { asSurfingerError, codecs, CommonErrorCodes, MessageTypes, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
 import { request } from '../common/nats.ts';
 import { ActorHostErrorCodes } from './errors.ts';
 
 /** Answers that mean "the actor is moving or starting": ask again shortly. */
 const TRANSIENT = new Set<string>([
-  'SF_ERR_NO_RESPONDERS',
-  'SF_ERR_TIMEOUT',
+  CommonErrorCodes.NO_RESPONDERS,
+  CommonErrorCodes.TIMEOUT,
   ActorHostErrorCodes.LEASE_LOST,
   ActorHostErrorCodes.DRAINING,
   ActorHostErrorCodes.ACTIVATION_FAILED,
@@ -50,7 +50,7 @@ export async function sendToGame(nc: NatsConnection, subjects: Subjects, msg: Ga
       last = asSurfingerError(err);
       if (!TRANSIENT.has(last.code)) throw last;
     }
-    if (last.code === 'SF_ERR_NO_RESPONDERS') {
+    if (last.code === CommonErrorCodes.NO_RESPONDERS) {
       const activate = opts.activate || (opts.isRunning?.(msg.team, msg.channel) ?? false);
       if (!activate) return null;
       try {

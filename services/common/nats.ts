@@ -1,5 +1,5 @@
 import { connect, headers as natsHeaders, type NatsConnection, type Msg, type Service, type ServiceMsg, ServiceErrorCodeHeader, ServiceErrorHeader } from 'nats';
-import { asSurfingerError, ProtocolErrorCodes, SurfingerError, type Codec } from '../../protocol/index.ts';
+import { asSurfingerError, CommonErrorCodes, ProtocolErrorCodes, SurfingerError, type Codec } from '../../protocol/index.ts';
 import type { Logger } from './logger.ts';
 import { rejected } from './rejections.ts';
 
@@ -92,7 +92,7 @@ export function serviceError(msg: Msg): SurfingerError | null {
   const description = msg.headers?.get(ServiceErrorHeader);
   if (!description) return null;
   const [code, ...rest] = description.split(': ');
-  return new SurfingerError(code && code.startsWith('SF_ERR_') ? code : 'SF_ERR_REMOTE', rest.join(': ') || description, {
+  return new SurfingerError(code && code.startsWith('SF_ERR_') ? code : CommonErrorCodes.REMOTE, rest.join(': ') || description, {
     details: { status: msg.headers?.get(ServiceErrorCodeHeader) },
   });
 }
@@ -114,9 +114,9 @@ export async function request<In, Out>(
     msg = await nc.request(subject, input.encode(value), { timeout: timeoutMs });
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === '503') throw new SurfingerError('SF_ERR_NO_RESPONDERS', `no responders on ${subject}`, { cause: err });
-    if (code === 'TIMEOUT') throw new SurfingerError('SF_ERR_TIMEOUT', `request to ${subject} timed out after ${timeoutMs} ms`, { cause: err });
-    throw asSurfingerError(err, 'SF_ERR_NATS');
+    if (code === '503') throw new SurfingerError(CommonErrorCodes.NO_RESPONDERS, `no responders on ${subject}`, { cause: err });
+    if (code === 'TIMEOUT') throw new SurfingerError(CommonErrorCodes.TIMEOUT, `request to ${subject} timed out after ${timeoutMs} ms`, { cause: err });
+    throw asSurfingerError(err, CommonErrorCodes.NATS);
   }
   const remote = serviceError(msg);
   if (remote) throw remote;

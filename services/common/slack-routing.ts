@@ -6,6 +6,7 @@ import { defineCatalog } from '../../actors/i18n/index.ts';
 import {
   asSurfingerError,
   codecs,
+  CommonErrorCodes,
   MessageTypes,
   SlackId,
   type Blocks,
@@ -400,7 +401,7 @@ export class SlackRouter {
     if (!this.deps.limiter) return true;
     // Abuse protection, not a reason to refuse every command while Redis is briefly unreachable.
     const unreachable = (reason: string) => {
-      this.deps.log.warn({ team, code: 'SF_ERR_REDIS', reason }, 'rate limiter unreachable; allowing');
+      this.deps.log.warn({ team, code: CommonErrorCodes.REDIS, reason }, 'rate limiter unreachable; allowing');
       return true;
     };
     const counted = this.deps.limiter.allow(team, user, this.now()).catch((err: unknown) => unreachable((err as Error).message));

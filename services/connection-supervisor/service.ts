@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { KV, Subscription } from 'nats';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { asSurfingerError, codecs, createSubjects, MessageTypes, ServiceNames, type SupervisorState } from '../../protocol/index.ts';
+import { asSurfingerError, codecs, CommonErrorCodes, createSubjects, MessageTypes, ServiceNames, type SupervisorState } from '../../protocol/index.ts';
 import type { Delivery } from '../common/config.ts';
 import { checkAppToken } from '../common/delivery.ts';
 import { openBucket } from '../common/jetstream.ts';
@@ -92,7 +92,7 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
   const nc = await connectNats(opts.natsUrl, `${ServiceNames.supervisor}:${id}`, opts.natsAuth);
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3 });
   // ioredis reconnects by itself; without a listener every retry would print an unhandled error.
-  redis.on('error', (err: Error) => log.warn({ code: 'SF_ERR_REDIS', reason: err.message }, 'redis connection error'));
+  redis.on('error', (err: Error) => log.warn({ code: CommonErrorCodes.REDIS, reason: err.message }, 'redis connection error'));
   const tokens = new TokenStore(redis, parseTokenKeys(opts.tokenKeys, opts.production), opts.prefix);
   const settings = await TeamSettingsStore.open(nc, subjects);
   const members: KV = await openBucket(nc, subjects.buckets.members);

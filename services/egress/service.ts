@@ -2,7 +2,7 @@ import { WebClient, WebClientEvent } from '@slack/web-api';
 import { Redis } from 'ioredis';
 import type { NatsConnection, Subscription } from 'nats';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { asSurfingerError, codecs, EgressErrorCodes, createSubjects, egressAllows, MessageTypes, ServiceNames, type EgressReply, type EgressRequest } from '../../protocol/index.ts';
+import { asSurfingerError, codecs, CommonErrorCodes, EgressErrorCodes, createSubjects, egressAllows, MessageTypes, ServiceNames, type EgressReply, type EgressRequest } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import { rejected } from '../common/rejections.ts';
 import type { RunningService } from '../common/main-kit.ts';
@@ -73,7 +73,7 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
   const nc: NatsConnection = await connectNats(opts.natsUrl, ServiceNames.egress, opts.natsAuth);
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3 });
   // ioredis reconnects by itself; without a listener every retry would print an unhandled error.
-  redis.on('error', (err: Error) => log.warn({ code: 'SF_ERR_REDIS', reason: err.message }, 'redis connection error'));
+  redis.on('error', (err: Error) => log.warn({ code: CommonErrorCodes.REDIS, reason: err.message }, 'redis connection error'));
   const tokens = new TokenStore(redis, parseTokenKeys(opts.tokenKeys, opts.production), opts.prefix, {
     refresher: slackTokenRefresher({ slackApiUrl: opts.slackApiUrl, ...(opts.slackApp ? { app: opts.slackApp } : {}) }),
   });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
-import { createSubjects, ServiceNames, SurfingerError } from '../../protocol/index.ts';
+import { CommonErrorCodes, createSubjects, ServiceNames, SurfingerError } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import type { RunningService } from '../common/main-kit.ts';
 import { checkEventsUrl } from '../common/delivery.ts';
@@ -71,7 +71,7 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
     const family = isIP(addr);
     const max = family === 6 ? 128 : 32;
     if (family === 0 || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))) {
-      throw new SurfingerError('SF_ERR_CONFIG', `SF_TRUST_PROXY entry "${entry}" is not a hop count, an IP address or a CIDR`);
+      throw new SurfingerError(CommonErrorCodes.CONFIG, `SF_TRUST_PROXY entry "${entry}" is not a hop count, an IP address or a CIDR`);
     }
   }
   return list;
@@ -96,7 +96,7 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
   const nc = await connectNats(opts.natsUrl, ServiceNames.ingress, opts.natsAuth);
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3 });
   // ioredis reconnects by itself; without a listener every retry would print an unhandled error.
-  redis.on('error', (err: Error) => log.warn({ code: 'SF_ERR_REDIS', reason: err.message }, 'redis connection error'));
+  redis.on('error', (err: Error) => log.warn({ code: CommonErrorCodes.REDIS, reason: err.message }, 'redis connection error'));
   // Ingress reads bot tokens too (the /start membership check): it refreshes them like egress.
   const slackApp = opts.oauth.clientId && opts.oauth.clientSecret ? { clientId: opts.oauth.clientId, clientSecret: opts.oauth.clientSecret } : undefined;
   const tokens = new TokenStore(redis, parseTokenKeys(opts.tokenKeys, opts.production), opts.prefix, { refresher: slackTokenRefresher({ slackApiUrl: opts.oauth.slackApiUrl, ...(slackApp ? { app: slackApp } : {}) }) });

@@ -1,0 +1,8 @@
+/** Codes raised by the `surfinger` CLI itself (listed in docs/errors.md). */
+export const CliErrorCodes = {
+  /** A command's arguments or flags are invalid. */
+  USAGE: 'SF_ERR_CLI_USAGE',
+  /** `surfinger bench` was asked for a scenario that does not exist. */
+  UNKNOWN_SCENARIO: 'SF_ERR_BENCH_UNKNOWN_SCENARIO',
+} as const;
+export type CliErrorCode = (typeof CliErrorCodes)[keyof typeof CliErrorCodes];
