@@ -13,7 +13,9 @@ export function createMetricsRegistry(svc: string): Registry {
 
 /**
  * A tiny HTTP server for services that have no HTTP of their own: `/metrics` for Prometheus,
- * `/healthz` for Kubernetes probes (the service decides what healthy means).
+ * `/healthz` (= `/readyz`) for readiness (the service decides what healthy means: its NATS and
+ * Redis), `/livez` for liveness, which only says the process answers, so an outage of Redis or NATS
+ * takes pods out of rotation instead of restarting all of them.
  */
 export async function startOpsServer(opts: { port: number; host?: string; registry: Registry; healthy: () => boolean }): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
@@ -28,6 +30,11 @@ export async function startOpsServer(opts: { port: number; host?: string; regist
           res.writeHead(500);
           res.end();
         });
+      return;
+    }
+    if (req.url === '/livez') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: true }));
       return;
     }
     if (req.url === '/healthz' || req.url === '/readyz') {

@@ -135,9 +135,9 @@ describe('ranking service - over NATS and JetStream', () => {
 
   test('metrics count applied and duplicate results and show no lag', async () => {
     const text = await (await fetch(`${metricsUrl}/metrics`)).text();
-    assert.match(text, /surfinger_ranking_results_total\{outcome="applied",svc="ranking"\} 4/u);
-    assert.match(text, /surfinger_ranking_results_total\{outcome="duplicate",svc="ranking"\} 4/u);
-    assert.match(text, /surfinger_ranking_consumer_lag\{svc="ranking"\} 0/u);
+    assert.match(text, /sf_ranking_results_total\{outcome="applied",svc="ranking"\} 4/u);
+    assert.match(text, /sf_ranking_results_total\{outcome="duplicate",svc="ranking"\} 4/u);
+    assert.match(text, new RegExp(`sf_consumer_pending\\{stream="${subjects.streams.results}",consumer="ranking",svc="ranking"\\} 0`, 'u'));
   });
 
   test('rebuild from the stream reproduces exactly the same keys and drops the old ones', async () => {
