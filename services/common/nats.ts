@@ -124,3 +124,15 @@ export async function request<In, Out>(
 }
 
 export { natsHeaders };
+
+/** Drains and closes, bounded: with nats-server already gone a drain would wait for a reconnect forever. */
+export async function closeNats(nc: NatsConnection, boundMs = 2_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise((resolve) => (timer = setTimeout(resolve, boundMs)));
+  await Promise.race([nc.drain(), bound])
+    .catch(() => undefined)
+    .finally(() => {
+      clearTimeout(timer);
+      return nc.close();
+    });
+}

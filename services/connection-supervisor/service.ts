@@ -9,7 +9,7 @@ import type { Logger } from '../common/logger.ts';
 import { rejected } from '../common/rejections.ts';
 import type { RunningService } from '../common/main-kit.ts';
 import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
-import { connectNats, type NatsAuth } from '../common/nats.ts';
+import { closeNats, connectNats, type NatsAuth } from '../common/nats.ts';
 import { SlackRouter } from '../common/slack-routing.ts';
 import { TeamSettingsStore } from '../common/team-settings.ts';
 import { BotMembership } from '../common/bot-membership.ts';
@@ -258,8 +258,7 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
       await Promise.all([...held.keys()].map((unit) => opener.close(unit, 'stop')));
       await service.stop();
       await ops.close();
-      // Bounded: with nats-server already gone a drain would wait for a reconnect forever.
-      await Promise.race([nc.drain(), new Promise((r) => setTimeout(r, 2_000))]).finally(() => nc.close());
+      await closeNats(nc);
       redis.disconnect();
     },
   };

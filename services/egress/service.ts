@@ -7,7 +7,7 @@ import type { Logger } from '../common/logger.ts';
 import { rejected } from '../common/rejections.ts';
 import type { RunningService } from '../common/main-kit.ts';
 import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
-import { addEndpoint, connectNats, type NatsAuth } from '../common/nats.ts';
+import { addEndpoint, closeNats, connectNats, type NatsAuth } from '../common/nats.ts';
 import { platformError, slackSdkLogger } from '../common/slack-sdk.ts';
 import { slackTokenRefresher } from '../common/token-refresher.ts';
 import { parseTokenKeys, TokenStore } from '../common/token-store.ts';
@@ -284,8 +284,7 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
       await ops.close();
       removed.unsubscribe();
       await service.stop();
-      // Bounded: with nats-server already gone a drain would wait for a reconnect forever.
-      await Promise.race([nc.drain(), new Promise((r) => setTimeout(r, 2_000))]).finally(() => nc.close());
+      await closeNats(nc);
       redis.disconnect();
     },
   };

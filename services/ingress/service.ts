@@ -7,7 +7,7 @@ import type { Logger } from '../common/logger.ts';
 import type { RunningService } from '../common/main-kit.ts';
 import { checkEventsUrl } from '../common/delivery.ts';
 import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
-import { connectNats, type NatsAuth } from '../common/nats.ts';
+import { closeNats, connectNats, type NatsAuth } from '../common/nats.ts';
 import { RedisRateLimiter, SlackRouter, type RateLimits } from '../common/slack-routing.ts';
 import { TeamSettingsStore } from '../common/team-settings.ts';
 import { BotMembership } from '../common/bot-membership.ts';
@@ -175,8 +175,7 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
       await ops.close();
       games.stop();
       await service.stop();
-      // Bounded: with nats-server already gone a drain would wait for a reconnect forever.
-      await Promise.race([nc.drain(), new Promise((r) => setTimeout(r, 2_000))]).finally(() => nc.close());
+      await closeNats(nc);
       redis.disconnect();
     },
   };

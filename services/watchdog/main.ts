@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { CommonErrorCodes, createSubjects, ServiceNames, SurfingerError } from '../../protocol/index.ts';
 import { CommonEnv, natsAuth, parseEnv } from '../common/config.ts';
-import { runMain } from '../common/main-kit.ts';
+import { ownedConnections, runMain } from '../common/main-kit.ts';
 import { createMetricsRegistry } from '../common/metrics.ts';
 import { connectNats } from '../common/nats.ts';
 import { openRankingReads } from '../ranking/reads.ts';
@@ -77,12 +77,5 @@ await runMain('watchdog', env.SF_LOG_LEVEL, async (log) => {
     metricsPort: env.SF_METRICS_PORT,
     metricsHost: env.SF_METRICS_HOST,
   });
-  return {
-    info: running.info,
-    async stop() {
-      await running.stop();
-      await redis.quit().catch(() => redis.disconnect());
-      await nc.drain();
-    },
-  };
+  return ownedConnections(running, { nc, redis });
 });
