@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .option('--results-dir <dir>', 'where latest.json and the charts go', DEFAULT_RESULTS_DIR)
     .action(async (opts: { json?: string; scenario?: string; quick: boolean; resultsDir: string; repeat?: string }) => {
       const repeat = opts.repeat === undefined ? (opts.quick ? 1 : 3) : Number(opts.repeat);
-      if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) throw new SurfingerError('SF_ERR_BENCH_REPEAT', `--repeat must be a whole number from 1 to 20, not "${opts.repeat}"`);
+      if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) throw new SurfingerError(CliErrorCodes.BENCH_REPEAT, `--repeat must be a whole number from 1 to 20, not "${opts.repeat}"`);
       const wanted = opts.scenario?.split(',').map((s) => s.trim()).filter(Boolean);
       const unknown = wanted?.filter((name) => !scenarios.some((s) => s.name === name)) ?? [];
       if (unknown.length > 0) {
