@@ -5,13 +5,15 @@
 # `npm run deploy:check` verifies offline that the copied folders hold everything the services
 # import and that production dependencies alone suffice.
 
-FROM node:20-slim AS deps
+# Both stages on one base, pinned by digest (a tag moves under a rebuild); Node 22 is an LTS line
+# under maintenance support. To move: `docker buildx imagetools inspect node:<version>-slim`.
+FROM node:22.14.0-slim@sha256:1c18d9ab3af4585870b92e4dbc5cac5a0dc77dd13df1a5905cea89fc720eb05b AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Production dependencies only, exactly as locked; no install scripts run.
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
-FROM node:20-slim AS runtime
+FROM node:22.14.0-slim@sha256:1c18d9ab3af4585870b92e4dbc5cac5a0dc77dd13df1a5905cea89fc720eb05b AS runtime
 ENV NODE_ENV=production \
     SF_METRICS_HOST=0.0.0.0 \
     SF_METRICS_PORT=9464 \

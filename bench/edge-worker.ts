@@ -1,3 +1,4 @@
+import { openGameDoor } from '../services/actor-host/client.ts';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 import { createSubjects } from '../protocol/index.ts';
@@ -35,6 +36,7 @@ const router = new SlackRouter({
   redis,
   settings: await TeamSettingsStore.open(nc, subjects),
   tokens: new TokenStore(redis, parseTokenKeys(undefined, false), prefix),
+  games: await openGameDoor(nc, subjects),
   log: createLogger('bench-edge', { level: 'silent' }),
 });
 const busy = edgeText('ko', 'busy');

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { percentiles, type Percentiles } from './percentiles.ts';
+import { percentiles, type Percentiles } from '../services/common/percentiles.ts';
 
 /** Measuring helpers shared by the scenarios, so every rate and percentile is computed one way. */
 

@@ -15,11 +15,30 @@ export class SurfingerError extends Error {
 }
 
 /** Wraps anything thrown into a SurfingerError so a boundary always sees a code. */
-export function asSurfingerError(err: unknown, code = 'SF_ERR_INTERNAL'): SurfingerError {
+export function asSurfingerError(err: unknown, code: string = CommonErrorCodes.INTERNAL): SurfingerError {
   if (err instanceof SurfingerError) return err;
   const message = err instanceof Error ? err.message : String(err);
   return new SurfingerError(code, message, { cause: err });
 }
+
+/** Codes every package may raise: the floor's own failures (configuration, infrastructure, our bugs). */
+export const CommonErrorCodes = {
+  /** Something thrown without a code: our bug (asSurfingerError's default). */
+  INTERNAL: 'SF_ERR_INTERNAL',
+  /** Configuration (environment, flags) is invalid; the process refuses to start. */
+  CONFIG: 'SF_ERR_CONFIG',
+  /** Redis did not answer, or refused. */
+  REDIS: 'SF_ERR_REDIS',
+  /** A NATS call failed for another reason than the two below. */
+  NATS: 'SF_ERR_NATS',
+  /** NATS: nobody subscribes to the subject (the actor or service is not there). */
+  NO_RESPONDERS: 'SF_ERR_NO_RESPONDERS',
+  /** NATS: no answer within the request's timeout. */
+  TIMEOUT: 'SF_ERR_TIMEOUT',
+  /** A service answered an error without a code of ours. */
+  REMOTE: 'SF_ERR_REMOTE',
+} as const;
+export type CommonErrorCode = (typeof CommonErrorCodes)[keyof typeof CommonErrorCodes];
 
 /** Codes raised by protocol/ itself. */
 export const ProtocolErrorCodes = {
@@ -30,6 +49,7 @@ export const ProtocolErrorCodes = {
   /** A payload names a message type or version this process does not speak. */
   UNKNOWN_TYPE: 'SF_ERR_PROTOCOL_UNKNOWN_TYPE',
 } as const;
+export type ProtocolErrorCode = (typeof ProtocolErrorCodes)[keyof typeof ProtocolErrorCodes];
 
 /** Codes placement answers when a new game finds no room (admission control): the edges act on them, so they are part of the wire. */
 export const PlacementErrorCodes = {
@@ -54,3 +74,4 @@ export const EgressErrorCodes = {
   /** The rate budget has no room within the request's `maxWaitMs`; nothing was sent or spent. */
   BUSY: 'SF_ERR_EGRESS_BUSY',
 } as const;
+export type EgressErrorCode = (typeof EgressErrorCodes)[keyof typeof EgressErrorCodes];

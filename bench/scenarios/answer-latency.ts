@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Rng } from '../../actors/rng.ts';
 import { channelOf, startActorBench } from '../actor-bench.ts';
 import { Players } from '../players.ts';
-import { percentiles, type Percentiles } from '../percentiles.ts';
+import { percentiles, type Percentiles } from '../../services/common/percentiles.ts';
 import { round } from '../measure.ts';
 import { requestReplyOp } from './nats-baseline.ts';
 import type { Figure, Measured, Scenario, ScenarioContext } from '../types.ts';

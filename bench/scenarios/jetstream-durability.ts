@@ -10,7 +10,7 @@ import { natsServerVersion, startNatsCluster, supportsSyncAlways, type NatsClust
 import { connectNats } from '../../services/common/nats.ts';
 import { sampleRoundResult } from '../fixtures.ts';
 import { alternatingLoops, round } from '../measure.ts';
-import { percentiles } from '../percentiles.ts';
+import { percentiles } from '../../services/common/percentiles.ts';
 import type { Figure, Measured, Scenario, ScenarioContext } from '../types.ts';
 
 /**

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { channelOf, startActorBench, type ActorBench } from '../actor-bench.ts';
 import { Players } from '../players.ts';
-import { percentiles, type Percentiles } from '../percentiles.ts';
+import { percentiles, type Percentiles } from '../../services/common/percentiles.ts';
 import { round } from '../measure.ts';
 import type { EdgeAnswer, EdgeStart } from '../edge-worker.ts';
 import type { Figure, Measured, Scenario, ScenarioContext } from '../types.ts';

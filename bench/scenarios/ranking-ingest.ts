@@ -9,9 +9,8 @@ import { ensureStreams } from '../../services/common/jetstream.ts';
 import { startNatsServer, startRedisServer } from '../../services/common/local-infra.ts';
 import { createLogger } from '../../services/common/logger.ts';
 import { connectNats } from '../../services/common/nats.ts';
-import { dataKeys, rankingRoot } from '../../services/ranking/keys.ts';
 import { start as startRanking } from '../../services/ranking/service.ts';
-import { RankingStore } from '../../services/ranking/store.ts';
+import { openRankingReads, type RankingReads } from '../../services/ranking/reads.ts';
 import { sampleRoundResult } from '../fixtures.ts';
 import { round } from '../measure.ts';
 import type { Figure, Measured, Scenario, ScenarioContext } from '../types.ts';
@@ -33,7 +32,7 @@ async function backlog(nc: NatsConnection, subjects: Subjects, count: number, ru
 }
 
 /** Ranking's own progress: the live generation's checkpoint (written with the data) reached the stream's end. */
-async function waitApplied(store: RankingStore, lastSeq: number): Promise<void> {
+async function waitApplied(store: RankingReads, lastSeq: number): Promise<void> {
   while ((await store.checkpoint()) < lastSeq) await new Promise((r) => setTimeout(r, 5));
 }
 
@@ -86,7 +85,7 @@ async function runScenario(ctx: ScenarioContext): Promise<Measured> {
     const bareRate = (count * 1000) / (performance.now() - t0);
 
     ctx.log('ranking service (in-process start) draining the same backlog');
-    const store = new RankingStore(redis, rankingRoot(rankingSubjects.prefix));
+    const store = openRankingReads(redis, rankingSubjects.prefix);
     const lastSeq = (await (await nc.jetstreamManager()).streams.info(rankingSubjects.streams.results)).state.last_seq;
     const started = performance.now();
     const ranking = await startRanking({ nc, redis, subjects: rankingSubjects, log: createLogger('ranking', { level: 'silent' }), publicUrl: 'http://127.0.0.1', pageLinkSecret: 'bench-page-link-secret-0123456789abcdef' });
@@ -103,7 +102,7 @@ async function runScenario(ctx: ScenarioContext): Promise<Measured> {
       await ranking.stop();
     }
     const rankingRate = ((lastSeq - appliedAtStart) * 1000) / drainMs;
-    const applied = await redis.scard(dataKeys(store.rootKey, await store.generation()).applied);
+    const applied = await store.appliedCount();
     if (applied !== count) throw new Error(`ranking applied ${applied} of ${count} results`);
 
     const context = await redisBenchmark(redisServer.port, ctx.quick ? 10_000 : 100_000);

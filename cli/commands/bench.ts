@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { SurfingerError } from '../../protocol/errors.ts';
 import { DEFAULT_RESULTS_DIR, formatReport, runBench } from '../../bench/runner.ts';
 import { scenarios } from '../../bench/scenarios/index.ts';
+import { CliErrorCodes } from '../errors.ts';
 
 /** `surfinger bench [--json <file>] [--scenario <name>] [--quick] [--repeat <n>]`: the benchmark suite (bench/). */
 export function register(program: Command): void {
@@ -15,11 +16,11 @@ export function register(program: Command): void {
     .option('--results-dir <dir>', 'where latest.json and the charts go', DEFAULT_RESULTS_DIR)
     .action(async (opts: { json?: string; scenario?: string; quick: boolean; resultsDir: string; repeat?: string }) => {
       const repeat = opts.repeat === undefined ? (opts.quick ? 1 : 3) : Number(opts.repeat);
-      if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) throw new SurfingerError('SF_ERR_BENCH_REPEAT', `--repeat must be a whole number from 1 to 20, not "${opts.repeat}"`);
+      if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) throw new SurfingerError(CliErrorCodes.BENCH_REPEAT, `--repeat must be a whole number from 1 to 20, not "${opts.repeat}"`);
       const wanted = opts.scenario?.split(',').map((s) => s.trim()).filter(Boolean);
       const unknown = wanted?.filter((name) => !scenarios.some((s) => s.name === name)) ?? [];
       if (unknown.length > 0) {
-        throw new SurfingerError('SF_ERR_BENCH_UNKNOWN_SCENARIO', `unknown scenario ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
+        throw new SurfingerError(CliErrorCodes.UNKNOWN_SCENARIO, `unknown scenario ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
       }
       const report = await runBench({
         scenarios: wanted ? scenarios.filter((s) => wanted.includes(s.name)) : scenarios,

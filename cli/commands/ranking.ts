@@ -4,9 +4,7 @@ import { createSubjects } from '../../protocol/index.ts';
 import { CommonEnv, parseEnv } from '../../services/common/config.ts';
 import { createLogger } from '../../services/common/logger.ts';
 import { connectNats } from '../../services/common/nats.ts';
-import { rankingRoot } from '../../services/ranking/keys.ts';
-import { rebuildRanking } from '../../services/ranking/rebuild.ts';
-import { RankingStore } from '../../services/ranking/store.ts';
+import { rebuildRankingOf } from '../../services/ranking/rebuild.ts';
 
 export function register(program: Command): void {
   const ranking = program.command('ranking').description('leaderboard maintenance');
@@ -19,12 +17,10 @@ export function register(program: Command): void {
       const subjects = createSubjects(env.SF_PREFIX);
       const nc = await connectNats(env.SF_NATS_URL, 'ranking-rebuild', { user: env.SF_NATS_USER, pass: env.SF_NATS_PASS });
       const redis = connectRedis(env.SF_REDIS_URL, { maxRetriesPerRequest: 3 });
-      const store = new RankingStore(redis, rankingRoot(subjects.prefix));
       try {
-        const report = await rebuildRanking(nc, subjects, store, log);
+        const report = await rebuildRankingOf(nc, subjects, redis, log);
         process.stdout.write(`${JSON.stringify(report)}\n`);
       } finally {
-        await store.close();
         await redis.quit();
         await nc.drain();
       }

@@ -8,6 +8,7 @@ import { loadCorpus } from '../../services/common/corpus.ts';
 import { connectNats } from '../../services/common/nats.ts';
 import { ActorHostErrorCodes } from '../../services/actor-host/errors.ts';
 import { readGameEvents, readLiveResults, replayEvents } from '../../services/actor-host/replay.ts';
+import { CliErrorCodes } from '../errors.ts';
 
 function describeResult(r: ResultMessage): string {
   if (r.type === MessageTypes.gameResult) {
@@ -26,7 +27,7 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON line: { gameId, events, results, live, matches }')
     .option('--no-compare', 'do not read the live results from the results stream')
     .action(async (gameId: string, opts: { json?: boolean; compare: boolean }) => {
-      if (!isSubjectToken(gameId)) throw new SurfingerError('SF_ERR_CLI_USAGE', `not a game id: ${JSON.stringify(gameId)}`);
+      if (!isSubjectToken(gameId)) throw new SurfingerError(CliErrorCodes.USAGE, `not a game id: ${JSON.stringify(gameId)}`);
       const env = parseEnv(CommonEnv.extend({ SF_CORPUS_DIR: z.string().optional() }), process.env);
       const subjects = createSubjects(env.SF_PREFIX);
       const nc = await connectNats(env.SF_NATS_URL, 'surfinger-replay', { user: env.SF_NATS_USER, pass: env.SF_NATS_PASS });

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { connect, type NatsConnection } from 'nats';
 import { createSubjects, SurfingerError } from '../../protocol/index.ts';
 import { probeCluster, type ClusterSnapshot } from '../../services/watchdog/probe.ts';
+import { CliErrorCodes } from '../errors.ts';
 
 /**
  * `surfinger status`: one screen for operators, built only from what NATS offers (service API
@@ -101,7 +102,7 @@ export function register(program: Command): void {
     .addOption(new Option('--wait <ms>', 'how long to collect service replies').default('500'))
     .action(async (opts: StatusOptions) => {
       const waitMs = Number(opts.wait);
-      if (!Number.isInteger(waitMs) || waitMs < 50 || waitMs > 10_000) throw new SurfingerError('SF_ERR_CLI_USAGE', `--wait must be 50..10000 ms, got ${opts.wait}`);
+      if (!Number.isInteger(waitMs) || waitMs < 50 || waitMs > 10_000) throw new SurfingerError(CliErrorCodes.USAGE, `--wait must be 50..10000 ms, got ${opts.wait}`);
       const subjects = createSubjects(opts.prefix);
       const nc = await connectOrExplain(opts);
       try {

@@ -5,14 +5,18 @@ import type { Problem } from './k8s-rules.ts';
 
 /**
  * Offline checks of the Dockerfile (there is no Docker engine in CI):
- * 1. multi-stage, production dependencies via `npm ci --omit=dev`, runtime on node:20-slim, a
- *    numeric non-root USER, and the service selector entrypoint;
+ * 1. multi-stage, production dependencies via `npm ci --omit=dev`, every stage on a node slim
+ *    image of a supported LTS line pinned by digest, a numeric non-root USER, and the service
+ *    selector entrypoint;
  * 2. the image holds every file the services and the CLI import: starting at bin/surfinger.mjs and
  *    every services/<name>/main.ts, each relative import must land inside a COPY'd path, and each
  *    package import must be a production dependency (devDependencies are not installed).
  */
 
 const ENTRYPOINT = '["node", "bin/surfinger.mjs", "service"]';
+/** Node release lines under (active or maintenance) LTS support; 20 left it in April 2026. */
+export const SUPPORTED_NODE_LINES = ['22', '24'] as const;
+const PINNED_BASE = new RegExp(`^node:(?:${SUPPORTED_NODE_LINES.join('|')})(?:\\.\\d+){0,2}-slim@sha256:[0-9a-f]{64}$`);
 // Type-only imports vanish at runtime, so they may name dev-only packages.
 const IMPORT = /^\s*(?:import|export)\s+(?!type\s)(?:[^'";]*?\sfrom\s*)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;
 const BUILTINS = new Set(builtinModules);
@@ -61,7 +65,10 @@ export function checkImage(repo: string): { problems: Problem[]; facts: ImageFac
   const stages = [...text.matchAll(/^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/gim)];
   if (stages.length < 2) add('stages', 'must be multi-stage (dependencies, then a runtime stage)');
   if (!/npm ci --omit=dev/.test(text)) add('deps', 'dependencies must come from `npm ci --omit=dev`');
-  if (stages.at(-1)?.[1] !== 'node:20-slim') add('runtime', `runtime stage must be node:20-slim, is ${stages.at(-1)?.[1] ?? 'missing'}`);
+  for (const stage of stages) {
+    const from = stage[1] ?? '';
+    if (!PINNED_BASE.test(from)) add('base', `${stage[2] ?? 'a stage'} must be FROM node:<${SUPPORTED_NODE_LINES.join('|')}>[.x.y]-slim@sha256:<digest>, is ${from}`);
+  }
   const user = [...text.matchAll(/^USER\s+(\S+)/gm)].at(-1)?.[1];
   if (!user || !/^[1-9]\d*(:\d+)?$/.test(user)) add('user', `the runtime must run as a numeric non-root USER, is ${user ?? 'root (no USER)'}`);
   if (!text.split('\n').some((l) => l.trim() === `ENTRYPOINT ${ENTRYPOINT}`)) add('entrypoint', `ENTRYPOINT must be ${ENTRYPOINT}`);

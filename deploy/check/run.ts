@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { basename, dirname, join, relative } from 'node:path';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { SERVICE_NAMES } from '../../services/common/cluster.ts';
 import { natsUsers, renderAuthConf } from '../nats/permissions.ts';
 import { checkImage, walkImports } from './image.ts';
@@ -13,7 +13,9 @@ import { AdapterValues, describeIssues, GrafanaDashboard, NatsValues, Prometheus
 /**
  * Every offline deployment check, over a deploy/ directory (the real one, or a copy in tests):
  * 1. each kustomization (base, every overlay) builds, and every object in it is valid and follows
- *    the rules in k8s-rules.ts; no YAML file under k8s/ is left unreferenced;
+ *    the rules in k8s-rules.ts; no YAML file under k8s/ is left unreferenced; where `kubectl` is
+ *    installed, its own `kubectl kustomize` builds the same objects and autoscaler bounds as ours;
+ *    an overlay `<name>-keda` scales within the bounds of `<name>`'s HPA;
  * 2. nats/auth.conf is what the generator derives from protocol/ and `nats-server -t` parses it;
  *    nats/values.yaml matches its schema and passes every auth.conf password in from the Secret;
  *    each Deployment's NATS user exists in auth.conf;
@@ -42,6 +44,9 @@ export const WATCHED_METRICS = [
   'sf_egress_429_total',
   'sf_lease_renew_failures_total',
 ] as const;
+
+/** Exported for alert rules only, not charted: how many sockets the delivery mode wants (0 in http). */
+const ALERT_ONLY_METRICS = ['sf_sockets_wanted'] as const;
 
 /** What the watchdog itself exports (services/watchdog/service.ts). */
 const WATCHDOG_METRICS = ['sf_consumer_pending', 'sf_services_up', 'sf_alerts_total'] as const;
@@ -78,11 +83,13 @@ function checkKustomize(root: string): { sections: Section[]; base?: Built } {
   const targets = [join(k8s, 'base'), ...(existsSync(overlaysDir) ? readdirSync(overlaysDir).map((o) => join(overlaysDir, o)).filter((p) => statSync(p).isDirectory()) : [])];
   const read = new Set<string>();
   const sections: Section[] = [];
+  const builds = new Map<string, Built>();
   let base: Built | undefined;
   for (const dir of targets) {
     const label = `kustomize ${relative(k8s, dir)}`;
     try {
       const built = build(dir, root);
+      builds.set(relative(k8s, dir), built);
       for (const f of built.filesRead) read.add(f);
       if (dir.endsWith('base')) base = built;
       const problems = checkObjects(built, { services: SERVICE_NAMES, minGraceSeconds: MIN_GRACE });
@@ -100,7 +107,71 @@ function checkKustomize(root: string): { sections: Section[]; base?: Built } {
     summary: `${read.size} files referenced`,
     problems: orphans.map((f) => ({ file: relative(root, f), subject: 'file', message: 'not referenced by any kustomization (it would never be deployed)' })),
   });
+  sections.push(checkKedaBounds(builds), checkRealKustomize(k8s, builds));
   return { sections, ...(base ? { base } : {}) };
+}
+
+/** `kind namespace/name` of every object, and each autoscaler's replica bounds: what two builds must agree on. */
+function fingerprint(objects: readonly K8sObject[]): { names: string[]; bounds: Map<string, string> } {
+  const names: string[] = [];
+  const bounds = new Map<string, string>();
+  for (const o of objects) {
+    const meta = isDict(o.metadata) ? o.metadata : {};
+    const name = `${String(o.kind)} ${String(meta.namespace ?? '')}/${String(meta.name)}`;
+    names.push(name);
+    const spec = isDict(o.spec) ? o.spec : {};
+    if (o.kind === 'HorizontalPodAutoscaler') bounds.set(name, `${String(spec.minReplicas)}..${String(spec.maxReplicas)}`);
+    if (o.kind === 'ScaledObject') bounds.set(name, `${String(spec.minReplicaCount)}..${String(spec.maxReplicaCount)}`);
+  }
+  return { names: names.sort(), bounds };
+}
+
+/** Switching an overlay to KEDA must not change how far it scales: `<name>-keda` keeps `<name>`'s HPA bounds. */
+function checkKedaBounds(builds: ReadonlyMap<string, Built>): Section {
+  const problems: Problem[] = [];
+  let pairs = 0;
+  for (const [label, built] of builds) {
+    const plain = builds.get(label.replace(/-keda$/, ''));
+    if (!label.endsWith('-keda') || !plain) continue;
+    const hpas = new Map(plain.objects.filter((o) => o.kind === 'HorizontalPodAutoscaler').map((o) => [String((o.metadata as Dict).name), (o.spec ?? {}) as Dict]));
+    for (const so of built.objects.filter((o) => o.kind === 'ScaledObject')) {
+      const spec = (so.spec ?? {}) as Dict;
+      const target = String((spec.scaleTargetRef as Dict | undefined)?.name);
+      const hpa = hpas.get(target);
+      if (!hpa) continue;
+      pairs += 1;
+      if (spec.minReplicaCount !== hpa.minReplicas || spec.maxReplicaCount !== hpa.maxReplicas) {
+        problems.push({ file: `k8s/${label}`, subject: `ScaledObject ${target}`, message: `scales ${String(spec.minReplicaCount)}..${String(spec.maxReplicaCount)} but ${basename(label.replace(/-keda$/, ''))}'s HPA ${String(hpa.minReplicas)}..${String(hpa.maxReplicas)}` });
+      }
+    }
+  }
+  return { name: 'keda bounds', summary: `${pairs} ScaledObject${pairs === 1 ? '' : 's'} match their overlay's HPA`, problems };
+}
+
+/** Where kubectl is installed, its own kustomize must build what ours builds (ours is a subset of kustomize). */
+function checkRealKustomize(k8s: string, builds: ReadonlyMap<string, Built>): Section {
+  const name = 'kubectl kustomize';
+  const problems: Problem[] = [];
+  let compared = 0;
+  for (const [label, built] of builds) {
+    const result = spawnSync('kubectl', ['kustomize', join(k8s, label)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return { name, summary: 'kubectl not installed; skipped', problems: [] };
+    const file = `k8s/${label}`;
+    if (result.status !== 0) {
+      problems.push({ file, subject: 'build', message: (result.stderr || String(result.error)).trim().slice(0, 300) });
+      continue;
+    }
+    const theirs = fingerprint(parseAllDocuments(result.stdout).map((d) => d.toJS() as K8sObject).filter((o) => o !== null));
+    const ours = fingerprint(built.objects);
+    compared += 1;
+    const missing = theirs.names.filter((n) => !ours.names.includes(n));
+    const extra = ours.names.filter((n) => !theirs.names.includes(n));
+    if (missing.length > 0 || extra.length > 0) problems.push({ file, subject: 'objects', message: `kubectl builds ${missing.join(', ') || 'nothing more'}; ours also builds ${extra.join(', ') || 'nothing more'}` });
+    for (const [object, bounds] of theirs.bounds) {
+      if (ours.bounds.get(object) !== bounds) problems.push({ file, subject: object, message: `kubectl scales it ${bounds}, ours ${ours.bounds.get(object) ?? 'not at all'}` });
+    }
+  }
+  return { name, summary: `${compared} kustomizations build the same objects and bounds`, problems };
 }
 
 function natsServerTest(authConf: string): string | undefined {
@@ -198,7 +269,7 @@ function checkAlertRules(root: string): Section {
     const parsed = PrometheusRules.safeParse(raw);
     if (!parsed.success) for (const m of describeIssues(parsed.error)) problems.push({ file: 'prometheus/alerts.yaml', subject: 'schema', message: m });
     else {
-      const known = new Set<string>([...WATCHED_METRICS, ...WATCHDOG_METRICS]);
+      const known = new Set<string>([...WATCHED_METRICS, ...WATCHDOG_METRICS, ...ALERT_ONLY_METRICS]);
       for (const rule of parsed.data.groups.flatMap((g) => g.rules)) {
         count++;
         for (const metric of rule.expr.match(/\bsf_[a-z0-9_]+/g) ?? []) {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { rankingKeySpace } from '../../services/ranking/reads.ts';
 
 /**
  * Least-privilege Redis users, one per service that uses Redis, as Redis 7 ACL rules. The key
@@ -38,6 +39,7 @@ function user(name: string, role: string, keys: string[]): RedisUser {
 export function redisUsers(prefix = 'sf'): RedisUser[] {
   const k = (rest: string) => `~${prefix}:${rest}`;
   const ro = (rest: string) => `%R~${prefix}:${rest}`;
+  const rankings = rankingKeySpace(prefix);
   return [
     user('ingress', 'services/ingress: signature replay cache, rate limits, OAuth state, admin sessions, install, token refresh, bot membership', [
       k('tokens'),
@@ -47,9 +49,9 @@ export function redisUsers(prefix = 'sf'): RedisUser[] {
       k('oauth-state:*'),
       k('admin:*'),
       k('bot-member:*'),
-      // Read-write although the pages only read: RankingStore reads through EVAL, which Redis
-      // treats as a write (read-only needs EVAL_RO in services/ranking/store.ts; follow-up).
-      k('rk:*'),
+      // Read-write although the pages only read: ranking reads go through EVAL, which Redis treats
+      // as a write (read-only needs EVAL_RO in services/ranking/reads.ts; follow-up).
+      `~${rankings}`,
       ro('sched:history'),
     ]),
     user('connection-supervisor', 'services/connection-supervisor: reads tokens, dedupes envelopes, rate limits, bot membership', [
@@ -61,11 +63,11 @@ export function redisUsers(prefix = 'sf'): RedisUser[] {
     ]),
     // Tokens read-write: egress refreshes a rotating token that is due before it uses it.
     user('egress', 'services/egress: tokens (and their refresh), pacing buckets, idempotency keys', [k('tokens'), k('tokens:refresh-lock:*'), k('egress:*')]),
-    user('ranking', 'services/ranking: leaderboards, badges, checkpoint', [k('rk:*')]),
-    // Both only read rankings, but through RankingStore's EVAL reads (see ingress).
+    user('ranking', 'services/ranking: leaderboards, badges, checkpoint', [`~${rankings}`]),
+    // Both only read rankings, but through EVAL reads (see ingress).
     // Tokens read-only: reminders go only to teams that are still installed.
-    user('scheduler', 'services/scheduler: job history, reminders; reads rankings and which teams are installed', [k('sched:*'), k('rk:*'), ro('tokens')]),
-    user('watchdog', 'services/watchdog: reads play records for threshold alerts', [k('rk:*')]),
+    user('scheduler', 'services/scheduler: job history, reminders; reads rankings and which teams are installed', [k('sched:*'), `~${rankings}`, ro('tokens')]),
+    user('watchdog', 'services/watchdog: reads play records for threshold alerts', [`~${rankings}`]),
   ];
 }
 

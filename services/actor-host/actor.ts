@@ -9,7 +9,7 @@ import { rejected } from '../common/rejections.ts';
 import { request } from '../common/nats.ts';
 import type { StartVerdict } from './admission.ts';
 import type { Clock } from './clock.ts';
-import type { Directory } from './directory.ts';
+import type { Directory } from './leases.ts';
 import { ActorHostErrorCodes } from './errors.ts';
 import { Mailbox } from './mailbox.ts';
 import { noHistory, type History } from './history.ts';

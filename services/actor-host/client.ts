@@ -1,15 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from 'nats';
 import { actorKey, recordCodecs } from './records.ts';
-import { asSurfingerError, codecs, MessageTypes, PlacementErrorCodes, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
+import { asSurfingerError, codecs, CommonErrorCodes, MessageTypes, PlacementErrorCodes, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
 import { request } from '../common/nats.ts';
 import { ActorHostErrorCodes } from './errors.ts';
 import { openBucket } from '../common/jetstream.ts';
 
 /** Answers that mean "the actor is moving or starting": ask again shortly. */
 const TRANSIENT = new Set<string>([
-  'SF_ERR_NO_RESPONDERS',
-  'SF_ERR_TIMEOUT',
+  CommonErrorCodes.NO_RESPONDERS,
+  CommonErrorCodes.TIMEOUT,
   ActorHostErrorCodes.LEASE_LOST,
   ActorHostErrorCodes.DRAINING,
   // No room on that host, but another has: the actor left it and the next activation goes there.
@@ -54,7 +54,7 @@ export async function sendToGame(nc: NatsConnection, subjects: Subjects, msg: Ga
       last = asSurfingerError(err);
       if (!TRANSIENT.has(last.code)) throw last;
     }
-    if (last.code === 'SF_ERR_NO_RESPONDERS') {
+    if (last.code === CommonErrorCodes.NO_RESPONDERS) {
       const activate = opts.activate || (opts.isRunning?.(msg.team, msg.channel) ?? false);
       if (!activate) return null;
       try {
@@ -117,5 +117,17 @@ export async function watchRunningGames(nc: NatsConnection, subjects: Subjects):
   return {
     has: (team, channel) => busy.has(actorKey(team, channel)),
     stop: () => iter.stop(),
+  };
+}
+
+/**
+ * The game door the Slack edges hand to `SlackRouter` (its `GameSender` seam): `sendToGame` with
+ * the live running-games view, so ingress and the supervisor wire it the same way.
+ */
+export async function openGameDoor(nc: NatsConnection, subjects: Subjects): Promise<{ send(msg: GameInbound, opts: SendOptions): Promise<Reply | null>; stop(): void }> {
+  const running = await watchRunningGames(nc, subjects);
+  return {
+    send: (msg, opts) => sendToGame(nc, subjects, msg, { ...opts, isRunning: (team, channel) => running.has(team, channel) }),
+    stop: () => running.stop(),
   };
 }

@@ -8,7 +8,7 @@ import { request } from '../common/nats.ts';
 import { ActorCell, type ActorEnv } from './actor.ts';
 import { admitStart, hasRoom, place, type HostView, type StartVerdict } from './admission.ts';
 import type { Clock } from './clock.ts';
-import { Directory } from './directory.ts';
+import { Directory } from './leases.ts';
 import { ActorHostErrorCodes } from './errors.ts';
 import { noHistory, type History } from './history.ts';
 import type { HostMetrics } from './metrics.ts';

@@ -8,7 +8,7 @@ import type { RunningService } from '../common/main-kit.ts';
 import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
 import { addEndpoint, connectNats, type NatsAuth } from '../common/nats.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { Directory } from './directory.ts';
+import { Directory } from './leases.ts';
 import type { History } from './history.ts';
 import { Host } from './host.ts';
 import { createHostMetrics } from './metrics.ts';

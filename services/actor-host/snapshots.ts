@@ -1,6 +1,6 @@
 import type { KV } from 'nats';
 import { SurfingerError } from '../../protocol/index.ts';
-import { isCasConflict } from './directory.ts';
+import { isCasConflict } from './leases.ts';
 import { ActorHostErrorCodes } from './errors.ts';
 import { recordCodecs, type SnapshotRecord } from './records.ts';
 

@@ -1,7 +1,7 @@
 import { Rng } from '../../actors/rng.ts';
 import { SurfingerError, type Mode } from '../../protocol/index.ts';
 import { startCluster, type Cluster } from '../common/cluster.ts';
-import { percentiles, type Percentiles } from '../../bench/percentiles.ts';
+import { percentiles, type Percentiles } from '../common/percentiles.ts';
 import { SandboxDriver } from './driver.ts';
 import { BotErrorCodes } from './errors.ts';
 import { castPlayers } from './personas.ts';

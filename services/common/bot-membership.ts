@@ -1,9 +1,9 @@
-import { WebClient, ErrorCode as SlackErrorCode } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import { defineCatalog } from '../../actors/i18n/index.ts';
 import { asSurfingerError, type Lang } from '../../protocol/index.ts';
 import type { Logger } from './logger.ts';
-import { slackSdkLogger } from './slack-routing.ts';
+import { platformError, slackSdkLogger } from './slack-sdk.ts';
 import type { TokenStore } from './token-store.ts';
 
 /**
@@ -49,7 +49,7 @@ export class BotMembership {
       await this.deps.redis.set(key, '1', 'EX', MEMBER_CACHE_SEC);
       return true;
     } catch (err) {
-      const slackError = (err as { code?: string }).code === SlackErrorCode.PlatformError ? (err as { data: { error: string } }).data.error : undefined;
+      const slackError = platformError(err);
       if (slackError === 'channel_not_found') return false;
       const e = asSurfingerError(err);
       this.deps.log.warn({ team, channel, code: e.code, slackError, reason: e.message.slice(0, 200) }, 'bot membership unknown; starting anyway');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SurfingerError } from '../../protocol/errors.ts';
+import { CommonErrorCodes, SurfingerError } from '../../protocol/errors.ts';
 
 /**
  * Environment variables every service understands. Each service's main.ts extends this schema
@@ -50,7 +50,7 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv)
   const parsed = schema.safeParse(env);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  throw new SurfingerError('SF_ERR_CONFIG', `bad configuration: ${problems.join('; ')}`, { details: { problems } });
+  throw new SurfingerError(CommonErrorCodes.CONFIG, `bad configuration: ${problems.join('; ')}`, { details: { problems } });
 }
 
 /** NATS credentials of this service, from SF_NATS_USER / SF_NATS_PASS. */

@@ -1,4 +1,7 @@
+import type { Redis } from 'ioredis';
+import type { NatsConnection } from 'nats';
 import { createLogger, type Logger } from './logger.ts';
+import { closeNats } from './nats.ts';
 import { asSurfingerError } from '../../protocol/errors.ts';
 
 export interface RunningService {
@@ -6,6 +9,21 @@ export interface RunningService {
   stop(): Promise<void>;
   /** Facts printed in the `ready` log line (URLs, ids) for `surfinger up` and operators. */
   info?: Record<string, unknown>;
+}
+
+/**
+ * For a main.ts that opened the connections a `start(deps)` runs on: the service stops first, then
+ * the connections it used close (Redis politely if it answers, NATS drained within a bound).
+ */
+export function ownedConnections(running: RunningService, conns: { nc: NatsConnection; redis?: Redis }): RunningService {
+  return {
+    ...(running.info ? { info: running.info } : {}),
+    async stop() {
+      await running.stop();
+      if (conns.redis) await conns.redis.quit().catch(() => conns.redis?.disconnect());
+      await closeNats(conns.nc);
+    },
+  };
 }
 
 /**

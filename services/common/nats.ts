@@ -1,5 +1,5 @@
 import { connect, headers as natsHeaders, type NatsConnection, type Msg, type Service, type ServiceMsg, ServiceErrorCodeHeader, ServiceErrorHeader } from 'nats';
-import { asSurfingerError, PlacementErrorCodes, ProtocolErrorCodes, SurfingerError, type Codec } from '../../protocol/index.ts';
+import { asSurfingerError, CommonErrorCodes, PlacementErrorCodes, ProtocolErrorCodes, SurfingerError, type Codec } from '../../protocol/index.ts';
 import { setReplicas } from './jetstream.ts';
 import type { Logger } from './logger.ts';
 import { rejected } from './rejections.ts';
@@ -104,7 +104,7 @@ export function serviceError(msg: Msg): SurfingerError | null {
   const description = msg.headers?.get(ServiceErrorHeader);
   if (!description) return null;
   const [code, ...rest] = description.split(': ');
-  return new SurfingerError(code && code.startsWith('SF_ERR_') ? code : 'SF_ERR_REMOTE', rest.join(': ') || description, {
+  return new SurfingerError(code && code.startsWith('SF_ERR_') ? code : CommonErrorCodes.REMOTE, rest.join(': ') || description, {
     details: { status: msg.headers?.get(ServiceErrorCodeHeader) },
   });
 }
@@ -126,9 +126,9 @@ export async function request<In, Out>(
     msg = await nc.request(subject, input.encode(value), { timeout: timeoutMs });
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === '503') throw new SurfingerError('SF_ERR_NO_RESPONDERS', `no responders on ${subject}`, { cause: err });
-    if (code === 'TIMEOUT') throw new SurfingerError('SF_ERR_TIMEOUT', `request to ${subject} timed out after ${timeoutMs} ms`, { cause: err });
-    throw asSurfingerError(err, 'SF_ERR_NATS');
+    if (code === '503') throw new SurfingerError(CommonErrorCodes.NO_RESPONDERS, `no responders on ${subject}`, { cause: err });
+    if (code === 'TIMEOUT') throw new SurfingerError(CommonErrorCodes.TIMEOUT, `request to ${subject} timed out after ${timeoutMs} ms`, { cause: err });
+    throw asSurfingerError(err, CommonErrorCodes.NATS);
   }
   const remote = serviceError(msg);
   if (remote) throw remote;
@@ -136,3 +136,15 @@ export async function request<In, Out>(
 }
 
 export { natsHeaders };
+
+/** Drains and closes, bounded: with nats-server already gone a drain would wait for a reconnect forever. */
+export async function closeNats(nc: NatsConnection, boundMs = 2_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise((resolve) => (timer = setTimeout(resolve, boundMs)));
+  await Promise.race([nc.drain(), bound])
+    .catch(() => undefined)
+    .finally(() => {
+      clearTimeout(timer);
+      return nc.close();
+    });
+}

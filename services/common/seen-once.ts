@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from './logger.ts';
+import { CommonErrorCodes } from '../../protocol/errors.ts';
 
 /**
  * "Have we seen this key before?" for the edges (Slack request signatures, Socket Mode envelope
@@ -36,7 +37,7 @@ export class SeenOnce {
     if (localUntil !== undefined && localUntil > now) return false;
     this.#remember(key, now + ttlSeconds * 1_000);
     const answer = await withTimeout(this.redis.set(key, '1', 'EX', ttlSeconds, 'NX'), this.#timeoutMs).catch((err: unknown) => {
-      this.log.warn({ code: 'SF_ERR_REDIS', reason: (err as Error).message }, 'redis unreachable; deduplicating in process only');
+      this.log.warn({ code: CommonErrorCodes.REDIS, reason: (err as Error).message }, 'redis unreachable; deduplicating in process only');
       return 'unknown' as const;
     });
     return answer === 'unknown' || answer === 'OK';

@@ -1,5 +1,4 @@
 import type { NatsConnection } from 'nats';
-import { LogLevel as SlackLogLevel, type Logger as SlackLogger } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { renderHelp, renderLangPicker, LANG_ACTIONS } from '../../actors/render.ts';
@@ -7,6 +6,7 @@ import { defineCatalog } from '../../actors/i18n/index.ts';
 import {
   asSurfingerError,
   codecs,
+  CommonErrorCodes,
   MessageTypes,
   PlacementErrorCodes,
   SlackId,
@@ -18,7 +18,6 @@ import {
   type TeamActive,
 } from '../../protocol/index.ts';
 import type { Logger } from './logger.ts';
-import { sendToGame, type RunningGames } from '../actor-host/client.ts';
 import { t } from '../../actors/i18n/index.ts';
 import { request } from './nats.ts';
 import { SeenOnce } from './seen-once.ts';
@@ -169,6 +168,16 @@ export function withinLimits(counts: { userCount: number; teamCount: number }, l
   return counts.userCount <= limits.userPerMinute && counts.teamCount <= limits.teamPerMinute;
 }
 
+/**
+ * The router's seam to game actors, owned here so common/ needs nothing of the actor host:
+ * resolves with the actor's reply, or null when no game wanted the event. Commands and clicks
+ * `activate` the actor; plain chat does not, except in a channel with a game in progress (an
+ * answer sent while its game moves to another host must wait for it, not be dropped).
+ */
+export interface GameSender {
+  send(msg: GameInbound, opts: { activate: boolean; timeoutMs: number; budgetMs: number }): Promise<Reply | null>;
+}
+
 export interface SlackRouterDeps {
   nc: NatsConnection;
   subjects: Subjects;
@@ -180,11 +189,8 @@ export interface SlackRouterDeps {
   now?: () => number;
   /** Slack drops a response after 3 s; we answer "still working" before that. */
   replyBudgetMs?: number;
-  /**
-   * Channels with a game in progress. Plain chat never activates an actor, except in these: an
-   * answer sent while its game moves to another host must wait for it, not be dropped.
-   */
-  runningGames?: Pick<RunningGames, 'has'>;
+  /** The way to a channel's game actor (the actor host's placement client, wired by the edge). */
+  games: GameSender;
   /** `/start` where the bot is not a channel member answers with an invite hint (bot-membership.ts). */
   membership?: Pick<BotMembership, 'isMember'>;
 }
@@ -478,7 +484,7 @@ export class SlackRouter {
     if (!this.deps.limiter) return true;
     // Abuse protection, not a reason to refuse every command while Redis is briefly unreachable.
     const unreachable = (reason: string) => {
-      this.deps.log.warn({ team, code: 'SF_ERR_REDIS', reason }, 'rate limiter unreachable; allowing');
+      this.deps.log.warn({ team, code: CommonErrorCodes.REDIS, reason }, 'rate limiter unreachable; allowing');
       return true;
     };
     const counted = this.deps.limiter.allow(team, user, this.now()).catch((err: unknown) => unreachable((err as Error).message));
@@ -488,18 +494,12 @@ export class SlackRouter {
   }
 
   /**
-   * Through the actor host's placement client: commands and clicks activate, plain chat never does.
+   * Through the game sender (the actor host's placement client): commands and clicks activate, plain chat never does.
    * Retries (an actor moving hosts) stay inside `budgetMs`: the reply budget for events, whose ack
    * waits for this, so Slack hears back within 3 s.
    */
   private toGame(msg: GameInbound, activate: boolean, budgetMs = this.budgetMs): Promise<Reply | null> {
-    const running = this.deps.runningGames;
-    return sendToGame(this.deps.nc, this.deps.subjects, msg, {
-      activate,
-      timeoutMs: Math.min(GAME_REQUEST_MS, this.budgetMs),
-      budgetMs,
-      ...(running ? { isRunning: (team: string, channel: string) => running.has(team, channel) } : {}),
-    });
+    return this.deps.games.send(msg, { activate, timeoutMs: Math.min(GAME_REQUEST_MS, this.budgetMs), budgetMs });
   }
 
   /**
@@ -577,21 +577,4 @@ export function describeIssues(error: z.ZodError): string {
     .slice(0, 3)
     .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
     .join('; ');
-}
-
-/**
- * Adapts pino to the Slack SDKs' logger. Their debug level prints raw request and WebSocket
- * payloads (tokens, message text), so debug is dropped here rather than trusted to a level setting.
- */
-export function slackSdkLogger(log: Logger): SlackLogger {
-  const line = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : String(m))).join(' ');
-  return {
-    debug: () => undefined,
-    info: (...msg) => log.debug({ sdk: 'slack' }, line(msg)),
-    warn: (...msg) => log.warn({ sdk: 'slack' }, line(msg)),
-    error: (...msg) => log.error({ sdk: 'slack' }, line(msg)),
-    setLevel: () => undefined,
-    getLevel: () => SlackLogLevel.INFO,
-    setName: () => undefined,
-  };
 }

@@ -1,7 +1,8 @@
-import { WebClient, ErrorCode as SlackErrorCode } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
 import type { NatsConnection } from 'nats';
 import { z } from 'zod';
 import { codecs, MessageTypes, SlackId, SurfingerError, type Subjects } from '../../protocol/index.ts';
+import { platformError } from './slack-sdk.ts';
 import { slackTokenRefresher } from './token-refresher.ts';
 import { rotationFields, type OAuthClient, type TeamCredentials, type TokenStore } from './token-store.ts';
 
@@ -50,16 +51,12 @@ export interface Registered {
 
 const AuthTest = z.object({ team_id: z.string(), team: z.string().default(''), user_id: z.string().default('') });
 
-function slackError(err: unknown): string | undefined {
-  return (err as { code?: string }).code === SlackErrorCode.PlatformError ? (err as { data: { error: string } }).data.error : undefined;
-}
-
 /** Calls Slack; a platform error becomes `code`, anything else (network) UNREACHABLE. */
 async function ask<T>(code: string, what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    const error = slackError(err);
+    const error = platformError(err);
     if (error) throw new SurfingerError(code, `${what} refused: ${error}`, { details: { slackError: error } });
     throw new SurfingerError(RegistrationErrorCodes.UNREACHABLE, `${what}: Slack could not be reached (${(err as Error).message.slice(0, 120)})`, { cause: err });
   }

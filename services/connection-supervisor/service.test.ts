@@ -113,4 +113,18 @@ test('supervisor - TeamRemoved closes the socket at once, and it stays closed', 
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(await openCount(quietTeam.teamId), 0);
   assert.match(await supervisor.registry.metrics(), /sf_sockets_open\{[^}]*\} 2/);
+  // What the no-sockets alert compares against: the removed team is no longer wanted either.
+  await eventually(async () => /sf_sockets_wanted\{[^}]*\} 2/.test(await supervisor.registry.metrics()), 3_000, 'wanted follows the registered teams');
+});
+
+test('supervisor - in http delivery no socket is wanted, so the no-sockets alert cannot fire', async () => {
+  // Its own prefix: a member of sup-a's cluster would take some of its teams.
+  const http = await start({ ...supervisorOptions(infra, { sandbox, tokenKeys }, { supervisorId: 'sup-http', heartbeatMs: 200, memberTtlMs: 1_000, delivery: 'http' }), prefix: 'sfhttp' });
+  try {
+    const metrics = await http.registry.metrics();
+    assert.match(metrics, /sf_sockets_wanted\{[^}]*\} 0/);
+    assert.match(metrics, /sf_sockets_open\{[^}]*\} 0/);
+  } finally {
+    await http.stop();
+  }
 });

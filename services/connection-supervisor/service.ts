@@ -1,7 +1,7 @@
 import { connectRedis } from '../common/redis.ts';
 import type { KV, Subscription } from 'nats';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { asSurfingerError, codecs, createSubjects, MessageTypes, pack, ServiceNames, type SupervisorState } from '../../protocol/index.ts';
+import { asSurfingerError, codecs, CommonErrorCodes, createSubjects, MessageTypes, ServiceNames, type SupervisorState } from '../../protocol/index.ts';
 import type { Delivery } from '../common/config.ts';
 import { checkAppToken } from '../common/delivery.ts';
 import { openBucket } from '../common/jetstream.ts';
@@ -9,16 +9,19 @@ import type { Logger } from '../common/logger.ts';
 import { rejected } from '../common/rejections.ts';
 import type { RunningService } from '../common/main-kit.ts';
 import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
-import { connectNats, type NatsAuth } from '../common/nats.ts';
-import { BlockActions, EventCallback, SlackRouter, SlashCommand } from '../common/slack-routing.ts';
+import { closeNats, connectNats, type NatsAuth } from '../common/nats.ts';
+import { SlackRouter } from '../common/slack-routing.ts';
 import { TeamSettingsStore } from '../common/team-settings.ts';
 import { BotMembership } from '../common/bot-membership.ts';
 import { parseTokenKeys, TokenStore } from '../common/token-store.ts';
-import { DEFAULT_BACKOFF, backoffMs, type BackoffConfig } from './backoff.ts';
+import { DEFAULT_BACKOFF, type BackoffConfig } from './backoff.ts';
+import { routeEnvelope } from './envelopes.ts';
 import { HAND_ON_BACKOFF, HAND_ON_GIVE_UP_MS, handOn } from './hand-on.ts';
-import { liveMembers, ownerOf, type Heartbeat } from './sharding.ts';
-import { TeamSocket, type Envelope } from './team-socket.ts';
-import { watchRunningGames } from '../actor-host/client.ts';
+import { SupervisorMembership } from './membership.ts';
+import { UnitOpener } from './opener.ts';
+import { HANDOFF_OVERLAP_BEATS, Ownership, planReconcile } from './ownership.ts';
+import { TeamSocket } from './team-socket.ts';
+import { openGameDoor } from '../actor-host/client.ts';
 
 /**
  * Connection supervisor: holds the Socket Mode connections the delivery mode needs, always open.
@@ -32,24 +35,21 @@ import { watchRunningGames } from '../actor-host/client.ts';
  *   no idle expiry, a socket closes only when its team is removed.
  * - `http`: no units; envelopes never come, Slack posts to ingress.
  *
- * 1. Replicas heartbeat into the `members` KV bucket; the owner of a unit is the rendezvous-hash
- *    winner among live members (sharding.ts). Only the owner opens the unit's socket.
+ * 1. Replicas heartbeat into the `members` KV bucket (membership.ts); the owner of a unit is the
+ *    rendezvous-hash winner among live members (sharding.ts, ownership.ts). Only the owner opens
+ *    the unit's socket (opener.ts).
  * 2. Every `heartbeatMs` each replica reconciles: queue opens of owned units it does not hold, hand
  *    off units it no longer owns (after a short overlap so the new owner is connected first), close
  *    units that are gone (a removed team). Queued opens run MAX_OPENING at a time, the next starting
  *    as soon as one finishes. A dead replica's heartbeat goes stale after `memberTtlMs`, so its
  *    units move within memberTtlMs + heartbeatMs + connect time.
- * 3. An envelope is acked only after what it carries was handed on (SlackRouter: the game actor
+ * 3. An envelope is acked only after what it carries was handed on (envelopes.ts, SlackRouter: the game actor
  *    answers after its commit). Unacked, Slack redelivers it, possibly on another connection of the
  *    same app, which is what makes a replica's crash or a Redis/NATS outage lose nothing.
  */
 
-export const SupervisorErrorCodes = {
-  /** The unit has no app token (a team installed without one), so no Socket Mode connection can be opened. */
-  NO_APP_TOKEN: 'SF_ERR_SUPERVISOR_NO_APP_TOKEN',
-  /** apps.connections.open or the WebSocket handshake failed. */
-  CONNECT: 'SF_ERR_SUPERVISOR_CONNECT',
-} as const;
+export { SupervisorErrorCodes } from './errors.ts';
+export { MAX_OPENING } from './opener.ts';
 
 export interface SupervisorOptions {
   log: Logger;
@@ -76,28 +76,8 @@ export interface SupervisorOptions {
   random?: () => number;
 }
 
-/**
- * Opens in flight per replica. A slot is refilled as soon as an open finishes, so the open rate
- * follows how fast opens complete (not the reconcile tick); the bound keeps a burst of thousands of
- * opens (a replica's teams after a failover, a cold start) from starving our own event loop, whose
- * heartbeat must stay on time.
- *
- * Slack: apps.connections.open is Tier 1, counted per app token. In `workspace-apps` mode every team
- * has its own app token, so each team's limit is spent only by its own opens; in `socket` mode at
- * most 10 connections share one token. Either way opens are one at a time per unit, retried after
- * failures with backoff (backoff.ts), and the SDK's WebClient honours a 429's Retry-After.
- */
-export const MAX_OPENING = 64;
-
 /** Unit names in `socket` mode; sharded like teams. */
 export const slotUnits = (connections: number): string[] => Array.from({ length: connections }, (_, i) => `slot-${i}`);
-
-interface Held {
-  socket: TeamSocket;
-  openedAt: number;
-  /** When we learned another replica owns this unit; we close after the handover overlap. */
-  leavingSince: number | null;
-}
 
 export async function start(opts: SupervisorOptions): Promise<RunningService & { registry: Registry }> {
   const id = opts.supervisorId;
@@ -107,7 +87,6 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
   const memberTtlMs = opts.memberTtlMs ?? 3_000;
   const backoff = opts.backoff ?? DEFAULT_BACKOFF;
   const random = opts.random ?? Math.random;
-  const memberKey = `supervisor.${id}`;
   const slots = opts.delivery === 'socket' ? slotUnits(opts.socketConnections ?? 2) : [];
   // Refuse to run deaf: a socket-mode cluster without a working app token would receive nothing.
   if (opts.delivery === 'socket') await checkAppToken(opts.slackApiUrl, opts.appToken);
@@ -116,40 +95,36 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
   const nc = await connectNats(opts.natsUrl, `${ServiceNames.supervisor}:${id}`, opts.natsAuth, { jsReplicas: opts.jsReplicas });
   const redis = connectRedis(opts.redisUrl, { maxRetriesPerRequest: 3 });
   // ioredis reconnects by itself; without a listener every retry would print an unhandled error.
-  redis.on('error', (err: Error) => log.warn({ code: 'SF_ERR_REDIS', reason: err.message }, 'redis connection error'));
+  redis.on('error', (err: Error) => log.warn({ code: CommonErrorCodes.REDIS, reason: err.message }, 'redis connection error'));
   const tokens = new TokenStore(redis, parseTokenKeys(opts.tokenKeys, opts.production), opts.prefix);
   const settings = await TeamSettingsStore.open(nc, subjects);
   const members: KV = await openBucket(nc, subjects.buckets.members);
-  const runningGames = await watchRunningGames(nc, subjects);
+  const games = await openGameDoor(nc, subjects);
   const membership = new BotMembership({ redis, prefix: opts.prefix, tokens, slackApiUrl: opts.slackApiUrl, log });
-  const router = new SlackRouter({ nc, subjects, redis, settings, tokens, log, runningGames, membership });
+  const router = new SlackRouter({ nc, subjects, redis, settings, tokens, log, games, membership });
 
   const registry = createMetricsRegistry('connection-supervisor');
   const socketsOpen = new Gauge({ name: 'sf_sockets_open', help: 'Open Socket Mode connections', registers: [registry] });
+  // 0 in http delivery: the no-sockets alert compares open with wanted, so it holds in every mode.
+  const socketsWanted = new Gauge({ name: 'sf_sockets_wanted', help: 'Socket Mode connections the delivery mode wants open, cluster-wide', registers: [registry] });
   const reconnectsTotal = new Counter({ name: 'sf_socket_reconnects_total', help: 'Dropped sockets re-established', registers: [registry] });
   const envelopesTotal = new Counter({ name: 'sf_envelopes_total', help: 'Socket Mode envelopes received', labelNames: ['type', 'outcome'], registers: [registry] });
 
-  const held = new Map<string, Held>();
-  const opening = new Set<string>();
-  /** Owned units waiting for an opening slot, oldest first. */
-  const waiting = new Set<string>();
-  /** Units whose last open failed: not retried by reconcile before this time (a TeamActive retries at once). */
-  const failedUntil = new Map<string, { until: number; attempt: number }>();
-  let live: string[] = [id];
   let reconnects = 0;
   let stopping = false;
-
-  /** ownerOf for the current member list (a sha256 per member), asked for every unit each reconcile. */
-  const owners = new Map<string, string | null>();
-  const owns = (unit: string) => {
-    if (stopping) return false;
-    let owner = owners.get(unit);
-    if (owner === undefined) {
-      owner = ownerOf(unit, live);
-      owners.set(unit, owner);
-    }
-    return owner === id;
-  };
+  const ownership = new Ownership(id);
+  const owns = (unit: string) => !stopping && ownership.owns(unit);
+  // An event the games cannot take yet stays unacked and is retried here past Slack's ack window.
+  const retryHandoff = <T>(work: () => Promise<T>): Promise<T> =>
+    handOn(work, {
+      giveUpMs: HAND_ON_GIVE_UP_MS,
+      backoff: HAND_ON_BACKOFF,
+      random,
+      stopped: () => stopping,
+      onRetry: (attempt, err) => {
+        if (attempt === 1) log.warn({ code: asSurfingerError(err).code, reason: (err as Error).message }, 'event not handed on yet; retrying, unacked');
+      },
+    });
 
   /** The units this delivery mode wants open cluster-wide. */
   async function wantedUnits(): Promise<string[]> {
@@ -158,223 +133,50 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
     return [];
   }
 
-  async function appTokenOf(unit: string): Promise<string | undefined> {
-    if (opts.delivery === 'socket') return opts.appToken;
-    return (await tokens.get(unit))?.appToken;
-  }
-
-  /** Queues an open of `unit` and starts it if a slot is free. */
-  function wantOpen(unit: string): void {
-    if (held.has(unit) || opening.has(unit)) return;
-    waiting.add(unit);
-    fillSlots();
-  }
-
-  /** Starts waiting opens while fewer than MAX_OPENING are in flight; every finished open calls it again. */
-  function fillSlots(): void {
-    for (const unit of waiting) {
-      if (opening.size >= MAX_OPENING || stopping) return;
-      waiting.delete(unit);
-      if (owns(unit)) void openUnit(unit);
-    }
-  }
-
-  async function openUnit(unit: string): Promise<void> {
-    if (held.has(unit) || opening.has(unit) || stopping) return;
-    opening.add(unit);
-    const ulog = log.child({ unit });
-    try {
-      const appToken = await appTokenOf(unit);
-      if (!appToken) {
-        ulog.warn({ code: SupervisorErrorCodes.NO_APP_TOKEN }, 'no app token for this unit; its events cannot arrive');
-        noteFailure(unit);
-        return;
-      }
-      const socket = new TeamSocket({
+  const opener = new UnitOpener({
+    log,
+    backoff,
+    random,
+    owns,
+    stopping: () => stopping,
+    appTokenOf: async (unit) => (opts.delivery === 'socket' ? opts.appToken : (await tokens.get(unit))?.appToken),
+    socketFor: (unit, appToken, ulog) =>
+      new TeamSocket({
         unit,
         appToken,
         slackApiUrl: opts.slackApiUrl,
         log: ulog,
         backoff,
         random,
-        onEnvelope: (envelope) => onEnvelope(unit, envelope),
+        onEnvelope: (envelope) =>
+          void routeEnvelope(envelope, router, (outcome) => envelopesTotal.inc({ type: envelope.type, outcome }), retryHandoff).catch((err: unknown) => {
+            // Not acked: Slack redelivers it (possibly on another connection), so nothing is lost here.
+            const e = asSurfingerError(err);
+            envelopesTotal.inc({ type: envelope.type, outcome: 'not_acked' });
+            log.warn({ unit, code: e.code, reason: e.message }, 'envelope not handed on; left unacked for redelivery');
+          }),
         onReconnect: () => {
           reconnects += 1;
           reconnectsTotal.inc();
         },
-      });
-      await socket.open();
-      if (!owns(unit)) {
-        await socket.close();
-        return;
-      }
-      held.set(unit, { socket, openedAt: Date.now(), leavingSince: null });
-      failedUntil.delete(unit);
-      socketsOpen.set(held.size);
-      ulog.info('socket opened');
-    } catch (err) {
-      const e = asSurfingerError(err, SupervisorErrorCodes.CONNECT);
-      ulog.warn({ code: SupervisorErrorCodes.CONNECT, reason: e.message }, 'socket open failed');
-      noteFailure(unit);
-    } finally {
-      opening.delete(unit);
-      fillSlots();
-    }
-  }
-
-  function noteFailure(unit: string): void {
-    const attempt = (failedUntil.get(unit)?.attempt ?? 0) + 1;
-    failedUntil.set(unit, { attempt, until: Date.now() + backoffMs(attempt, random, backoff) });
-  }
-
-  async function closeUnit(unit: string, why: 'handoff' | 'removed' | 'stop'): Promise<void> {
-    const h = held.get(unit);
-    if (!h) return;
-    held.delete(unit);
-    socketsOpen.set(held.size);
-    await h.socket.close();
-    log.info({ unit, why }, 'socket closed');
-  }
-
-  function onEnvelope(unit: string, envelope: Envelope): void {
-    void handleEnvelope(envelope).catch((err: unknown) => {
-      // Not acked: Slack redelivers it (possibly on another connection), so nothing is lost here.
-      const e = asSurfingerError(err);
-      envelopesTotal.inc({ type: envelope.type, outcome: 'not_acked' });
-      log.warn({ unit, code: e.code, reason: e.message }, 'envelope not handed on; left unacked for redelivery');
-    });
-  }
-
-  /**
-   * Every envelope is answered within Slack's 3 s (router budget 2.5 s):
-   * 1. events: acked only once the router handed the event on (or knows nobody wants it); a
-   *    failed handoff is retried by us past the ack window (hand-on.ts) and stays unacked
-   *    meanwhile, so Slack redelivers it too (another connection, or after we died);
-   * 2. commands: acked with their answer (the router always produces one, "unavailable" included);
-   * 3. clicks: acked at once, their effects arrive as messages (Slack ignores the ack's payload).
-   */
-  async function handleEnvelope(envelope: Envelope): Promise<void> {
-    const ack = (response?: Record<string, unknown>) => envelope.ack(response).catch(() => undefined);
-    const count = (outcome: string) => envelopesTotal.inc({ type: envelope.type, outcome });
-    if (envelope.type === 'events_api') {
-      const parsed = EventCallback.safeParse(envelope.body);
-      if (!parsed.success) {
-        await ack();
-        return count('malformed');
-      }
-      const outcome = await handOn(() => router.event(parsed.data), {
-        giveUpMs: HAND_ON_GIVE_UP_MS,
-        backoff: HAND_ON_BACKOFF,
-        random,
-        stopped: () => stopping,
-        onRetry: (attempt, err) => {
-          if (attempt === 1) log.warn({ code: asSurfingerError(err).code, reason: (err as Error).message }, 'event not handed on yet; retrying, unacked');
-        },
-      });
-      await ack();
-      return count(outcome);
-    }
-    if (envelope.type === 'slash_commands' || envelope.type === 'interactive') {
-      // A redelivered envelope (retry_attempt > 0 after a lost ack) must not run a command twice.
-      if (!(await router.firstDelivery(`envelope:${envelope.envelopeId}`))) {
-        await ack();
-        return count('duplicate');
-      }
-      if (envelope.type === 'slash_commands') {
-        const parsed = SlashCommand.safeParse(envelope.body);
-        if (!parsed.success) {
-          await ack();
-          return count('malformed');
-        }
-        await ack({ ...(await router.command(parsed.data)) });
-        return count('forwarded');
-      }
-      await ack();
-      const parsed = BlockActions.safeParse(envelope.body);
-      if (!parsed.success) return count('ignored');
-      await router.interaction(parsed.data);
-      return count('forwarded');
-    }
-    await ack();
-    count('ignored');
-  }
-
-  /**
-   * Heartbeats arrive by a KV watch (pushed, no listing round trips) and are timed by when *we*
-   * heard them, so clock skew between machines cannot kill or resurrect a member.
-   */
-  const heard = new Map<string, number>();
-  const watcher = await members.watch({ key: 'supervisor.*' });
-  void (async () => {
-    for await (const entry of watcher) {
-      const member = entry.key.slice('supervisor.'.length);
-      if (entry.operation !== 'PUT' || entry.value.length === 0) heard.delete(member);
-      else heard.set(member, Date.now());
-    }
-  })();
-
-  let lastBeat = 0;
-  async function heartbeat(): Promise<void> {
-    const started = Date.now();
-    // A late heartbeat means our own event loop (or CPU) stalled; others' beats then only look old
-    // because we read them late, so this round may add members but never declares one dead.
-    const lagging = lastBeat !== 0 && started - lastBeat > 3 * heartbeatMs;
-    lastBeat = started;
-    await members.put(memberKey, pack({ id, at: started } satisfies Heartbeat));
-    const beats: Heartbeat[] = [...heard].map(([member, at]) => ({ id: member, at }));
-    const now = Date.now();
-    const gone = await probeLate(beats, now);
-    const next = liveMembers(beats.filter((b) => !gone.has(b.id)), now, memberTtlMs);
-    if (!next.includes(id)) next.push(id);
-    if (lagging) for (const m of live) if (!next.includes(m) && !gone.has(m) && heard.has(m)) next.push(m);
-    next.sort();
-    if (next.join(',') !== live.join(',')) {
-      log.info({ members: next }, 'supervisor membership changed');
-      owners.clear();
-    }
-    live = next;
-  }
-
-  /**
-   * A heartbeat a few periods late is ambiguous: a dead replica, or one stalled by load. Ask it:
-   * NATS answers "no responders" at once when nobody is subscribed any more, which is definitive
-   * proof of death (a SIGKILLed process loses its subscriptions with its connection). A timeout
-   * only means "slow", so that replica keeps its teams until its heartbeat is memberTtlMs old.
-   */
-  async function probeLate(beats: Heartbeat[], now: number): Promise<Set<string>> {
-    const gone = new Set<string>();
-    const late = beats.filter((b) => b.id !== id && now - b.at > 3 * heartbeatMs && now - b.at < memberTtlMs);
-    await Promise.all(
-      late.map(async (b) => {
-        try {
-          await nc.request(subjects.supervisorState(b.id), new Uint8Array(), { timeout: heartbeatMs });
-        } catch (err) {
-          if ((err as { code?: string }).code === '503') gone.add(b.id);
-        }
       }),
-    );
-    return gone;
-  }
+    onHeld: (size) => socketsOpen.set(size),
+  });
+  const { held } = opener;
+
+  const supervisors = await SupervisorMembership.start({ nc, subjects, members, ownership, heartbeatMs, ttlMs: memberTtlMs, log });
 
   async function reconcile(): Promise<void> {
-    const now = Date.now();
     const wanted = new Set(await wantedUnits());
-    for (const unit of wanted) {
-      const failed = failedUntil.get(unit);
-      if (owns(unit) && (!failed || failed.until <= now)) wantOpen(unit);
+    socketsWanted.set(wanted.size);
+    const plan = planReconcile({ wanted, held, failedUntil: opener.failedUntil, owns, now: Date.now(), overlapMs: HANDOFF_OVERLAP_BEATS * heartbeatMs });
+    for (const unit of plan.open) opener.want(unit);
+    for (const unit of plan.forget) opener.failedUntil.delete(unit);
+    for (const [unit, since] of plan.leaving) {
+      const h = held.get(unit);
+      if (h) h.leavingSince = since;
     }
-    for (const unit of failedUntil.keys()) if (!wanted.has(unit)) failedUntil.delete(unit);
-    for (const [unit, h] of held) {
-      if (!wanted.has(unit)) {
-        void closeUnit(unit, 'removed');
-      } else if (!owns(unit)) {
-        h.leavingSince ??= now;
-        // Keep our socket a moment so the new owner connects first: no gap for events.
-        if (now - h.leavingSince >= 2 * heartbeatMs) void closeUnit(unit, 'handoff');
-      } else {
-        h.leavingSince = null;
-      }
-    }
+    for (const { unit, why } of plan.close) void opener.close(unit, why);
   }
 
   // Two loops, so a slow reconcile (hundreds of opens) can never delay the heartbeat and make the
@@ -394,7 +196,7 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
       }
     };
   };
-  const beat = loop('heartbeat', heartbeat);
+  const beat = loop('heartbeat', () => supervisors.heartbeat());
   const settle = loop('reconcile', reconcile);
   await beat();
   await settle();
@@ -408,8 +210,8 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
       try {
         const team = codecs.teamActive.decode(msg.data).team;
         if (!owns(team)) return;
-        failedUntil.delete(team);
-        wantOpen(team);
+        opener.failedUntil.delete(team);
+        opener.want(team);
       } catch (e) {
         rejected(log, { code: asSurfingerError(e).code, subject: msg.subject });
       }
@@ -422,9 +224,8 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
       if (err || opts.delivery !== 'workspace-apps') return;
       try {
         const team = codecs.teamRemoved.decode(msg.data).team;
-        waiting.delete(team);
-        failedUntil.delete(team);
-        void closeUnit(team, 'removed');
+        opener.forget(team);
+        void opener.close(team, 'removed');
       } catch (e) {
         rejected(log, { code: asSurfingerError(e).code, subject: msg.subject });
       }
@@ -437,7 +238,7 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
     openSockets: held.size,
     teams: Object.fromEntries([...held].map(([unit, h]) => [unit, h.openedAt])),
     reconnects,
-    members: live,
+    members: [...ownership.live],
   });
   const service = await nc.services.add({
     name: ServiceNames.supervisor,
@@ -459,21 +260,19 @@ export async function start(opts: SupervisorOptions): Promise<RunningService & {
     info: { supervisorId: id, delivery: opts.delivery, metricsUrl: ops.url },
     async stop() {
       stopping = true;
-      waiting.clear();
+      opener.clearWaiting();
       clearInterval(ticker);
       clearInterval(beater);
-      watcher.stop();
-      runningGames.stop();
+      games.stop();
       activeSub.unsubscribe();
       removedSub.unsubscribe();
       // Leave the membership first so the others take our units, then give them a moment to connect.
-      await members.delete(memberKey).catch(() => undefined);
+      await supervisors.leave();
       if (held.size > 0) await new Promise((r) => setTimeout(r, 3 * heartbeatMs));
-      await Promise.all([...held.keys()].map((unit) => closeUnit(unit, 'stop')));
+      await Promise.all([...held.keys()].map((unit) => opener.close(unit, 'stop')));
       await service.stop();
       await ops.close();
-      // Bounded: with nats-server already gone a drain would wait for a reconnect forever.
-      await Promise.race([nc.drain(), new Promise((r) => setTimeout(r, 2_000))]).finally(() => nc.close());
+      await closeNats(nc);
       redis.disconnect();
     },
   };

@@ -1,6 +1,6 @@
 import { SocketModeClient } from '@slack/socket-mode';
 import type { Logger } from '../common/logger.ts';
-import { slackSdkLogger } from '../common/slack-routing.ts';
+import { slackSdkLogger } from '../common/slack-sdk.ts';
 import { backoffMs, type BackoffConfig } from './backoff.ts';
 import { ConnectionDispatcher } from './connection-dispatcher.ts';
 import { routeFrames } from './frame-routing.ts';

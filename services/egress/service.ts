@@ -1,14 +1,14 @@
-import { WebClient, WebClientEvent, ErrorCode as SlackErrorCode } from '@slack/web-api';
+import { WebClient, WebClientEvent } from '@slack/web-api';
 import { connectRedis } from '../common/redis.ts';
 import type { NatsConnection, Subscription } from 'nats';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { asSurfingerError, codecs, EgressErrorCodes, createSubjects, egressAllows, MessageTypes, ServiceNames, type EgressReply, type EgressRequest } from '../../protocol/index.ts';
+import { asSurfingerError, codecs, CommonErrorCodes, EgressErrorCodes, createSubjects, egressAllows, MessageTypes, ServiceNames, type EgressReply, type EgressRequest } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import { rejected } from '../common/rejections.ts';
 import type { RunningService } from '../common/main-kit.ts';
 import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
-import { addEndpoint, connectNats, type NatsAuth } from '../common/nats.ts';
-import { slackSdkLogger } from '../common/slack-routing.ts';
+import { addEndpoint, closeNats, connectNats, type NatsAuth } from '../common/nats.ts';
+import { platformError, slackSdkLogger } from '../common/slack-sdk.ts';
 import { slackTokenRefresher } from '../common/token-refresher.ts';
 import { parseTokenKeys, TokenStore } from '../common/token-store.ts';
 import { SharedPacer, type Bucket, type PaceConfig } from './pacing.ts';
@@ -49,11 +49,6 @@ export interface EgressOptions {
   clientTtlMs?: number;
 }
 
-/** Slack's `error` string when the Web API answered ok:false, else undefined. */
-function platformError(err: unknown): string | undefined {
-  return (err as { code?: string }).code === SlackErrorCode.PlatformError ? (err as { data: { error: string } }).data.error : undefined;
-}
-
 /** Web API method of each op (the 429 metric's label, the budget's key). */
 const METHODS = { post: 'chat.postMessage', update: 'chat.update', ephemeral: 'chat.postEphemeral', delete: 'chat.delete', publish: 'views.publish' } as const satisfies Record<
   Exclude<EgressRequest['op'], 'respond'>,
@@ -84,7 +79,7 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
   const nc: NatsConnection = await connectNats(opts.natsUrl, ServiceNames.egress, opts.natsAuth, { jsReplicas: opts.jsReplicas });
   const redis = connectRedis(opts.redisUrl, { maxRetriesPerRequest: 3 });
   // ioredis reconnects by itself; without a listener every retry would print an unhandled error.
-  redis.on('error', (err: Error) => log.warn({ code: 'SF_ERR_REDIS', reason: err.message }, 'redis connection error'));
+  redis.on('error', (err: Error) => log.warn({ code: CommonErrorCodes.REDIS, reason: err.message }, 'redis connection error'));
   const tokens = new TokenStore(redis, parseTokenKeys(opts.tokenKeys, opts.production), opts.prefix, {
     refresher: slackTokenRefresher({ slackApiUrl: opts.slackApiUrl, ...(opts.slackApp ? { app: opts.slackApp } : {}) }),
   });
@@ -297,8 +292,7 @@ export async function start(opts: EgressOptions): Promise<RunningService & { reg
       await ops.close();
       removed.unsubscribe();
       await service.stop();
-      // Bounded: with nats-server already gone a drain would wait for a reconnect forever.
-      await Promise.race([nc.drain(), new Promise((r) => setTimeout(r, 2_000))]).finally(() => nc.close());
+      await closeNats(nc);
       redis.disconnect();
     },
   };

@@ -5,7 +5,8 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { asSurfingerError, SlackId, type Lang } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
-import { edgeText, slackSdkLogger } from '../common/slack-routing.ts';
+import { edgeText } from '../common/slack-routing.ts';
+import { slackSdkLogger } from '../common/slack-sdk.ts';
 import { rotationFields, type TokenStore } from '../common/token-store.ts';
 import { checkState, createState } from './oauth-state.ts';
 

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import Fastify from 'fastify';
 import { connectRedis } from '../common/redis.ts';
-import { createSubjects, ServiceNames, SurfingerError } from '../../protocol/index.ts';
+import { CommonErrorCodes, createSubjects, ServiceNames, SurfingerError } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import type { RunningService } from '../common/main-kit.ts';
 import { checkEventsUrl } from '../common/delivery.ts';
 import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
-import { connectNats, type NatsAuth } from '../common/nats.ts';
+import { closeNats, connectNats, type NatsAuth } from '../common/nats.ts';
 import { RedisRateLimiter, SlackRouter, type RateLimits } from '../common/slack-routing.ts';
 import { TeamSettingsStore } from '../common/team-settings.ts';
 import { BotMembership } from '../common/bot-membership.ts';
@@ -16,7 +16,7 @@ import { parseTokenKeys, TokenStore } from '../common/token-store.ts';
 import { oauthRoutes, type OAuthConfig } from './oauth.ts';
 import { registerPages } from './pages/index.ts';
 import { IngressErrorCodes, slackRoutes } from './slack-routes.ts';
-import { watchRunningGames } from '../actor-host/client.ts';
+import { openGameDoor } from '../actor-host/client.ts';
 
 /** Ingress: Slack's HTTP entry point (commands, buttons, events, OAuth) plus health and metrics. */
 export interface IngressOptions {
@@ -73,7 +73,7 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
     const family = isIP(addr);
     const max = family === 6 ? 128 : 32;
     if (family === 0 || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))) {
-      throw new SurfingerError('SF_ERR_CONFIG', `SF_TRUST_PROXY entry "${entry}" is not a hop count, an IP address or a CIDR`);
+      throw new SurfingerError(CommonErrorCodes.CONFIG, `SF_TRUST_PROXY entry "${entry}" is not a hop count, an IP address or a CIDR`);
     }
   }
   return list;
@@ -98,16 +98,16 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
   const nc = await connectNats(opts.natsUrl, ServiceNames.ingress, opts.natsAuth, { jsReplicas: opts.jsReplicas });
   const redis = connectRedis(opts.redisUrl, { maxRetriesPerRequest: 3 });
   // ioredis reconnects by itself; without a listener every retry would print an unhandled error.
-  redis.on('error', (err: Error) => log.warn({ code: 'SF_ERR_REDIS', reason: err.message }, 'redis connection error'));
+  redis.on('error', (err: Error) => log.warn({ code: CommonErrorCodes.REDIS, reason: err.message }, 'redis connection error'));
   // Ingress reads bot tokens too (the /start membership check): it refreshes them like egress.
   const slackApp = opts.oauth.clientId && opts.oauth.clientSecret ? { clientId: opts.oauth.clientId, clientSecret: opts.oauth.clientSecret } : undefined;
   const tokens = new TokenStore(redis, parseTokenKeys(opts.tokenKeys, opts.production), opts.prefix, { refresher: slackTokenRefresher({ slackApiUrl: opts.oauth.slackApiUrl, ...(slackApp ? { app: slackApp } : {}) }) });
   const settings = await TeamSettingsStore.open(nc, subjects);
   const registry = createMetricsRegistry('ingress');
-  const runningGames = await watchRunningGames(nc, subjects);
+  const games = await openGameDoor(nc, subjects);
   const router = new SlackRouter({
     nc,
-    runningGames,
+    games,
     subjects,
     redis,
     settings,
@@ -163,7 +163,7 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
     } catch (err) {
       await app.close();
       await ops.close();
-      runningGames.stop();
+      games.stop();
       await service.stop();
       await nc.close();
       redis.disconnect();
@@ -177,10 +177,9 @@ export async function start(opts: IngressOptions): Promise<RunningService> {
     async stop() {
       await app.close();
       await ops.close();
-      runningGames.stop();
+      games.stop();
       await service.stop();
-      // Bounded: with nats-server already gone a drain would wait for a reconnect forever.
-      await Promise.race([nc.drain(), new Promise((r) => setTimeout(r, 2_000))]).finally(() => nc.close());
+      await closeNats(nc);
       redis.disconnect();
     },
   };

@@ -18,7 +18,7 @@ import type { BatchItem, BatchOutcome, ItemOutcome } from './store.ts';
  * tells a replay after Redis lost data which badges were announced already.
  */
 
-const DURABLE_NAME = 'ranking';
+export const DURABLE_NAME = 'ranking';
 /** Most messages applied in one Redis transaction; also how far a reader fetches ahead. */
 const MAX_BATCH = 256;
 /** A pull waits this long for new results before the next one (and notices a dead server). */

@@ -5,7 +5,7 @@ import { badgeEmoji, TEAM_BADGES, USER_BADGES } from './badges.ts';
 import { badgeText, rt } from './i18n.ts';
 import type { RecordEntry, UserStats } from './model.ts';
 import { recordLine } from './replies.ts';
-import type { Best } from './store.ts';
+import type { Best } from './reads.ts';
 
 /**
  * The player's App Home tab (views.publish): stats, a speed chart, recent games, badges and a

@@ -2,7 +2,7 @@ import { connectRedis } from '../common/redis.ts';
 import { z } from 'zod';
 import { createSubjects } from '../../protocol/index.ts';
 import { CommonEnv, natsAuth, parseEnv } from '../common/config.ts';
-import { runMain } from '../common/main-kit.ts';
+import { ownedConnections, runMain } from '../common/main-kit.ts';
 import { connectNats } from '../common/nats.ts';
 import { parsePageLinkSecret } from '../common/page-links.ts';
 import { start } from './service.ts';
@@ -22,12 +22,5 @@ await runMain('ranking', env.SF_LOG_LEVEL, async (log) => {
   const nc = await connectNats(env.SF_NATS_URL, 'ranking', natsAuth(env), { jsReplicas: env.SF_JS_REPLICAS });
   const redis = connectRedis(env.SF_REDIS_URL, { maxRetriesPerRequest: null });
   const running = await start({ nc, redis, subjects: createSubjects(env.SF_PREFIX), log, publicUrl: env.SF_PUBLIC_URL, pageLinkSecret: parsePageLinkSecret(env.SF_PAGE_LINK_SECRET, env.NODE_ENV === 'production'), metricsPort: env.SF_METRICS_PORT, metricsHost: env.SF_METRICS_HOST });
-  return {
-    info: running.info,
-    async stop() {
-      await running.stop();
-      await redis.quit();
-      await nc.drain();
-    },
-  };
+  return ownedConnections(running, { nc, redis });
 });

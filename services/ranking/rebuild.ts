@@ -3,7 +3,9 @@ import { asSurfingerError, SurfingerError, type Subjects } from '../../protocol/
 import type { Logger } from '../common/logger.ts';
 import { readInBatches, toItem } from './consumer.ts';
 import { RankingErrorCodes } from './errors.ts';
-import type { RankingStore } from './store.ts';
+import type { Redis } from 'ioredis';
+import { rankingRoot } from './keys.ts';
+import { RankingStore } from './store.ts';
 
 export interface RebuildReport {
   generation: string;
@@ -29,6 +31,16 @@ export interface RebuildReport {
  * 6. drop the old generation's keys.
  * Because apply is a deterministic fold over stream order, the new keys equal the old ones.
  */
+/** `rebuildRanking` over `subjects.prefix`'s ranking data (the operator's `surfinger ranking rebuild`). */
+export async function rebuildRankingOf(nc: NatsConnection, subjects: Subjects, redis: Redis, log: Logger): Promise<RebuildReport> {
+  const store = new RankingStore(redis, rankingRoot(subjects.prefix));
+  try {
+    return await rebuildRanking(nc, subjects, store, log);
+  } finally {
+    await store.close();
+  }
+}
+
 export async function rebuildRanking(nc: NatsConnection, subjects: Subjects, store: RankingStore, log: Logger): Promise<RebuildReport> {
   const stream = subjects.streams.results;
   const jsm = await nc.jetstreamManager();

@@ -4,7 +4,7 @@ import { ALL_BADGES, badgeEmoji, nextBadges, TEAM_BADGES, USER_BADGES, type Badg
 import { fitLines } from '../../actors/fit.ts';
 import { badgeText, rt } from './i18n.ts';
 import type { RecordEntry, TeamStats, UserStats } from './model.ts';
-import { RECENT_DAYS, RECENT_GAMES, type DuelRow, type MyScore, type RankRow } from './store.ts';
+import { RECENT_DAYS, RECENT_GAMES, type DuelRow, type MyScore, type RankRow } from './reads.ts';
 
 /**
  * Block Kit replies for /rank, /myscore, /score and /badge. Slack has no table block that every

@@ -7,7 +7,7 @@ import type { RunningService } from '../common/main-kit.ts';
 import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
 import { addEndpoint, request } from '../common/nats.ts';
 import { ensureStreams } from '../common/jetstream.ts';
-import { startResultsConsumer } from './consumer.ts';
+import { DURABLE_NAME, startResultsConsumer } from './consumer.ts';
 import { rankingRoot } from './keys.ts';
 import { dueAnnouncements, gamesIn } from './announcements.ts';
 import { homeView } from './home.ts';
@@ -68,10 +68,13 @@ export async function start(deps: RankingDeps): Promise<RunningService> {
   const store = new RankingStore(redis, rankingRoot(subjects.prefix));
 
   const registry = createMetricsRegistry('ranking');
-  const outcomes = new Counter({ name: 'surfinger_ranking_results_total', help: 'Results handled, by outcome (applied, duplicate, rejected, failed)', labelNames: ['outcome'], registers: [registry] });
-  const lag = new Gauge({ name: 'surfinger_ranking_consumer_lag', help: 'Results waiting for the ranking consumer', registers: [registry] });
-  const queries = new Counter({ name: 'surfinger_ranking_queries_total', help: 'Ranking queries answered, by kind', labelNames: ['kind'], registers: [registry] });
-  const badges = new Counter({ name: 'surfinger_ranking_badges_awarded_total', help: 'Badges awarded', registers: [registry] });
+  const outcomes = new Counter({ name: 'sf_ranking_results_total', help: 'Results handled, by outcome (applied, duplicate, rejected, failed)', labelNames: ['outcome'], registers: [registry] });
+  // The one lag metric: the watchdog reports every consumer's pending count under this name; each
+  // ranking replica reports its own durable's, so the number exists even while the watchdog is down.
+  const lag = new Gauge({ name: 'sf_consumer_pending', help: 'JetStream consumer lag (messages pending), by stream and consumer', labelNames: ['stream', 'consumer'], registers: [registry] });
+  const setLag = (pending: number) => lag.set({ stream: subjects.streams.results, consumer: DURABLE_NAME }, pending);
+  const queries = new Counter({ name: 'sf_ranking_queries_total', help: 'Ranking queries answered, by kind', labelNames: ['kind'], registers: [registry] });
+  const badges = new Counter({ name: 'sf_ranking_badges_awarded_total', help: 'Badges awarded', registers: [registry] });
 
   // ---- badge announcements: outbox → egress ---------------------------------------------------
   const drainOnce = async (): Promise<void> => {
@@ -121,12 +124,12 @@ export async function start(deps: RankingDeps): Promise<RunningService> {
       if (outcome.announcements.length > 0 || items.some((item) => item.result?.type === MessageTypes.gameResult)) void drainOutbox();
       return outcome;
     },
-    onPending: (pending) => lag.set(pending),
+    onPending: setLag,
     onOutcome: (outcome) => outcomes.inc({ outcome }),
   });
   // The lag gauge also moves while no message arrives (e.g. the consumer is stuck behind Redis).
   const lagTimer = setInterval(() => {
-    consumer.pending().then((n) => lag.set(n), () => undefined);
+    consumer.pending().then(setLag, () => undefined);
   }, 5_000);
 
   // The /myscore answer is in the channel; the page link goes to the player alone.

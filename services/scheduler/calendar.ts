@@ -1,4 +1,4 @@
-import { SurfingerError } from '../../protocol/index.ts';
+import { CommonErrorCodes, SurfingerError } from '../../protocol/index.ts';
 
 /**
  * When jobs are due, as pure functions of `now` (ms) and the configured local offset. Slack has no
@@ -58,6 +58,6 @@ export function parseQuietHours(spec: string): { quietFrom: number; quietTo: num
   const match = /^(\d{1,2})-(\d{1,2})$/.exec(spec.trim());
   const from = Number(match?.[1]);
   const to = Number(match?.[2]);
-  if (!match || from > 23 || to > 23) throw new SurfingerError('SF_ERR_CONFIG', `quiet hours must look like 21-9, got ${JSON.stringify(spec)}`);
+  if (!match || from > 23 || to > 23) throw new SurfingerError(CommonErrorCodes.CONFIG, `quiet hours must look like 21-9, got ${JSON.stringify(spec)}`);
   return { quietFrom: from, quietTo: to };
 }

@@ -4,7 +4,7 @@ import { connectRedis } from '../common/redis.ts';
 import { z } from 'zod';
 import { createSubjects } from '../../protocol/index.ts';
 import { CommonEnv, natsAuth, parseEnv } from '../common/config.ts';
-import { runMain } from '../common/main-kit.ts';
+import { ownedConnections, runMain } from '../common/main-kit.ts';
 import { connectNats } from '../common/nats.ts';
 import { parseTokenKeys, TokenStore } from '../common/token-store.ts';
 import { parseQuietHours } from './calendar.ts';
@@ -52,12 +52,5 @@ await runMain('scheduler', env.SF_LOG_LEVEL, async (log) => {
       corpusDir: env.SF_CORPUS_DIR,
     },
   });
-  return {
-    info: running.info,
-    async stop() {
-      await running.stop();
-      await redis.quit();
-      await nc.drain();
-    },
-  };
+  return ownedConnections(running, { nc, redis });
 });

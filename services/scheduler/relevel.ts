@@ -1,7 +1,7 @@
 import type { CorpusEntry } from '../../actors/contract.ts';
 import type { Lang } from '../../protocol/index.ts';
 import { loadCorpus, MAX_LEVEL, MIN_LEVEL, writeCorpusLevels } from '../common/corpus.ts';
-import type { RankingStore } from '../ranking/store.ts';
+import type { RankingReads } from '../ranking/reads.ts';
 
 /**
  * Weekly re-level of prompt difficulty from real play.
@@ -41,7 +41,7 @@ export interface RelevelReport {
   moved: Record<Lang, RelevelMove[]>;
 }
 
-export async function runRelevel(store: RankingStore, corpusDir: string, minSample: number): Promise<RelevelReport> {
+export async function runRelevel(store: RankingReads, corpusDir: string, minSample: number): Promise<RelevelReport> {
   const corpus = await loadCorpus(corpusDir);
   const report: RelevelReport = { sampled: { ko: 0, en: 0 }, moved: { ko: [], en: [] } };
   for (const lang of ['ko', 'en'] as const) {

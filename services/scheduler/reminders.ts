@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Lang } from '../../protocol/index.ts';
 import type { TeamSettings } from '../common/team-settings.ts';
-import type { Seen } from '../ranking/store.ts';
+import type { Seen } from '../ranking/reads.ts';
 
 /**
  * The daily inactivity reminder.

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { asSurfingerError, type Notice } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import type { TeamSettings } from '../common/team-settings.ts';
-import type { RankingStore } from '../ranking/store.ts';
+import type { RankingReads } from '../ranking/reads.ts';
 import { hourOfWeek, isQuiet, localDay, localHour, localWeek, type CalendarConfig } from './calendar.ts';
 import { SchedulerErrorCodes } from './errors.ts';
 import type { JobHistory, JobRun } from './history.ts';
@@ -33,7 +33,7 @@ export interface SchedulerDeps {
   egress: SlackEgress;
   history: JobHistory;
   reminded: ReminderLog;
-  store: RankingStore;
+  store: RankingReads;
   settings: { get(team: string): Promise<TeamSettings> };
   installedTeams(): Promise<string[]>;
   log: Logger;

@@ -1,14 +1,13 @@
 import type { NatsConnection } from 'nats';
 import type { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
-import { asSurfingerError, codecs, MessageTypes, ServiceNames, SurfingerError, type Subjects } from '../../protocol/index.ts';
+import { asSurfingerError, codecs, CommonErrorCodes, MessageTypes, ServiceNames, SurfingerError, type Subjects } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import type { RunningService } from '../common/main-kit.ts';
 import { createMetricsRegistry, startOpsServer } from '../common/metrics.ts';
 import { addEndpoint } from '../common/nats.ts';
 import { TeamSettingsStore } from '../common/team-settings.ts';
-import { rankingRoot } from '../ranking/keys.ts';
-import { RankingStore } from '../ranking/store.ts';
+import { openRankingReads } from '../ranking/reads.ts';
 import { hasRunWindow } from './calendar.ts';
 import { JobHistory } from './history.ts';
 import { ReminderLog } from './reminders.ts';
@@ -33,7 +32,7 @@ export interface SchedulerServiceDeps {
 
 export async function start(deps: SchedulerServiceDeps): Promise<RunningService & { scheduler: Scheduler }> {
   const { nc, redis, subjects, log } = deps;
-  const store = new RankingStore(redis, rankingRoot(subjects.prefix));
+  const store = openRankingReads(redis, subjects.prefix);
   const scheduler = new Scheduler({
     holder: deps.holder,
     clock: deps.clock ?? systemClock,
@@ -48,10 +47,10 @@ export async function start(deps: SchedulerServiceDeps): Promise<RunningService 
     config: deps.config,
   });
   if (!hasRunWindow(deps.config.reminderHour, deps.config.calendar)) {
-    throw new SurfingerError('SF_ERR_CONFIG', `reminder hour ${deps.config.reminderHour} leaves no hour outside quiet hours before midnight: reminders would never run`);
+    throw new SurfingerError(CommonErrorCodes.CONFIG, `reminder hour ${deps.config.reminderHour} leaves no hour outside quiet hours before midnight: reminders would never run`);
   }
   const registry = createMetricsRegistry('scheduler');
-  const runs = new Counter({ name: 'surfinger_scheduler_runs_total', help: 'Job runs this replica won, by job and outcome', labelNames: ['job', 'ok'], registers: [registry] });
+  const runs = new Counter({ name: 'sf_scheduler_runs_total', help: 'Job runs this replica won, by job and outcome', labelNames: ['job', 'ok'], registers: [registry] });
 
   const service = await nc.services.add({ name: ServiceNames.scheduler, version: '0.1.0', description: 'Weekly re-level, daily reminders, admin notices' });
   addEndpoint(service, 'notice', {
@@ -91,7 +90,6 @@ export async function start(deps: SchedulerServiceDeps): Promise<RunningService 
       clearInterval(timer);
       await service.stop();
       await ticking;
-      await store.close();
     },
   };
 }

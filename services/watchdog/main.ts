@@ -1,12 +1,11 @@
 import { connectRedis } from '../common/redis.ts';
 import { z } from 'zod';
-import { createSubjects, ServiceNames, SurfingerError } from '../../protocol/index.ts';
+import { CommonErrorCodes, createSubjects, ServiceNames, SurfingerError } from '../../protocol/index.ts';
 import { CommonEnv, natsAuth, parseEnv } from '../common/config.ts';
-import { runMain } from '../common/main-kit.ts';
+import { ownedConnections, runMain } from '../common/main-kit.ts';
 import { createMetricsRegistry } from '../common/metrics.ts';
 import { connectNats } from '../common/nats.ts';
-import { rankingRoot } from '../ranking/keys.ts';
-import { RankingStore } from '../ranking/store.ts';
+import { openRankingReads } from '../ranking/reads.ts';
 import { DEFAULT_GATE } from './gate.ts';
 import { RankingRecords } from './records.ts';
 import { DEFAULT_CONFIG } from './rules.ts';
@@ -40,15 +39,15 @@ function expectations(entries: string[]): Record<string, number> {
   for (const entry of entries) {
     const [kind = '', n = ''] = entry.split('=');
     const name = `surfinger-${kind.trim()}`;
-    if (!known.has(name) || !/^\d+$/.test(n.trim())) throw new SurfingerError('SF_ERR_CONFIG', `SF_WATCHDOG_EXPECT entry "${entry}" is not <service>=<count> (services: ${[...known].map((k) => k.replace('surfinger-', '')).join(', ')})`);
+    if (!known.has(name) || !/^\d+$/.test(n.trim())) throw new SurfingerError(CommonErrorCodes.CONFIG, `SF_WATCHDOG_EXPECT entry "${entry}" is not <service>=<count> (services: ${[...known].map((k) => k.replace('surfinger-', '')).join(', ')})`);
     expect[name] = Number(n);
   }
   return expect;
 }
 
-if ((env.SF_OPS_TEAM === '') !== (env.SF_OPS_CHANNEL === '')) throw new SurfingerError('SF_ERR_CONFIG', 'set both SF_OPS_TEAM and SF_OPS_CHANNEL (or neither, to only log alerts)');
+if ((env.SF_OPS_TEAM === '') !== (env.SF_OPS_CHANNEL === '')) throw new SurfingerError(CommonErrorCodes.CONFIG, 'set both SF_OPS_TEAM and SF_OPS_CHANNEL (or neither, to only log alerts)');
 const milestones = env.SF_WATCHDOG_GAMES_MILESTONES.map(Number).sort((a, b) => a - b);
-if (milestones.some((m) => !Number.isInteger(m) || m <= 0)) throw new SurfingerError('SF_ERR_CONFIG', 'SF_WATCHDOG_GAMES_MILESTONES must be positive integers, comma-separated');
+if (milestones.some((m) => !Number.isInteger(m) || m <= 0)) throw new SurfingerError(CommonErrorCodes.CONFIG, 'SF_WATCHDOG_GAMES_MILESTONES must be positive integers, comma-separated');
 
 await runMain('watchdog', env.SF_LOG_LEVEL, async (log) => {
   const subjects = createSubjects(env.SF_PREFIX);
@@ -56,7 +55,7 @@ await runMain('watchdog', env.SF_LOG_LEVEL, async (log) => {
   // Redis only feeds the threshold rules: a Redis outage must not stall health checks.
   const redis = connectRedis(env.SF_REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   redis.on('error', () => undefined);
-  const store = new RankingStore(redis, rankingRoot(subjects.prefix));
+  const store = openRankingReads(redis, subjects.prefix);
   const running = await start({
     nc,
     subjects,
@@ -78,13 +77,5 @@ await runMain('watchdog', env.SF_LOG_LEVEL, async (log) => {
     metricsPort: env.SF_METRICS_PORT,
     metricsHost: env.SF_METRICS_HOST,
   });
-  return {
-    info: running.info,
-    async stop() {
-      await running.stop();
-      await store.close();
-      await redis.quit().catch(() => redis.disconnect());
-      await nc.drain();
-    },
-  };
+  return ownedConnections(running, { nc, redis });
 });

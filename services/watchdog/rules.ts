@@ -1,5 +1,5 @@
 import { ServiceNames } from '../../protocol/index.ts';
-import type { ClusterSnapshot } from './probe.ts';
+import { ProbeErrorCodes, type ClusterSnapshot } from './probe.ts';
 
 /**
  * The watchdog's alert rules as one pure step, like an actor: `evaluate(state, observation,
@@ -132,7 +132,7 @@ export function evaluate(state: WatchState, obs: Observation, config: WatchdogCo
   }
 
   // 2. NATS itself: monitoring unreachable, unhealthy, or slow consumers being cut off.
-  const monitorProblem = s.problems.find((p) => p.code === 'SF_ERR_STATUS_MONITOR_UNREACHABLE');
+  const monitorProblem = s.problems.find((p) => p.code === ProbeErrorCodes.MONITOR_UNREACHABLE);
   if (monitorProblem) alerts.push({ key: 'nats-health:monitor', rule: 'nats-health', severity: 'critical', text: monitorProblem.message });
   else if (s.monitor && !s.monitor.healthy) alerts.push({ key: 'nats-health:unhealthy', rule: 'nats-health', severity: 'critical', text: `NATS at ${s.monitor.url} reports unhealthy (/healthz)` });
 

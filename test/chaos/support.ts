@@ -11,7 +11,7 @@ import { loadCorpus } from '../../services/common/corpus.ts';
 import { sendToGame } from '../../services/actor-host/client.ts';
 import { replayGame } from '../../services/actor-host/replay.ts';
 import { readResults } from '../../services/actor-host/testing.ts';
-import { dataKeys, FIRST_GENERATION, rankingRoot, rootKeys } from '../../services/ranking/keys.ts';
+import { openRankingReads } from '../../services/ranking/reads.ts';
 
 /**
  * The chaos suites' cluster: nats-server, redis-server, the sandbox, egress, ranking and actor hosts,
@@ -145,11 +145,10 @@ export async function assertLedgers(c: Chaos, results: ResultMessage[]): Promise
   const byGame = new Map<string, ResultMessage[]>();
   for (const r of results) byGame.set(r.gameId, [...(byGame.get(r.gameId) ?? []), r]);
   for (const [gameId, live] of byGame) assert.deepEqual(await replayGame(c.nc, c.subjects, c.logic, gameId), live, `replay of ${gameId} equals its live results`);
-  const root = rankingRoot(c.subjects.prefix);
-  const appliedKey = async () => dataKeys(root, (await c.redis.get(rootKeys(root).pointer)) ?? FIRST_GENERATION).applied;
+  const ranking = openRankingReads(c.redis, c.subjects.prefix);
   const until = Date.now() + 20_000;
   for (;;) {
-    const applied = new Set(await c.redis.smembers(await appliedKey()));
+    const applied = await ranking.appliedIds();
     const missing = ids.filter((id) => !applied.has(id));
     if (missing.length === 0) break;
     if (Date.now() > until) assert.fail(`ranking never applied ${missing.length} results, e.g. ${missing[0]}`);

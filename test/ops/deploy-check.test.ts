@@ -89,6 +89,19 @@ test('deploy:check - invalid YAML, a hand-edited auth.conf and a bad KEDA object
   assert.match(keda.out, /scaled-objects\.yaml +ScaledObject\/actor-host: spec\.triggers\.0\.metadata\.threshold/);
 });
 
+test('deploy:check - a KEDA overlay that scales differently from its HPA fails', () => {
+  const { status, out } = run(brokenCopy('k8s/overlays/prod-keda/scaled-objects.yaml', (t) => t.replace('maxReplicaCount: 50', 'maxReplicaCount: 20')));
+  assert.equal(status, 1, out);
+  assert.match(out, /k8s\/overlays\/prod-keda +ScaledObject actor-host: scales 3\.\.20 but prod's HPA 3\.\.50/);
+});
+
+test('deploy:check - where kubectl is installed, its own kustomize builds what ours builds', (t) => {
+  if (spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).error) return t.skip('kubectl not installed');
+  const { status, out } = run();
+  assert.equal(status, 0, out);
+  assert.match(out, /ok +kubectl kustomize: 4 kustomizations build the same objects and bounds/);
+});
+
 test('deploy:check - an alert rule on a metric nobody exports fails', () => {
   const { status, out } = run(brokenCopy('prometheus/alerts.yaml', (t) => t.replace('sf_egress_429_total', 'sf_egress_492_total')));
   assert.equal(status, 1, out);
@@ -133,6 +146,19 @@ test('kustomize - the prod overlay raises limits, keeps probes and pins the imag
   assert.equal(keda.objects.filter((o) => o.kind === 'HorizontalPodAutoscaler').length, 0, 'KEDA replaces the HPA');
 });
 
+test('image - a base by tag only, or on a Node line past its support, fails', () => {
+  const repo = mkdtempSync(join(tmpdir(), 'sf-image-'));
+  copies.push(repo);
+  cpSync(join(ROOT, 'package.json'), join(repo, 'package.json'));
+  mkdirSync(join(repo, 'services'));
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  writeFileSync(join(repo, 'Dockerfile'), dockerfile.replace(/^FROM \S+ AS deps/m, 'FROM node:22-slim AS deps').replace(/^FROM node:22[^@\s]*(@sha256:[0-9a-f]+) AS runtime/m, 'FROM node:20-slim$1 AS runtime'));
+  const base = checkImage(repo).problems.filter((p) => p.subject === 'base').map((p) => p.message);
+  assert.equal(base.length, 2, base.join('\n'));
+  assert.match(base[0]!, /deps must be FROM node:<22\|24>.*is node:22-slim$/);
+  assert.match(base[1]!, /runtime must be FROM .*is node:20-slim@sha256:/);
+});
+
 test('image - a Dockerfile that leaves out an imported folder or needs a dev dependency fails', () => {
   const repo = mkdtempSync(join(tmpdir(), 'sf-image-'));
   copies.push(repo);
@@ -151,6 +177,7 @@ test('image - a Dockerfile that leaves out an imported folder or needs a dev dep
   assert.ok(messages.includes('contents: protocol/x.ts is imported at runtime but not copied into the image'), messages.join('\n'));
   assert.ok(messages.includes('dependencies: services/web/main.ts imports fast-check, which is not a production dependency (npm ci --omit=dev skips it)'), messages.join('\n'));
   assert.ok(messages.some((m) => m.startsWith('user: ')), messages.join('\n'));
+  assert.ok(!messages.some((m) => m.startsWith('base: ')), messages.join('\n'));
   // A type-only import of a dev package is erased at runtime and is fine.
   assert.ok(!messages.some((m) => m.includes('cli/main.ts imports fast-check')), messages.join('\n'));
 });

@@ -5,8 +5,7 @@ import { Registry } from 'prom-client';
 import { startInfra } from '../support/harness.ts';
 import { createLogger } from '../../services/common/logger.ts';
 import { codecs, MessageTypes, ServiceNames, type EgressRequest, type Subjects } from '../../protocol/index.ts';
-import { RankingStore } from '../../services/ranking/store.ts';
-import { rankingRoot } from '../../services/ranking/keys.ts';
+import { openRankingReads } from '../../services/ranking/reads.ts';
 import { RankingRecords } from '../../services/watchdog/records.ts';
 import { start } from '../../services/watchdog/service.ts';
 import { DEFAULT_CONFIG } from '../../services/watchdog/rules.ts';
@@ -61,8 +60,7 @@ test('watchdog - posts a down service once to the ops channel, then its recovery
   let ranking = await register(services, ServiceNames.ranking);
 
   const redis = infra.redisClient();
-  const store = new RankingStore(redis, rankingRoot(s.prefix));
-  after(() => store.close());
+  const store = openRankingReads(redis, s.prefix);
   const registry = new Registry();
   const watchdog = await start({
     nc,

@@ -12,7 +12,8 @@ import { isRanked, roundScore, type RecordEntry } from '../../services/ranking/m
 import { badgeText } from '../../services/ranking/i18n.ts';
 import { rebuildRanking } from '../../services/ranking/rebuild.ts';
 import { start } from '../../services/ranking/service.ts';
-import { RankingStore, RECENT_DAYS, RECENT_GAMES } from '../../services/ranking/store.ts';
+import { RECENT_DAYS, RECENT_GAMES } from '../../services/ranking/reads.ts';
+import { RankingStore } from '../../services/ranking/store.ts';
 import { startInfra } from '../support/harness.ts';
 import { dumpKeys } from './dump.ts';
 import { DAY, entry, normalGame, randomHistory, T0 } from './fixtures.ts';
@@ -135,9 +136,9 @@ describe('ranking service - over NATS and JetStream', () => {
 
   test('metrics count applied and duplicate results and show no lag', async () => {
     const text = await (await fetch(`${metricsUrl}/metrics`)).text();
-    assert.match(text, /surfinger_ranking_results_total\{outcome="applied",svc="ranking"\} 4/u);
-    assert.match(text, /surfinger_ranking_results_total\{outcome="duplicate",svc="ranking"\} 4/u);
-    assert.match(text, /surfinger_ranking_consumer_lag\{svc="ranking"\} 0/u);
+    assert.match(text, /sf_ranking_results_total\{outcome="applied",svc="ranking"\} 4/u);
+    assert.match(text, /sf_ranking_results_total\{outcome="duplicate",svc="ranking"\} 4/u);
+    assert.match(text, new RegExp(`sf_consumer_pending\\{stream="${subjects.streams.results}",consumer="ranking",svc="ranking"\\} 0`, 'u'));
   });
 
   test('a game that earns a player three badges is one announcement, sent once its final result is applied', async () => {

@@ -8,8 +8,7 @@ import type { Logger } from '../../common/logger.ts';
 import { TeamSettingsStore } from '../../common/team-settings.ts';
 import type { TokenStore } from '../../common/token-store.ts';
 import { RegistrationErrorCodes, registerWorkspace, removeWorkspace } from '../../common/workspace-registration.ts';
-import { rankingRoot } from '../../ranking/keys.ts';
-import { RankingStore } from '../../ranking/store.ts';
+import { openRankingReads } from '../../ranking/reads.ts';
 import { JobHistory } from '../../scheduler/history.ts';
 import { dashboardPage, loginPage, noticePreviewPage, type ClusterInstance, type Flash } from './admin-views.ts';
 import { PAGES_CSS, PAGES_JS } from './assets.ts';
@@ -93,11 +92,10 @@ export async function registerPages(app: FastifyInstance, deps: PagesDeps): Prom
 async function pagesPlugin(app: FastifyInstance, deps: PagesDeps): Promise<void> {
   const { nc, subjects, redis, log } = deps;
   const now = deps.now ?? Date.now;
-  const store = new RankingStore(redis, rankingRoot(subjects.prefix));
+  const store = openRankingReads(redis, subjects.prefix);
   const sessions = new AdminSessions(redis, subjects.prefix, deps.admin.user);
   const jobs = new JobHistory(redis, subjects.prefix);
   const settings = await TeamSettingsStore.open(nc, subjects);
-  app.addHook('onClose', () => store.close());
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody, { bodyLimit: 16_384 });
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.headers(SECURITY_HEADERS);

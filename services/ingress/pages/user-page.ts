@@ -2,7 +2,7 @@ import type { Lang } from '../../../protocol/index.ts';
 import { TEAM_BADGES, USER_BADGES } from '../../ranking/badges.ts';
 import { badgeText } from '../../ranking/i18n.ts';
 import type { HomeData } from '../../ranking/home.ts';
-import type { Best } from '../../ranking/store.ts';
+import type { Best } from '../../ranking/reads.ts';
 import { html } from './html.ts';
 import { pageTexts } from './i18n.ts';
 import { layout } from './layout.ts';

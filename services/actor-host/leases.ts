@@ -19,10 +19,64 @@ import { recordCodecs, type LeaseRecord, type MemberRecord } from './records.ts'
  * 3. A host whose membership lapsed, or whose renewal CAS failed, stops every actor at once.
  *
  * The fencing token for game state is the snapshot revision (snapshots.ts); the lease revision is
- * the token for lease updates.
+ * the token for lease updates. "Directory" is Orleans' name for this table of who hosts what.
  */
 
 export type ClaimResult = { ok: true; rev: number } | { ok: false; owner: string };
+
+// ---- the rules, pure (leases.test.ts drives them with a manual clock) --------------------------
+
+/** Whose lease or membership: a host id and the incarnation of its membership. */
+export interface Owner {
+  hostId: string;
+  incarnation: string;
+}
+
+/**
+ * How long before its own expiry a host stops acting (rule 3): never alive in its own eyes but
+ * dead in others', so the old owner has stopped before anyone may take its actors over.
+ */
+export function guardFor(ttlMs: number): number {
+  return Math.min(250, Math.floor(ttlMs / 10));
+}
+
+/** Rule 3, the host's own view: its membership holds until `guardMs` before `expiresAt`. */
+export function stillValid(expiresAt: number, guardMs: number, now: number): boolean {
+  return now < expiresAt - guardMs;
+}
+
+/** Rule 2, everyone else's view: a membership lives while its `expiresAt` is ahead, for the same incarnation. */
+export function memberLive(member: MemberRecord | undefined, incarnation: string | null, now: number): boolean {
+  return member !== undefined && member.incarnation === incarnation && member.expiresAt > now;
+}
+
+/**
+ * What a claim does over the lease record it read (`absent`: none, or deleted):
+ * `create` it, it is already `ours`, it is `held` by a live owner, or `take` it over by CAS (its
+ * owner is dead, or it was released), keeping it busy if it was.
+ */
+export type ClaimStep = { step: 'create' } | { step: 'ours' } | { step: 'held'; owner: string } | { step: 'take'; busy: boolean };
+
+export function claimStep(lease: LeaseRecord | null | 'absent', self: Owner, ownerAlive: boolean, busy: boolean): ClaimStep {
+  if (lease === 'absent') return { step: 'create' };
+  if (lease && lease.hostId === self.hostId && lease.incarnation === self.incarnation) return { step: 'ours' };
+  if (lease && lease.hostId !== null && ownerAlive) return { step: 'held', owner: lease.hostId };
+  return { step: 'take', busy: busy || (lease?.busy ?? false) };
+}
+
+/** Leases that need a new owner: busy, and released or owned by a dead membership. */
+export function orphanKeys(leases: Iterable<[string, LeaseRecord]>, alive: (hostId: string | null, incarnation: string | null) => boolean): string[] {
+  const out: string[] = [];
+  for (const [key, lease] of leases) if (lease.busy && !alive(lease.hostId, lease.incarnation)) out.push(key);
+  return out;
+}
+
+/** Hosts that take new actors: membership alive and not draining. */
+export function liveHostIds(members: Iterable<MemberRecord>, now: number): string[] {
+  return [...members].filter((m) => m.expiresAt > now && !m.draining).map((m) => m.hostId);
+}
+
+// ---- the protocol over NATS KV ------------------------------------------------------------------
 
 export interface DirectoryEvents {
   /** Our membership is gone: every actor must stop now, without writing. */
@@ -66,7 +120,7 @@ export class Directory {
     private readonly onRenewFailure: () => void,
     private readonly history: History = noHistory,
   ) {
-    this.guardMs = Math.min(250, Math.floor(ttlMs / 10));
+    this.guardMs = guardFor(ttlMs);
   }
 
   /** Registers this host (a new incarnation) and starts renewing and watching. */
@@ -137,7 +191,7 @@ export class Directory {
 
   /** True while our membership is certainly alive in every other host's eyes. */
   valid(): boolean {
-    if (!this.lost && this.clock.now() >= this.expiresAt - this.guardMs) this.loseMembership();
+    if (!this.lost && !stillValid(this.expiresAt, this.guardMs, this.clock.now())) this.loseMembership();
     return !this.lost;
   }
 
@@ -148,22 +202,17 @@ export class Directory {
 
   /** Alive by the latest watched membership record (used by the orphan scan). */
   isAlive(hostId: string | null, incarnation: string | null): boolean {
-    if (hostId === null) return false;
-    const m = this.members.get(hostId);
-    return m !== undefined && m.incarnation === incarnation && m.expiresAt > this.clock.now();
+    return hostId !== null && memberLive(this.members.get(hostId), incarnation, this.clock.now());
   }
 
   /** Hosts whose membership is alive and that take new actors (not draining). */
   liveHosts(): string[] {
-    const now = this.clock.now();
-    return [...this.members.values()].filter((m) => m.expiresAt > now && !m.draining).map((m) => m.hostId);
+    return liveHostIds(this.members.values(), this.clock.now());
   }
 
   /** Leases that need a new owner: busy, and released or owned by a dead membership. */
   orphans(): string[] {
-    const out: string[] = [];
-    for (const [key, { lease }] of this.leases) if (lease.busy && !this.isAlive(lease.hostId, lease.incarnation)) out.push(key);
-    return out;
+    return orphanKeys([...this.leases].map(([key, { lease }]) => [key, lease]), (hostId, incarnation) => this.isAlive(hostId, incarnation));
   }
 
   /**
@@ -184,13 +233,13 @@ export class Directory {
       const entry = await this.kv.leases.get(key);
       const mine: LeaseRecord = { hostId: this.hostId, incarnation: this.incarnation, busy, at: now };
       try {
-        if (entry === null || entry.operation !== 'PUT') {
-          return { ok: true, rev: await this.kv.leases.create(key, recordCodecs.lease.encode(mine)) };
-        }
-        const lease = this.decodeLease(key, entry);
-        if (lease && lease.hostId === this.hostId && lease.incarnation === this.incarnation) return { ok: true, rev: entry.revision };
-        if (lease && lease.hostId !== null && (await this.memberAlive(lease.hostId, lease.incarnation, now))) return { ok: false, owner: lease.hostId };
-        return { ok: true, rev: await this.kv.leases.update(key, recordCodecs.lease.encode({ ...mine, busy: busy || (lease?.busy ?? false) }), entry.revision) };
+        const lease = entry === null || entry.operation !== 'PUT' ? 'absent' : this.decodeLease(key, entry);
+        const ownerAlive = lease !== 'absent' && lease !== null && lease.hostId !== null && (await this.memberAlive(lease.hostId, lease.incarnation, now));
+        const step = claimStep(lease, { hostId: this.hostId, incarnation: this.incarnation }, ownerAlive, busy);
+        if (step.step === 'create') return { ok: true, rev: await this.kv.leases.create(key, recordCodecs.lease.encode(mine)) };
+        if (step.step === 'ours') return { ok: true, rev: entry!.revision };
+        if (step.step === 'held') return { ok: false, owner: step.owner };
+        return { ok: true, rev: await this.kv.leases.update(key, recordCodecs.lease.encode({ ...mine, busy: step.busy }), entry!.revision) };
       } catch (err) {
         if (!isCasConflict(err)) throw err;
         // Someone else wrote the lease between our read and write: look again.
@@ -205,8 +254,7 @@ export class Directory {
     const entry = await this.kv.members.get(hostId);
     if (entry === null || entry.operation !== 'PUT') return false;
     try {
-      const m = recordCodecs.member.decode(entry.value);
-      return m.incarnation === incarnation && m.expiresAt > now;
+      return memberLive(recordCodecs.member.decode(entry.value), incarnation, now);
     } catch {
       return false;
     }
