@@ -141,9 +141,14 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
       ],
       subscribe: [INBOX, ...serviceApi(ServiceNames.ingress)],
     }),
-    user('actor-host', 'services/actor-host: hosts channel-game actors', {
+    user('actor-host', 'services/actor-host: hosts channel-game and tournament actors', {
       // No egress subscription and no token bucket: an actor can ask egress to post, never act as it.
+      // A tournament actor opens rounds with `/start` in game inboxes (activating them), reads the
+      // results stream from the round's opening, and one host forwards a cancel to another's inbox.
       publish: [
+        anyId(s.game),
+        anyId(s.tournament),
+        ...consume(streams.results),
         s.activate(),
         anyId(s.activateOn),
         s.allHostLoads(),
@@ -159,7 +164,7 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
         ...kvWrite(buckets.members),
         ...kvRead(buckets.teams),
       ],
-      subscribe: [INBOX, anyId(s.game), s.activate(), anyId(s.activateOn), s.allHostLoads(), ...serviceApi(ServiceNames.actorHost)],
+      subscribe: [INBOX, anyId(s.game), anyId(s.tournament), s.tournamentAdmin(), s.activate(), anyId(s.activateOn), s.allHostLoads(), ...serviceApi(ServiceNames.actorHost)],
     }),
     user('connection-supervisor', 'services/connection-supervisor: Slack Socket Mode connections', {
       // Socket events are routed exactly like ingress routes HTTP (services/common/slack-routing.ts);
