@@ -182,8 +182,8 @@ class TournamentCell {
     this.sub = this.env.nc.subscribe(this.env.subjects.tournament(this.id), { callback: (_err, msg) => this.receive(msg) });
     await this.env.nc.flush();
     this.log.info({ phase: this.state.phase, round: this.state.rounds.length }, 'tournament activated');
-    await this.readResults();
     this.pump();
+    await this.readResults();
     this.arm();
     if (isOver(this.state)) void this.mailbox.enqueue(() => this.settle());
   }
@@ -234,8 +234,8 @@ class TournamentCell {
       if (event.type !== 'channelResult' || out.effects.length > 0) this.log.info({ event: event.type, phase: this.state.phase, round: this.state.rounds.length }, 'tournament stepped');
     }
     if (msg?.reply) msg.respond(codecs.tournamentReply.encode(reply([this.summary])));
-    await this.readResults();
     this.pump();
+    await this.readResults();
     this.arm();
     if (!wasOver && isOver(this.state)) void this.mailbox.enqueue(() => this.settle());
   }
@@ -279,8 +279,8 @@ class TournamentCell {
     this.readingFrom = from;
     if (from < 0) return;
     const { js, subjects } = this.env;
-    const filters = this.state.spec.channels.map((c) => subjects.results(c.team, c.channel));
-    const consumer = await js.consumers.get(subjects.streams.results, { filterSubjects: filters, opt_start_time: new Date(from).toISOString() });
+    // One filter over every channel's results: nats-server 2.9 has no multi-subject filters; the core ignores other channels.
+    const consumer = await js.consumers.get(subjects.streams.results, { filterSubjects: subjects.allResults(), opt_start_time: new Date(from).toISOString() });
     this.results = await consumer.consume({
       callback: (m) => {
         try {
