@@ -31,7 +31,8 @@ const BAD_INPUT: ReadonlySet<string> = new Set(Object.values(ProtocolErrorCodes)
  * 400 blames the caller's payload, 500 is ours.
  */
 function statusFor(code: string): number {
-  return BAD_INPUT.has(code) || code.endsWith('_INVALID') ? 400 : 500;
+  // Asking for what does not exist, or for what already does, is the caller's mistake too.
+  return BAD_INPUT.has(code) || /_(INVALID|NOT_FOUND|EXISTS)$/.test(code) ? 400 : 500;
 }
 
 /**
