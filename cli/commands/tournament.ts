@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { createSubjects, MessageTypes, SlackId, SurfingerError, TournamentId, codecs, type TournamentRequest, type TournamentSummary } from '../../protocol/index.ts';
+import { createSubjects, MessageTypes, SurfingerError, TournamentId, codecs, type TournamentRequest, type TournamentSummary } from '../../protocol/index.ts';
 import { CommonEnv, parseEnv } from '../../services/common/config.ts';
 import { connectNats, request } from '../../services/common/nats.ts';
+import { parseTournamentChannels } from '../../services/common/tournament-form.ts';
 
 const USAGE = 'SF_ERR_CLI_USAGE';
 
@@ -9,16 +10,6 @@ function seconds(name: string, text: string, min: number): number {
   const n = Number(text);
   if (!Number.isFinite(n) || n < min) throw new SurfingerError(USAGE, `--${name} must be a number of seconds ≥ ${min}, got ${JSON.stringify(text)}`);
   return Math.round(n * 1_000);
-}
-
-/** `T123:C456` → one tournament channel; a channel id alone needs `--team`. */
-function channelOf(text: string, team: string | undefined): { team: string; channel: string } {
-  const [a, b, ...rest] = text.split(':');
-  const pair = b === undefined ? { team, channel: a } : { team: a, channel: b };
-  if (rest.length > 0 || !SlackId.safeParse(pair.team).success || !SlackId.safeParse(pair.channel).success) {
-    throw new SurfingerError(USAGE, `--channel takes TEAM:CHANNEL (Slack ids), or CHANNEL with --team; got ${JSON.stringify(text)}`);
-  }
-  return pair as { team: string; channel: string };
 }
 
 function describe(t: TournamentSummary): string {
@@ -71,7 +62,7 @@ export function register(program: Command): void {
         id: idArg(o.id),
         name: o.name,
         lang: o.lang,
-        channels: o.channel.map((c) => channelOf(c, o.team)),
+        channels: o.channel.flatMap((c) => parseTournamentChannels(c, o.team)),
         rounds,
         startsAt: Date.now() + seconds('starts-in', o.startsIn, 0),
         roundGapMs: seconds('gap', o.gap, 1),

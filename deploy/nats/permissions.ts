@@ -124,7 +124,7 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
       // so ingress cannot post, edit or delete as the bot); /lang writes team settings; the
       // leases bucket is watched read-only to know which channels have a game in progress
       // (watchRunningGames in services/actor-host/client.ts); the admin dashboard asks hosts and
-      // supervisors for their stats.
+      // supervisors for their stats; its tournament form asks the actor hosts' tournament endpoint.
       publish: [
         anyId(s.game),
         s.activate(),
@@ -132,6 +132,7 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
         s.allTeamActive(),
         s.allTeamRemoved(),
         s.notice(),
+        s.tournamentAdmin(),
         s.egressOf('reply'),
         `$SRV.STATS.${ServiceNames.actorHost}`,
         `$SRV.STATS.${ServiceNames.supervisor}`,
