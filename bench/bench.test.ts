@@ -74,3 +74,32 @@ test('bench - charts are standalone SVG with one line per series', () => {
   assert.match(svg, /p99 &lt;latency&gt;/);
   assert.doesNotMatch(svg, /NaN/);
 });
+
+test('bench - repeated runs report the median run by ratio, the spread, and pass only on the median', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sf-bench-'));
+  // A noisy scenario: one lucky run passes, the other two miss the ≥ 1× goal.
+  const ratios = [0.8, 1.4, 0.9];
+  let n = 0;
+  const noisy: Scenario = {
+    name: 'noisy',
+    description: '',
+    cheap: true,
+    run: () => {
+      const ratio = ratios[n++]!;
+      const figure = { label: 'rate', value: ratio * 100, unit: '/s' };
+      return Promise.resolve({ figures: [figure], measured: figure, baseline: { label: 'base', value: 100, unit: '/s' }, ratio, goal: { text: '≥ 1×', pass: ratio >= 1 } });
+    },
+  };
+  try {
+    const report = await runBench({ scenarios: [noisy], quick: true, repeat: 3, resultsDir: dir, log: () => undefined });
+    const [s] = report.scenarios;
+    assert.equal(report.repeat, 3);
+    assert.equal(s!.status, 'fail', 'the lucky run does not make a pass');
+    assert.equal(s!.ratio, 0.9);
+    assert.equal(s!.measured!.value, 90, 'headline figures are the median run’s');
+    assert.deepEqual(s!.spread, { runs: 3, min: 0.8, median: 0.9, max: 1.4, passed: 1 });
+    assert.match(formatReport(report), /0\.90× \(0\.80–1\.40, 3 runs\)/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { lineChart } from './svg.ts';
-import type { BenchReport, Figure, MachineInfo, Scenario, ScenarioResult } from './types.ts';
+import type { BenchReport, Figure, MachineInfo, Measured, Scenario, ScenarioResult, Spread } from './types.ts';
 
 const run = promisify(execFile);
 
@@ -23,6 +23,8 @@ export interface RunOptions {
   log(line: string): void;
   /** Overrides every scenario's own timeout (a scenario still running is reported as an error). */
   scenarioTimeoutMs?: number;
+  /** Runs per scenario (default 1); the report keeps the median run by ratio and the spread. */
+  repeat?: number;
 }
 
 async function version(bin: string, args: string[]): Promise<string> {
@@ -55,26 +57,56 @@ function timeout(ms: number, name: string): { promise: Promise<never>; cancel():
   return { promise, cancel: () => clearTimeout(timer) };
 }
 
+/** One run of a scenario under its time limit. */
+async function attempt(scenario: Scenario, options: RunOptions, run: number): Promise<Measured | { skipped: string }> {
+  const limit = timeout(options.scenarioTimeoutMs ?? scenario.timeoutMs ?? 180_000, scenario.name);
+  const tag = (options.repeat ?? 1) > 1 ? `[${scenario.name} #${run}]` : `[${scenario.name}]`;
+  try {
+    return await Promise.race([scenario.run({ quick: options.quick, log: (line) => options.log(`${tag} ${line}`) }), limit.promise]);
+  } finally {
+    limit.cancel();
+  }
+}
+
+/** The run with the median ratio (the lower middle of an even count) and the spread of all of them. */
+export function medianRun(runs: readonly Measured[]): { run: Measured; spread: Spread } {
+  const sorted = [...runs].sort((a, b) => a.ratio - b.ratio);
+  const run = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  const judged = runs.filter((r) => r.goal.pass !== null);
+  return {
+    run,
+    spread: {
+      runs: runs.length,
+      min: sorted[0]!.ratio,
+      median: run.ratio,
+      max: sorted[sorted.length - 1]!.ratio,
+      passed: judged.length === 0 ? null : judged.filter((r) => r.goal.pass).length,
+    },
+  };
+}
+
 async function runOne(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
   const started = performance.now();
   const base = { name: scenario.name, description: scenario.description };
-  const limit = timeout(options.scenarioTimeoutMs ?? scenario.timeoutMs ?? 180_000, scenario.name);
+  const elapsed = () => Math.round(performance.now() - started);
   try {
-    const outcome = await Promise.race([scenario.run({ quick: options.quick, log: (line) => options.log(`[${scenario.name}] ${line}`) }), limit.promise]);
-    const durationMs = Math.round(performance.now() - started);
-    if ('skipped' in outcome) return { ...base, status: 'skipped', reason: outcome.skipped, durationMs };
+    const runs: Measured[] = [];
+    for (let i = 1; i <= Math.max(1, options.repeat ?? 1); i++) {
+      const outcome = await attempt(scenario, options, i);
+      if ('skipped' in outcome) return { ...base, status: 'skipped', reason: outcome.skipped, durationMs: elapsed() };
+      runs.push(outcome);
+    }
+    const { run, spread } = medianRun(runs);
     const charts: string[] = [];
-    for (const chart of outcome.charts ?? []) {
+    for (const chart of run.charts ?? []) {
       const file = join(options.resultsDir, chart.file);
       await writeFile(file, lineChart(chart));
       charts.push(file);
     }
-    const status = outcome.goal.pass === null ? 'reported' : outcome.goal.pass ? 'pass' : 'fail';
-    return { ...base, ...outcome, charts, status, durationMs };
+    const status = run.goal.pass === null ? 'reported' : run.goal.pass ? 'pass' : 'fail';
+    return { ...base, ...run, charts, status, durationMs: elapsed(), ...(runs.length > 1 ? { spread } : {}) };
   } catch (err) {
-    return { ...base, status: 'error', reason: err instanceof Error ? err.message : String(err), durationMs: Math.round(performance.now() - started) };
-  } finally {
-    limit.cancel();
+    return { ...base, status: 'error', reason: err instanceof Error ? err.message : String(err), durationMs: elapsed() };
   }
 }
 
@@ -90,7 +122,7 @@ export async function runBench(options: RunOptions): Promise<BenchReport> {
     options.log(`${scenario.name}: ${result.status}${result.reason ? ` (${result.reason})` : ''} in ${(result.durationMs / 1000).toFixed(1)} s`);
     scenarios.push(result);
   }
-  const report: BenchReport = { startedAt, finishedAt: new Date().toISOString(), quick: options.quick, machine, scenarios };
+  const report: BenchReport = { startedAt, finishedAt: new Date().toISOString(), quick: options.quick, repeat: Math.max(1, options.repeat ?? 1), machine, scenarios };
   const json = `${JSON.stringify(report, null, 2)}\n`;
   await writeFile(join(options.resultsDir, 'latest.json'), json);
   if (options.jsonPath) {
@@ -114,20 +146,20 @@ function pad(rows: string[][]): string {
 /** The summary table plus every figure, as printed by `surfinger bench` and pasted into docs. */
 export function formatReport(report: BenchReport): string {
   const m = report.machine;
-  const rows = [['scenario', 'status', 'measured', 'baseline (same run)', 'ratio', 'goal']];
+  const rows = [['scenario', 'status', 'measured', 'baseline (same run)', 'ratio (min–max)', 'goal']];
   for (const s of report.scenarios) {
     rows.push([
       s.name,
       s.status,
       s.measured ? formatFigure(s.measured) : (s.reason ?? ''),
       formatFigure(s.baseline),
-      s.ratio === undefined ? '' : `${s.ratio.toFixed(2)}×`,
+      s.ratio === undefined ? '' : s.spread ? `${s.ratio.toFixed(2)}× (${s.spread.min.toFixed(2)}–${s.spread.max.toFixed(2)}, ${s.spread.runs} runs)` : `${s.ratio.toFixed(2)}×`,
       s.goal?.text ?? '',
     ]);
   }
   const details = report.scenarios
     .filter((s) => s.figures?.length)
     .map((s) => [`${s.name}:`, ...s.figures!.map((f) => `  ${formatFigure(f)}`), ...(s.notes ?? []).map((n) => `  note: ${n}`)].join('\n'));
-  const header = `machine: ${m.cpus} × ${m.cpuModel}, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${m.platform}, node ${m.node}, ${m.natsServer}, ${m.redisServer}${report.quick ? ' (quick)' : ''}`;
+  const header = `machine: ${m.cpus} × ${m.cpuModel}, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${m.platform}, node ${m.node}, ${m.natsServer}, ${m.redisServer}${report.quick ? ' (quick)' : ''}${report.repeat > 1 ? `; median of ${report.repeat} runs per scenario` : ''}`;
   return [header, '', pad(rows), '', ...details].join('\n');
 }

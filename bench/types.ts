@@ -69,11 +69,23 @@ export interface Scenario {
 
 export type ScenarioStatus = 'pass' | 'fail' | 'reported' | 'skipped' | 'error';
 
+/** The ratio over repeated runs of one scenario: a pass is the median run's, not a lucky one's. */
+export interface Spread {
+  runs: number;
+  min: number;
+  median: number;
+  max: number;
+  /** Runs whose own goal passed (null for report-only scenarios). */
+  passed: number | null;
+}
+
 export interface ScenarioResult extends Partial<Omit<Measured, 'charts'>> {
   name: string;
   description: string;
   status: ScenarioStatus;
   durationMs: number;
+  /** The headline figures above are the median run's (by ratio); this is every run's ratio. */
+  spread?: Spread;
   /** Why it was skipped or what failed. */
   reason?: string;
   /** Paths of the SVG charts written for this scenario. */
@@ -94,6 +106,8 @@ export interface BenchReport {
   startedAt: string;
   finishedAt: string;
   quick: boolean;
+  /** Runs of each scenario. */
+  repeat: number;
   machine: MachineInfo;
   scenarios: ScenarioResult[];
 }

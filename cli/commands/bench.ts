@@ -3,7 +3,7 @@ import { SurfingerError } from '../../protocol/errors.ts';
 import { DEFAULT_RESULTS_DIR, formatReport, runBench } from '../../bench/runner.ts';
 import { scenarios } from '../../bench/scenarios/index.ts';
 
-/** `surfinger bench [--json <file>] [--scenario <name>] [--quick]`: the benchmark suite (bench/). */
+/** `surfinger bench [--json <file>] [--scenario <name>] [--quick] [--repeat <n>]`: the benchmark suite (bench/). */
 export function register(program: Command): void {
   program
     .command('bench')
@@ -11,8 +11,11 @@ export function register(program: Command): void {
     .option('--json <file>', 'also write the JSON report to this file')
     .option('--scenario <names>', `comma-separated scenarios to run (${scenarios.map((s) => s.name).join(', ')})`)
     .option('--quick', 'small sizes for a smoke test', false)
+    .option('--repeat <n>', 'runs per scenario; the table shows the median run and the min–max of its ratio (default 3, 1 with --quick)')
     .option('--results-dir <dir>', 'where latest.json and the charts go', DEFAULT_RESULTS_DIR)
-    .action(async (opts: { json?: string; scenario?: string; quick: boolean; resultsDir: string }) => {
+    .action(async (opts: { json?: string; scenario?: string; quick: boolean; resultsDir: string; repeat?: string }) => {
+      const repeat = opts.repeat === undefined ? (opts.quick ? 1 : 3) : Number(opts.repeat);
+      if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) throw new SurfingerError('SF_ERR_BENCH_REPEAT', `--repeat must be a whole number from 1 to 20, not "${opts.repeat}"`);
       const wanted = opts.scenario?.split(',').map((s) => s.trim()).filter(Boolean);
       const unknown = wanted?.filter((name) => !scenarios.some((s) => s.name === name)) ?? [];
       if (unknown.length > 0) {
@@ -21,6 +24,7 @@ export function register(program: Command): void {
       const report = await runBench({
         scenarios: wanted ? scenarios.filter((s) => wanted.includes(s.name)) : scenarios,
         quick: opts.quick,
+        repeat,
         resultsDir: opts.resultsDir,
         ...(opts.json ? { jsonPath: opts.json } : {}),
         log: (line) => process.stderr.write(`${line}\n`),
