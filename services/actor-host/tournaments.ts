@@ -33,7 +33,7 @@ import { sendToGame } from './client.ts';
 import type { Clock } from './clock.ts';
 import type { Directory } from './directory.ts';
 import { ActorHostErrorCodes } from './errors.ts';
-import { preferredHost } from './host.ts';
+import { OrphanPicker } from './host.ts';
 import { Mailbox } from './mailbox.ts';
 import { TOURNAMENT_KEYS, tournamentIdOf, tournamentKey, type SnapshotRecord } from './records.ts';
 import type { SnapshotStore } from './snapshots.ts';
@@ -442,11 +442,13 @@ function toOutbox(effect: TournamentEffect, id: number): TournamentOutboxEntry {
 export class Tournaments {
   private readonly cells = new Map<string, TournamentCell>();
   private readonly activating = new Map<string, Promise<TournamentCell | null>>();
-  private orphanSince = new Map<string, number>();
+  private readonly orphans: OrphanPicker;
   private timer: NodeJS.Timeout | undefined;
   private draining = false;
 
-  constructor(private readonly env: TournamentEnv) {}
+  constructor(private readonly env: TournamentEnv) {
+    this.orphans = new OrphanPicker(env.directory);
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.adoptOrphans(), Math.max(50, Math.floor(this.env.directory.ttlMs / 8)));
@@ -563,16 +565,7 @@ export class Tournaments {
   private async adoptOrphans(): Promise<void> {
     const { directory } = this.env;
     if (this.draining || !directory.valid()) return;
-    const now = Date.now();
-    const live = directory.liveHosts();
-    const seen = new Map<string, number>();
-    const orphans = directory.orphans().filter((key) => {
-      if (tournamentIdOf(key) === null || this.cells.has(key) || this.activating.has(key)) return false;
-      const since = this.orphanSince.get(key) ?? now;
-      seen.set(key, since);
-      return preferredHost(key, live) === directory.hostId || now - since >= directory.ttlMs / 2;
-    });
-    this.orphanSince = seen;
+    const orphans = this.orphans.pick((key) => tournamentIdOf(key) === null || this.cells.has(key) || this.activating.has(key));
     await Promise.all(
       orphans.map(async (key) => {
         try {
