@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ConsumerMessages, JetStreamClient, Msg, NatsConnection, Subscription } from 'nats';
+import type { ConsumerMessages, Msg, Subscription } from 'nats';
 import { z } from 'zod';
 import {
   createTournament,
@@ -20,7 +20,6 @@ import {
   MessageTypes,
   SurfingerError,
   TournamentSpec,
-  type Subjects,
   type TournamentReply,
   type TournamentRequest,
   type TournamentSummary,
@@ -30,13 +29,10 @@ import { rejected } from '../common/rejections.ts';
 import { request } from '../common/nats.ts';
 import { replyError } from './actor.ts';
 import { sendToGame } from './client.ts';
-import type { Clock } from './clock.ts';
-import type { Directory } from './directory.ts';
 import { ActorHostErrorCodes } from './errors.ts';
-import { OrphanPicker } from './host.ts';
+import { OrphanPicker, type HostOptions } from './host.ts';
 import { Mailbox } from './mailbox.ts';
 import { TOURNAMENT_KEYS, tournamentIdOf, tournamentKey, type SnapshotRecord } from './records.ts';
-import type { SnapshotStore } from './snapshots.ts';
 
 /**
  * Tournament actors (issue 20 item 4): one per tournament, hosted beside the channel-game actors
@@ -52,15 +48,8 @@ import type { SnapshotStore } from './snapshots.ts';
  * failover re-reads every result of the round and the core's once-per-channel rule drops repeats.
  */
 
-export interface TournamentEnv {
-  nc: NatsConnection;
-  js: JetStreamClient;
-  subjects: Subjects;
-  clock: Clock;
-  directory: Directory;
-  snapshots: SnapshotStore;
-  log: Logger;
-}
+/** What a tournament actor needs from its host: a subset of what the host itself gets. */
+export type TournamentEnv = Pick<HostOptions<unknown>, 'nc' | 'js' | 'subjects' | 'clock' | 'directory' | 'snapshots' | 'log'>;
 
 /** An effect committed with the step that produced it (transactional outbox, as for channel actors). */
 const TournamentOutboxEntry = z.discriminatedUnion('kind', [
