@@ -17,4 +17,6 @@ export const codecs = {
   supervisorState: msgpackCodec(M.SupervisorState),
   result: msgpackCodec(M.ResultMessage),
   notice: msgpackCodec(M.Notice),
+  tournamentRequest: msgpackCodec(M.TournamentRequest),
+  tournamentReply: msgpackCodec(M.TournamentReply),
 } as const;

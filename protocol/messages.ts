@@ -23,6 +23,8 @@ export const MessageTypes = {
   roundResult: 'surfinger.result.v1.round',
   gameResult: 'surfinger.result.v1.game',
   notice: 'surfinger.admin.v1.notice',
+  tournamentRequest: 'surfinger.tournament.v1.request',
+  tournamentReply: 'surfinger.tournament.v1.reply',
 } as const;
 export type MessageType = (typeof MessageTypes)[keyof typeof MessageTypes];
 
@@ -363,3 +365,70 @@ export const Notice = z.object({
   at: Millis,
 });
 export type Notice = z.infer<typeof Notice>;
+
+// ---- tournaments: subjects.tournamentAdmin(), subjects.tournament(id) -------------------------
+
+/** A tournament id is a subject token and a KV key part. */
+export const TournamentId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'tournament id: lowercase letters, digits, - and _, at most 40');
+
+/** What an operator asks for (actors/tournament TournamentSpec; the rules check the rest). */
+export const TournamentSpec = z.object({
+  id: TournamentId,
+  name: z.string().min(1).max(80),
+  lang: Lang,
+  channels: z.array(z.object({ team: SlackId, channel: SlackId })).min(2).max(50),
+  rounds: z.number().int().min(1).max(20),
+  startsAt: Millis,
+  roundGapMs: z.number().int().min(1_000).max(86_400_000),
+  collectMs: z.number().int().min(500).max(86_400_000),
+  createdBy: z.string().min(1).max(128),
+});
+export type TournamentSpec = z.infer<typeof TournamentSpec>;
+
+/**
+ * `create` (spec), `list`, `show` (id), `cancel` (id, by) on `tournamentAdmin`; a tournament's own
+ * inbox takes `cancel`, `withdraw` (id, team, user) and `show`.
+ */
+export const TournamentRequest = z.object({
+  type: z.literal(MessageTypes.tournamentRequest),
+  op: z.enum(['create', 'list', 'show', 'cancel', 'withdraw']),
+  id: TournamentId.optional(),
+  spec: TournamentSpec.optional(),
+  by: z.string().max(128).optional(),
+  team: SlackId.optional(),
+  user: SlackId.optional(),
+});
+export type TournamentRequest = z.infer<typeof TournamentRequest>;
+
+export const TournamentStandingRow = z.object({
+  /** Null for a player who withdrew. */
+  place: z.number().int().positive().nullable(),
+  team: SlackId,
+  user: SlackId,
+  channel: SlackId,
+  points: z.number(),
+  played: z.number().int().nonnegative(),
+});
+
+export const TournamentSummary = z.object({
+  id: TournamentId,
+  name: z.string().max(80),
+  phase: z.enum(['scheduled', 'collecting', 'between', 'finished', 'cancelled']),
+  /** Rounds opened so far. */
+  round: z.number().int().nonnegative(),
+  rounds: z.number().int().positive(),
+  startsAt: Millis,
+  channels: z.array(z.object({ team: SlackId, channel: SlackId })).max(50),
+  /** Per round: channels whose result counted and channels skipped. */
+  history: z.array(z.object({ round: z.number().int().positive(), openedAt: Millis, reported: z.array(z.string().max(200)), skipped: z.array(z.string().max(200)) })).max(20),
+  standings: z.array(TournamentStandingRow).max(10_000),
+  winners: z.array(SlackId).max(10_000),
+});
+export type TournamentSummary = z.infer<typeof TournamentSummary>;
+
+export const TournamentReply = z.object({
+  type: z.literal(MessageTypes.tournamentReply),
+  ok: z.literal(true),
+  tournaments: z.array(TournamentSummary).max(1_000),
+});
+export type TournamentReply = z.infer<typeof TournamentReply>;

@@ -90,6 +90,10 @@ export function createSubjects(prefix = 'sf') {
     allGameEvents: () => `${p}.events.>`,
     /** Admin / scheduler notices to push to teams. */
     notice: () => `${p}.admin.notice`,
+    /** Tournament create/list/show/cancel (CLI, admin page), answered by one actor host of the `actorHosts` queue group. */
+    tournamentAdmin: () => `${p}.tournament.admin`,
+    /** Inbox of one tournament actor (request/reply). No responders = not active. */
+    tournament: (id: string) => `${p}.tournament.inbox.${token(id, 'tournament id')}`,
     streams: {
       results: name('results'),
       events: name('events'),

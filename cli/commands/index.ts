@@ -10,6 +10,7 @@ import { register as status } from './status.ts';
 import { register as score } from './score.ts';
 import { register as replay } from './replay.ts';
 import { register as workspaces } from './workspaces.ts';
+import { register as tournament } from './tournament.ts';
 
 /** Each entry adds one subcommand. Add yours here (one import, one line). */
 export const commands: Array<(program: Command) => void> = [
@@ -24,4 +25,5 @@ export const commands: Array<(program: Command) => void> = [
   score,
   replay,
   workspaces,
+  tournament,
 ];

@@ -130,7 +130,7 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
       // leases bucket is watched read-only to know which channels have a game in progress
       // (watchRunningGames in services/actor-host/client.ts); the admin dashboard asks hosts and
       // supervisors for their stats; the results stream is read (never written) for the pages with
-      // a game's whole result table.
+      // a game's whole result table; its tournament form asks the actor hosts' tournament endpoint.
       publish: [
         anyId(s.game),
         s.activate(),
@@ -138,6 +138,7 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
         s.allTeamActive(),
         s.allTeamRemoved(),
         s.notice(),
+        s.tournamentAdmin(),
         s.egressOf('reply'),
         `$SRV.STATS.${ServiceNames.actorHost}`,
         `$SRV.STATS.${ServiceNames.supervisor}`,
@@ -148,9 +149,14 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
       ],
       subscribe: [INBOX, ...serviceApi(ServiceNames.ingress)],
     }),
-    user('actor-host', 'services/actor-host: hosts channel-game actors', {
+    user('actor-host', 'services/actor-host: hosts channel-game and tournament actors', {
       // No egress subscription and no token bucket: an actor can ask egress to post, never act as it.
+      // A tournament actor opens rounds with `/start` in game inboxes (activating them), reads the
+      // results stream from the round's opening, and one host forwards a cancel to another's inbox.
       publish: [
+        anyId(s.game),
+        anyId(s.tournament),
+        ...consume(streams.results),
         s.activate(),
         anyId(s.activateOn),
         s.allHostLoads(),
@@ -166,7 +172,7 @@ export function natsUsers(s: Subjects = createSubjects('sf')): NatsUser[] {
         ...kvWrite(buckets.members),
         ...kvRead(buckets.teams),
       ],
-      subscribe: [INBOX, anyId(s.game), s.activate(), anyId(s.activateOn), s.allHostLoads(), ...serviceApi(ServiceNames.actorHost)],
+      subscribe: [INBOX, anyId(s.game), anyId(s.tournament), s.tournamentAdmin(), s.activate(), anyId(s.activateOn), s.allHostLoads(), ...serviceApi(ServiceNames.actorHost)],
     }),
     user('connection-supervisor', 'services/connection-supervisor: Slack Socket Mode connections', {
       // Socket events are routed exactly like ingress routes HTTP (services/common/slack-routing.ts);

@@ -14,4 +14,10 @@ export const ActorHostErrorCodes = {
   CORRUPT_RECORD: 'SF_ERR_ACTOR_RECORD_CORRUPT',
   /** `surfinger replay` found no events for the game. */
   REPLAY_NOT_FOUND: 'SF_ERR_REPLAY_NOT_FOUND',
+  /** No tournament has this id. */
+  TOURNAMENT_NOT_FOUND: 'SF_ERR_TOURNAMENT_NOT_FOUND',
+  /** A tournament with this id already exists (ids are never reused, finished ones stay listed). */
+  TOURNAMENT_EXISTS: 'SF_ERR_TOURNAMENT_EXISTS',
+  /** The tournament spec or request breaks a rule (fewer than two channels, collect window too long, …). */
+  TOURNAMENT_INVALID: 'SF_ERR_TOURNAMENT_INVALID',
 } as const;

@@ -48,6 +48,31 @@ export function preferredHost(key: string, hosts: readonly string[]): string | u
   return best;
 }
 
+/** Which orphaned leases this host should adopt now; shared by channel and tournament actors. */
+export class OrphanPicker {
+  /** When each current orphan was first seen (for the rendezvous grace). */
+  private since = new Map<string, number>();
+
+  constructor(private readonly directory: Directory) {}
+
+  pick(skip: (key: string) => boolean): string[] {
+    const { directory } = this;
+    const now = Date.now();
+    const live = directory.liveHosts();
+    const seen = new Map<string, number>();
+    const picked = directory.orphans().filter((key) => {
+      if (skip(key)) return false;
+      const since = this.since.get(key) ?? now;
+      seen.set(key, since);
+      // Rendezvous hashing splits the adoption work without coordination; any host steps in once
+      // the preferred one has had half a TTL (it may be dead too, or draining).
+      return preferredHost(key, live) === directory.hostId || now - since >= directory.ttlMs / 2;
+    });
+    this.since = seen;
+    return picked;
+  }
+}
+
 /**
  * Hosts many channel-game actors in one process: activation (single-flight here, single cluster-wide
  * through the Directory's lease CAS), load-aware placement, the orphan scan that adopts running games
@@ -67,12 +92,12 @@ export class Host<S> {
   private reservedStarts = 0;
   /** Activations in flight for new games (placement counts them too, for the same reason). */
   private activatingNew = 0;
-  /** When each current orphan was first seen (for the rendezvous grace). */
-  private orphanSince = new Map<string, number>();
+  private readonly orphans: OrphanPicker;
 
   constructor(private readonly o: HostOptions<S>) {
     this.hostId = o.hostId;
     this.loadIntervalMs = o.loadIntervalMs ?? 1_000;
+    this.orphans = new OrphanPicker(o.directory);
     this.env = {
       logic: o.logic,
       clock: o.clock,
@@ -255,18 +280,8 @@ export class Host<S> {
   private async adoptOrphans(): Promise<void> {
     const { directory } = this.o;
     if (this.draining || !directory.valid()) return;
-    const now = Date.now();
-    const live = directory.liveHosts();
-    const seen = new Map<string, number>();
-    const orphans = directory.orphans().filter((key) => {
-      if (this.actors.has(key) || this.activating.has(key)) return false;
-      const since = this.orphanSince.get(key) ?? now;
-      seen.set(key, since);
-      // Rendezvous hashing splits the adoption work without coordination; any host steps in once
-      // the preferred one has had half a TTL (it may be dead too, or draining).
-      return preferredHost(key, live) === this.hostId || now - since >= directory.ttlMs / 2;
-    });
-    this.orphanSince = seen;
+    // Tournament keys have their own adopter (tournaments.ts).
+    const orphans = this.orphans.pick((key) => parseActorKey(key) === null || this.actors.has(key) || this.activating.has(key));
     if (orphans.length > 0) this.o.log.info({ orphans: orphans.length }, 'adopting running games of departed hosts');
     await Promise.all(
       orphans.map(async (key) => {

@@ -78,6 +78,25 @@ export function actorKey(team: string, channel: string): string {
 }
 
 export function parseActorKey(key: string): { team: string; channel: string } | null {
+  if (tournamentIdOf(key) !== null) return null;
   const [team, channel, ...rest] = key.split('.');
   return team && channel && rest.length === 0 ? { team, channel } : null;
 }
+
+/**
+ * KV key (lease and snapshot) of a tournament actor. It shares the buckets with channel actors so
+ * the same lease, fencing and orphan scan apply; the lowercase first token can never be a Slack
+ * team id, so the two kinds never collide.
+ */
+const TOURNAMENT_KEY = 'tournament';
+export function tournamentKey(id: string): string {
+  return `${TOURNAMENT_KEY}.${id}`;
+}
+
+export function tournamentIdOf(key: string): string | null {
+  const [kind, id, ...rest] = key.split('.');
+  return kind === TOURNAMENT_KEY && id && rest.length === 0 ? id : null;
+}
+
+/** Snapshot keys of every tournament (for `list`). */
+export const TOURNAMENT_KEYS = `${TOURNAMENT_KEY}.*`;

@@ -13,6 +13,7 @@ import type { History } from './history.ts';
 import { Host } from './host.ts';
 import { createHostMetrics } from './metrics.ts';
 import { SnapshotStore } from './snapshots.ts';
+import { Tournaments } from './tournaments.ts';
 
 export interface ActorHostOptions<S> {
   log: Logger;
@@ -38,6 +39,7 @@ export interface ActorHostOptions<S> {
 
 export interface RunningActorHost extends RunningService {
   host: Host<unknown>;
+  tournaments: Tournaments;
   registry: Registry;
   nc: NatsConnection;
   /** SIGKILL stand-in for in-process tests: drop the connection without any handoff. */
@@ -64,6 +66,7 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
   ]);
   const registry = createMetricsRegistry('actor-host');
   let host!: Host<S>;
+  let tournaments!: Tournaments;
   const metrics = createHostMetrics(registry, () => {
     const s = host.stats;
     return { active: s.games, running: s.running, ...(opts.maxGames === undefined ? {} : { capacity: opts.maxGames }) };
@@ -74,10 +77,21 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
     opts.leaseTtlMs,
     systemClock,
     log,
-    { onMembershipLost: () => host.membershipLost(), onLeaseChanged: (key, _lease, rev) => host.leaseChanged(key, rev) },
+    {
+      onMembershipLost: () => {
+        host.membershipLost();
+        tournaments.membershipLost();
+      },
+      onLeaseChanged: (key, _lease, rev) => {
+        host.leaseChanged(key, rev);
+        tournaments.leaseChanged(key, rev);
+      },
+    },
     () => metrics.renewFailures.inc(),
     opts.history,
   );
+  const snapshots = new SnapshotStore(snapshotsKv);
+  tournaments = new Tournaments({ nc, js, subjects, clock, directory, snapshots, log });
   host = new Host<S>({
     hostId: opts.hostId,
     logic: opts.logic,
@@ -86,7 +100,7 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
     subjects,
     clock,
     directory,
-    snapshots: new SnapshotStore(snapshotsKv),
+    snapshots,
     metrics,
     log,
     passivateMs: opts.passivateMs,
@@ -96,6 +110,7 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
   });
   await directory.join();
   await host.start();
+  tournaments.start();
   void (async () => {
     for await (const status of nc.status()) {
       if (status.type !== 'reconnect') continue;
@@ -113,6 +128,7 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
     statsHandler: async () => ({ ...host.stats, leaseRenewFailures: (await metrics.renewFailures.get()).values[0]?.value ?? 0 }),
   });
   addEndpoint(service, 'activate', { subject: subjects.activate(), queue: subjects.queues.actorHosts, input: codecs.activate, output: codecs.activated, log, handle: (req) => host.handleActivate(req) });
+  addEndpoint(service, 'tournament', { subject: subjects.tournamentAdmin(), queue: subjects.queues.actorHosts, input: codecs.tournamentRequest, output: codecs.tournamentReply, log, handle: (req) => tournaments.handle(req) });
   addEndpoint(service, 'activate-on', { subject: subjects.activateOn(opts.hostId), input: codecs.activate, output: codecs.activated, log, handle: (req) => host.handleActivate(req) });
   await nc.flush();
 
@@ -121,6 +137,7 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
   let ended = false;
   return {
     host: host as Host<unknown>,
+    tournaments,
     registry,
     nc,
     info: { hostId: opts.hostId, metricsUrl: ops.url, incarnation: directory.incarnation },
@@ -129,6 +146,7 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
       ended = true;
       // Reverse of start: stop taking activations, hand actors over, then leave NATS and HTTP.
       await service.stop();
+      await tournaments.drain();
       await host.drain();
       await nc.drain();
       await ops.close();
@@ -136,6 +154,7 @@ export async function start<S>(opts: ActorHostOptions<S>): Promise<RunningActorH
     async crash() {
       if (ended) return;
       ended = true;
+      tournaments.abandon();
       host.abandon();
       await nc.close();
       await ops.close();

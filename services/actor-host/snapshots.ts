@@ -29,6 +29,13 @@ export class SnapshotStore {
     }
   }
 
+  /** Keys matching a KV filter (e.g. every tournament's). */
+  async keys(filter: string): Promise<string[]> {
+    const out: string[] = [];
+    for await (const key of await this.kv.keys(filter)) out.push(key);
+    return out.sort();
+  }
+
   /** Writes `record` if the stored revision is still `rev` (0 = must not exist yet); returns the new revision. */
   async save(key: string, record: SnapshotRecord, rev: number): Promise<number> {
     const bytes = recordCodecs.snapshot.encode(record);

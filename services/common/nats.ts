@@ -41,7 +41,8 @@ const NO_ROOM: ReadonlySet<string> = new Set(Object.values(PlacementErrorCodes))
  */
 function statusFor(code: string): number {
   if (NO_ROOM.has(code)) return 503;
-  return BAD_INPUT.has(code) || code.endsWith('_INVALID') ? 400 : 500;
+  // Asking for what does not exist, or for what already does, is the caller's mistake too.
+  return BAD_INPUT.has(code) || /_(INVALID|NOT_FOUND|EXISTS)$/.test(code) ? 400 : 500;
 }
 
 /**

@@ -13,6 +13,8 @@ import { rankingRoot } from '../../services/ranking/keys.ts';
 import { RankingStore } from '../../services/ranking/store.ts';
 import { JobHistory } from '../../services/scheduler/history.ts';
 import { startInfra } from '../support/harness.ts';
+import { recordingEgress, startTestHost } from '../../services/actor-host/testing.ts';
+import type { RunningActorHost } from '../../services/actor-host/service.ts';
 import { DAY, randomHistory } from './fixtures.ts';
 
 const OUT = 'test-output/ranking';
@@ -28,6 +30,7 @@ describe('pages - landing, user page and admin in a real browser', () => {
   let base: string;
   const notices: Notice[] = [];
   let settings: TeamSettingsStore;
+  let actorHost: RunningActorHost | undefined;
 
   before(async () => {
     await mkdir(OUT, { recursive: true });
@@ -44,6 +47,9 @@ describe('pages - landing, user page and admin in a real browser', () => {
     void (async () => {
       for await (const m of sub) notices.push(codecs.notice.decode(m.data));
     })();
+    // A real actor host answers the tournament form (its posts go to a recording egress).
+    recordingEgress(nc, infra.subjects);
+    actorHost = await startTestHost(infra, 'pages-host');
     app = Fastify();
     const tokens = new TokenStore(redis, parseTokenKeys(undefined, false), infra.subjects.prefix);
     // No Slack call happens in these tests; registration is tested against the sandbox elsewhere.
@@ -58,6 +64,7 @@ describe('pages - landing, user page and admin in a real browser', () => {
   after(async () => {
     await browser?.close();
     await app?.close();
+    await actorHost?.stop();
   });
 
   test('landing page renders counters and the Add to Slack button leads to /slack/install', async () => {
@@ -154,6 +161,35 @@ describe('pages - landing, user page and admin in a real browser', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${base}/admin?lang=ko`);
     await page.screenshot({ path: `${OUT}/admin-ko-phone.png`, fullPage: true });
+    await context.close();
+  });
+
+  test('admin: the tournament form creates one over two workspaces, refuses a bad one with its code, and cancels', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+    const page = await context.newPage();
+    await page.goto(`${base}/admin?lang=en`);
+    await page.fill('input[name=user]', ADMIN.user);
+    await page.fill('input[name=password]', ADMIN.password);
+    await page.click('#login');
+    await page.waitForSelector('#tournaments');
+    const create = async (id: string, channels: string) => {
+      await page.fill('#tournaments input[name=id]', id);
+      await page.fill('#tournaments input[name=name]', 'Winter Cup');
+      await page.fill('#tournaments textarea[name=channels]', channels);
+      // Far ahead of the pages' fixed clock, so no round opens during the test.
+      await page.fill('#tournaments input[name=startsIn]', '100000');
+      await page.click('#tournament-create');
+      await page.waitForSelector('.alert');
+    };
+    await create('winter', 'T1:C1, T1:C1');
+    assert.match((await page.locator('.alert.err').textContent()) ?? '', /a channel is listed twice \[SF_ERR_TOURNAMENT_INVALID\]/u);
+    await create('winter', 'T1:C1, T2:C9');
+    assert.match((await page.locator('.alert.ok').textContent()) ?? '', /Tournament winter created/u);
+    assert.match((await page.locator('#tournaments tbody').textContent()) ?? '', /winter\s*Winter Cup\s*scheduled\s*0\/3/u);
+    await page.screenshot({ path: `${OUT}/admin-tournaments.png`, fullPage: true });
+    await page.click('#tournaments tbody button');
+    assert.match((await page.locator('.alert.ok').textContent()) ?? '', /Tournament winter cancelled/u);
+    assert.match((await page.locator('#tournaments tbody').textContent()) ?? '', /cancelled/u);
     await context.close();
   });
 

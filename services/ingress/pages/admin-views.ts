@@ -1,4 +1,4 @@
-import type { Lang } from '../../../protocol/index.ts';
+import type { Lang, TournamentSummary } from '../../../protocol/index.ts';
 import type { TeamSummary } from '../../common/token-store.ts';
 import type { JobRun } from '../../scheduler/history.ts';
 import { barChart } from './chart.ts';
@@ -22,6 +22,8 @@ export interface Dashboard {
   jobs: JobRun[];
   /** Teams with an app-level token (per-workspace apps), no secrets. */
   workspaces: TeamSummary[];
+  /** Every tournament the actor hosts know (empty when none answered). */
+  tournaments?: TournamentSummary[];
 }
 
 export type Flash = { kind: 'ok' | 'err'; text: string } | null;
@@ -118,6 +120,7 @@ export function dashboardPage(lang: Lang, csrf: string, d: Dashboard, flash: Fla
       <div class="row"><button class="btn btn-primary" type="submit" id="notice-preview">${t('noticePreview')}</button></div>
     </form>
   </div>
+  ${tournamentPanel(lang, csrf, d.tournaments ?? [])}
   <div class="panel" id="optout"><h2>${t('optoutTitle')}</h2>
     <form class="stack" method="post" action="/admin/optout?lang=${lang}">
       <input type="hidden" name="_csrf" value="${csrf}">
@@ -166,6 +169,42 @@ function workspacesPanel(lang: Lang, csrf: string, teams: TeamSummary[]): Html {
       <label>${t('wsBotToken')}<input type="password" name="botToken" required></label>
       <label>${t('wsAppToken')}<input type="password" name="appToken" required></label>
       <div class="row"><button class="btn btn-primary" type="submit" id="workspace-add">${t('wsAdd')}</button></div>
+    </form>
+  </div>`;
+}
+
+/** Create form (the CLI's `tournament create`, in minutes) and the list, with a cancel per running one. */
+function tournamentPanel(lang: Lang, csrf: string, tournaments: TournamentSummary[]): Html {
+  const t = pageTexts(lang);
+  const running = (x: TournamentSummary) => x.phase !== 'finished' && x.phase !== 'cancelled';
+  return html`<div class="panel" id="tournaments"><h2>${t('tournamentTitle')}</h2>
+    ${
+      tournaments.length === 0
+        ? html`<p class="muted">${t('none')}</p>`
+        : html`<table><thead><tr><th>ID</th><th>${t('tournamentName')}</th><th>${t('colTournamentPhase')}</th><th class="num">${t('colTournamentRound')}</th><th>${t('colTournamentLeader')}</th><th></th></tr></thead><tbody>
+        ${tournaments.map(
+          (x) => html`<tr><td class="mono">${x.id}</td><td>${x.name}</td><td>${x.phase}</td><td class="num">${x.round}/${x.rounds}</td><td class="mono">${x.standings[0] ? `${x.standings[0].user} (${x.standings[0].points})` : '-'}</td><td>${
+            running(x)
+              ? html`<form method="post" action="/admin/tournament/cancel?lang=${lang}"><input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="id" value="${x.id}"><button class="btn btn-ghost" type="submit">${t('tournamentCancel')}</button></form>`
+              : ''
+          }</td></tr>`,
+        )}</tbody></table>`
+    }
+    <form class="stack" method="post" action="/admin/tournament/create?lang=${lang}">
+      <input type="hidden" name="_csrf" value="${csrf}">
+      <div class="split">
+        <label>${t('tournamentId')}<input type="text" name="id" required pattern="[a-z0-9][a-z0-9_\-]{0,39}"></label>
+        <label>${t('tournamentName')}<input type="text" name="name" required maxlength="80"></label>
+      </div>
+      <label>${t('tournamentChannels')}<textarea name="channels" required placeholder="T0123:C0456, T0789:C0012"></textarea></label>
+      <div class="split">
+        <label>${t('tournamentRounds')}<input type="number" name="rounds" min="1" max="20" value="3"></label>
+        <label>${t('tournamentStartsIn')}<input type="number" name="startsIn" min="0" step="any" value="5"></label>
+        <label>${t('tournamentGap')}<input type="number" name="gap" min="1" step="any" value="5"></label>
+        <label>${t('tournamentCollect')}<input type="number" name="collect" min="1" step="any" value="2"></label>
+        <label>${t('tournamentLang')}<select name="lang"><option value="ko">한국어</option><option value="en"${lang === 'en' ? ' selected' : ''}>English</option></select></label>
+      </div>
+      <div class="row"><button class="btn btn-primary" type="submit" id="tournament-create">${t('tournamentCreate')}</button></div>
     </form>
   </div>`;
 }

@@ -105,7 +105,7 @@ tr:last-child td { border-bottom: 0; }
 form.stack { display: grid; gap: 12px; }
 form.stack p { margin: 0; font-size: 13px; }
 label { font-weight: 600; font-size: 14px; display: grid; gap: 6px; }
-input[type=text], input[type=password], textarea { font: inherit; padding: 10px 12px; border-radius: 10px; border: 1px solid #d7d5e3; background: #fff; width: 100%; }
+input[type=text], input[type=password], input[type=number], select, textarea { font: inherit; padding: 10px 12px; border-radius: 10px; border: 1px solid #d7d5e3; background: #fff; width: 100%; }
 textarea { min-height: 110px; resize: vertical; }
 input:focus, textarea:focus { outline: 2px solid var(--brand-2); outline-offset: 1px; }
 .row { display: flex; gap: 10px; flex-wrap: wrap; align-items: center; }

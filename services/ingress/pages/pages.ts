@@ -3,7 +3,9 @@ import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RequestStrategy, type NatsConnection } from 'nats';
 import type { Redis } from 'ioredis';
-import { asSurfingerError, codecs, MessageTypes, ServiceNames, SlackId, type Lang, type Notice, type Subjects } from '../../../protocol/index.ts';
+import { asSurfingerError, codecs, MessageTypes, ServiceNames, SlackId, type Lang, type Notice, type Subjects, type TournamentRequest, type TournamentSummary } from '../../../protocol/index.ts';
+import { request } from '../../common/nats.ts';
+import { parseTournamentChannels } from '../../common/tournament-form.ts';
 import type { Logger } from '../../common/logger.ts';
 import { TeamSettingsStore } from '../../common/team-settings.ts';
 import type { TokenStore } from '../../common/token-store.ts';
@@ -190,8 +192,15 @@ async function pagesPlugin(app: FastifyInstance, deps: PagesDeps): Promise<void>
       jobs.recent(30),
     ]);
     const workspaces = (await deps.tokens.list().catch(() => [])).filter((w) => w.hasAppToken);
-    const dashboard = { gamesToday: perDay.at(-1)?.games ?? 0, totals, active, perDay, topChannels, hosts, supervisors, jobs: history, workspaces };
+    // No actor host answering must not take the dashboard down: the panel then lists none.
+    const tournaments = (await askTournaments({ op: 'list' }).catch(() => [])) as TournamentSummary[];
+    const dashboard = { gamesToday: perDay.at(-1)?.games ?? 0, totals, active, perDay, topChannels, hosts, supervisors, jobs: history, workspaces, tournaments };
     return sendHtml(reply, dashboardPage(langOf(req), session.csrf, dashboard, flash, draft), flash?.kind === 'err' ? 400 : 200);
+  }
+
+  async function askTournaments(req: Omit<TournamentRequest, 'type'>): Promise<TournamentSummary[]> {
+    const out = await request(nc, subjects.tournamentAdmin(), codecs.tournamentRequest, { type: MessageTypes.tournamentRequest, ...req }, codecs.tournamentReply, 5_000);
+    return out.tournaments;
   }
 
   /** Every admin POST: a live session and its CSRF token, or the request is refused and logged. */
@@ -320,6 +329,52 @@ async function pagesPlugin(app: FastifyInstance, deps: PagesDeps): Promise<void>
     await removeWorkspace(team, { tokens: deps.tokens, nc, subjects, now });
     log.info({ team, by: session.user }, 'workspace app removed');
     return showDashboard(req, reply, session, { kind: 'ok', text: t('wsRemoved', { team }) });
+  });
+
+  const minutes = (text: string | undefined, fallback: number) => Math.round((text === undefined || text === '' ? fallback : Number(text)) * 60_000);
+
+  // The CLI's `tournament create`, as a form; the actor hosts validate it and answer with a code.
+  app.post('/admin/tournament/create', async (req, reply) => {
+    const session = await guard(req, reply);
+    if (!session) return;
+    const body = form(req);
+    const t = pageTexts(langOf(req));
+    try {
+      const [created] = await askTournaments({
+        op: 'create',
+        spec: {
+          id: body.id ?? '',
+          name: body.name ?? '',
+          lang: body.lang === 'en' ? 'en' : 'ko',
+          channels: parseTournamentChannels(body.channels ?? ''),
+          rounds: Number(body.rounds ?? 3),
+          startsAt: now() + minutes(body.startsIn, 5),
+          roundGapMs: minutes(body.gap, 5),
+          collectMs: minutes(body.collect, 2),
+          createdBy: session.user,
+        },
+      });
+      log.info({ tournament: created?.id, by: session.user }, 'tournament created from the admin page');
+      return showDashboard(req, reply, session, { kind: 'ok', text: t('tournamentCreated', { id: created?.id ?? '' }) });
+    } catch (err) {
+      const e = asSurfingerError(err);
+      log.info({ code: e.code, reason: e.message }, 'tournament form refused');
+      return showDashboard(req, reply, session, { kind: 'err', text: t('tournamentRefused', { reason: `${e.message} [${e.code}]` }) });
+    }
+  });
+
+  app.post('/admin/tournament/cancel', async (req, reply) => {
+    const session = await guard(req, reply);
+    if (!session) return;
+    const t = pageTexts(langOf(req));
+    try {
+      const [cancelled] = await askTournaments({ op: 'cancel', id: form(req).id ?? '', by: session.user });
+      log.info({ tournament: cancelled?.id, by: session.user }, 'tournament cancelled from the admin page');
+      return showDashboard(req, reply, session, { kind: 'ok', text: t('tournamentCancelled', { id: cancelled?.id ?? '' }) });
+    } catch (err) {
+      const e = asSurfingerError(err);
+      return showDashboard(req, reply, session, { kind: 'err', text: t('tournamentRefused', { reason: `${e.message} [${e.code}]` }) });
+    }
   });
 
   app.post('/admin/notice/edit', async (req, reply) => {
