@@ -30,6 +30,10 @@ COPY protocol ./protocol
 COPY actors ./actors
 COPY services ./services
 COPY data ./data
+# The NATS users and Redis ACL users are code (permissions.ts, acl.ts): `surfinger up` runs the local
+# cluster under them, and provisioning renders them from the same files.
+COPY deploy/nats/permissions.ts ./deploy/nats/permissions.ts
+COPY deploy/redis/acl.ts ./deploy/redis/acl.ts
 # Numeric user so Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
 USER 10001:10001
 EXPOSE 3000 9464
