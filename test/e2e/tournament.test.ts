@@ -37,7 +37,7 @@ describe('tournament across channels and workspaces, through the whole cluster',
       prefix: 'tourney',
       env: { SF_MISSION_RATE: '0', SF_LEASE_TTL_MS: '2000' },
     });
-    nc = await connect({ servers: cluster.natsUrl });
+    nc = await connect({ servers: cluster.natsUrl, ...cluster.natsAuth });
   });
   after(async () => {
     await nc?.close();
