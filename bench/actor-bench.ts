@@ -5,7 +5,7 @@ import { codecs, createSubjects, MessageTypes, type GameInbound, type Reply, typ
 import { sendToGame } from '../services/actor-host/client.ts';
 import { start as startActorHost, type RunningActorHost } from '../services/actor-host/service.ts';
 import { loadCorpus } from '../services/common/corpus.ts';
-import { startNatsServer, type NatsServer } from '../services/common/local-infra.ts';
+import { startNatsServer, type NatsServer } from '../services/local/local-infra.ts';
 import { createLogger } from '../services/common/logger.ts';
 import { connectNats } from '../services/common/nats.ts';
 

@@ -37,6 +37,8 @@ export const CommonErrorCodes = {
   TIMEOUT: 'SF_ERR_TIMEOUT',
   /** A service answered an error without a code of ours. */
   REMOTE: 'SF_ERR_REMOTE',
+  /** Egress answered ok:false without a code of its own (an older egress). */
+  EGRESS: 'SF_ERR_EGRESS',
 } as const;
 export type CommonErrorCode = (typeof CommonErrorCodes)[keyof typeof CommonErrorCodes];
 
@@ -75,3 +77,13 @@ export const EgressErrorCodes = {
   BUSY: 'SF_ERR_EGRESS_BUSY',
 } as const;
 export type EgressErrorCode = (typeof EgressErrorCodes)[keyof typeof EgressErrorCodes];
+
+/** Codes of the tournament endpoint (actor hosts): the CLI and the admin page act on them. */
+export const TournamentErrorCodes = {
+  /** No tournament has this id. */
+  NOT_FOUND: 'SF_ERR_TOURNAMENT_NOT_FOUND',
+  /** A tournament with this id already exists (ids are never reused, finished ones stay listed). */
+  EXISTS: 'SF_ERR_TOURNAMENT_EXISTS',
+  /** The tournament spec or request breaks a rule (fewer than two channels, collect window too long, …). */
+  INVALID: 'SF_ERR_TOURNAMENT_INVALID',
+} as const;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { REPO_ROOT } from '../services/common/cluster.ts';
+import { REPO_ROOT } from '../services/local/cluster.ts';
 
 /**
  * docs/ stays true where code can check it: every SF_* variable production code reads is in

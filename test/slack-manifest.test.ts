@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { REPO_ROOT } from '../services/common/cluster.ts';
+import { REPO_ROOT } from '../services/local/cluster.ts';
 import { DEFAULT_BOT_SCOPES } from '../services/ingress/oauth.ts';
 
 /**

@@ -11,12 +11,6 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SOURCE_DIRS = ['protocol', 'actors', 'services', 'cli', 'bench', 'scripts', 'deploy', 'test'];
 
-/**
- * Local-cluster launchers still in common/ (they start the sandbox). TEMPORARY: they move to their
- * own folder, and this list is then deleted.
- */
-const COMMON_LAUNCHERS = new Set(['services/common/cluster.ts', 'services/common/local-infra.ts', 'services/common/token-seed.ts']);
-
 /** The ACL's own test checks permissions on the real key names, so it must name them; this guard spells its pattern. */
 const RANKING_KEY_READERS = new Set(['test/security/redis-acl.test.ts', 'test/structure.test.ts']);
 
@@ -48,9 +42,9 @@ function importsOf(file: string): string[] {
 const isTest = (file: string) => file.endsWith('.test.ts');
 const serviceOf = (file: string) => /^services\/([^/]+)\//.exec(file)?.[1];
 
-test('structure - services/common imports no service (launchers excepted until they move)', () => {
+test('structure - services/common imports no service', () => {
   const arrows = sourceFiles()
-    .filter((f) => f.startsWith('services/common/') && !isTest(f) && !COMMON_LAUNCHERS.has(f))
+    .filter((f) => f.startsWith('services/common/') && !isTest(f))
     .flatMap((f) => importsOf(f).map((to) => ({ f, to })))
     .filter(({ to }) => serviceOf(to) !== undefined && serviceOf(to) !== 'common')
     .map(({ f, to }) => `${f} -> ${to}`);
@@ -85,7 +79,7 @@ test('structure - no file outside services/ranking names a ranking Redis key', (
 
 test('structure - the guards see the arrows they forbid', () => {
   // A guard that parses nothing passes everything: these arrows exist and must be found.
-  assert.ok(importsOf('services/common/cluster.ts').some((to) => to.startsWith('services/sandbox/')));
+  assert.ok(importsOf('services/local/cluster.ts').some((to) => to.startsWith('services/sandbox/')));
   assert.ok(importsOf('services/ranking/service.ts').includes('services/ranking/store.ts'));
   assert.ok(importsOf('bench/measure.ts').includes('services/common/percentiles.ts'));
   assert.match("const k = `${prefix}:rk:gen`", RANKING_KEY_TEXT);
@@ -98,7 +92,7 @@ test('structure - the guards see the arrows they forbid', () => {
  * object); everywhere else names it through the catalogue, so a typo cannot mint a new code.
  * actor.ts: one fallback literal left until the actor's owner touches it (TEMPORARY).
  */
-const RAW_CODE_ALLOWED = new Set([...COMMON_LAUNCHERS, 'services/actor-host/actor.ts']);
+const RAW_CODE_ALLOWED = new Set(['services/actor-host/actor.ts']);
 const RAW_CODE = /['"`]SF_ERR_[A-Z0-9_]*[A-Z0-9]['"`]/;
 const CATALOGUE_ENTRY = /^\s*[A-Z][A-Z0-9_]*: ['"]SF_ERR_[A-Z0-9_]+['"],?\s*(\/\/.*)?$/;
 

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { SandboxDriver } from '../../services/bots/driver.ts';
 import { runBots } from '../../services/bots/run.ts';
-import { startCluster } from '../../services/common/cluster.ts';
+import { startCluster } from '../../services/local/cluster.ts';
 import { percentiles } from '../../services/common/percentiles.ts';
 import { round } from '../measure.ts';
 import type { Measured, Scenario, ScenarioContext } from '../types.ts';

@@ -3,7 +3,7 @@ import { AckPolicy, DeliverPolicy } from 'nats';
 import { codecs, createSubjects, MessageTypes, type Subjects } from '../../protocol/index.ts';
 import { sendToGame } from '../../services/actor-host/client.ts';
 import { recordCodecs } from '../../services/actor-host/records.ts';
-import { startCluster } from '../../services/common/cluster.ts';
+import { startCluster } from '../../services/local/cluster.ts';
 import { connectNats } from '../../services/common/nats.ts';
 import type { NatsConnection } from 'nats';
 import { channelOf, egressStandIn } from '../actor-bench.ts';

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { createSubjects, pack, unpack } from '../../protocol/index.ts';
 import { connectNats } from '../../services/common/nats.ts';
-import { startNatsServer } from '../../services/common/local-infra.ts';
+import { startNatsServer } from '../../services/local/local-infra.ts';
 import { sampleAnswer } from '../fixtures.ts';
 import { closedLoop, round } from '../measure.ts';
 import type { Measured, Scenario } from '../types.ts';

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Rng } from '../../actors/rng.ts';
-import { startRedisServer, type RedisServer } from '../../services/common/local-infra.ts';
+import { PlacementErrorCodes } from '../../protocol/index.ts';
+import { startRedisServer, type RedisServer } from '../../services/local/local-infra.ts';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { channelOf, startActorBench, type ActorBench } from '../actor-bench.ts';
@@ -123,7 +124,7 @@ async function level(offered: number, budget: number | null, redisServer: RedisS
       admitted,
       busy,
       other,
-      refusedCounted: await hostMetric(bench, 'sf_admission_refused_total', { code: 'SF_ERR_CLUSTER_FULL' }),
+      refusedCounted: await hostMetric(bench, 'sf_admission_refused_total', { code: PlacementErrorCodes.CLUSTER_FULL }),
       runningMax,
       actors: bench.host.host.stats.games,
       answers: percentiles(players.windowed),

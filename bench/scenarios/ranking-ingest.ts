@@ -6,7 +6,7 @@ import { connectRedis } from '../../services/common/redis.ts';
 import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
 import { codecs, createSubjects, unpack, type RoundResult, type Subjects } from '../../protocol/index.ts';
 import { ensureStreams } from '../../services/common/jetstream.ts';
-import { startNatsServer, startRedisServer } from '../../services/common/local-infra.ts';
+import { startNatsServer, startRedisServer } from '../../services/local/local-infra.ts';
 import { createLogger } from '../../services/common/logger.ts';
 import { connectNats } from '../../services/common/nats.ts';
 import { start as startRanking } from '../../services/ranking/service.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { codecs, createSubjects, pack } from '../../protocol/index.ts';
 import { ensureStreams } from '../../services/common/jetstream.ts';
-import { startNatsServer } from '../../services/common/local-infra.ts';
+import { startNatsServer } from '../../services/local/local-infra.ts';
 import { connectNats } from '../../services/common/nats.ts';
 import { sampleRoundResult } from '../fixtures.ts';
 import { alternatingLoops, round } from '../measure.ts';

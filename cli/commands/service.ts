@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { REPO_ROOT, SERVICE_NAMES } from '../../services/common/cluster.ts';
+import { REPO_ROOT, SERVICE_NAMES } from '../../services/local/cluster.ts';
 import { SurfingerError } from '../../protocol/errors.ts';
 import { CliErrorCodes } from '../errors.ts';
 

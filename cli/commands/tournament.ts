@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
+import { CliErrorCodes } from '../errors.ts';
 import { createSubjects, MessageTypes, SurfingerError, TournamentId, codecs, type TournamentRequest, type TournamentSummary } from '../../protocol/index.ts';
 import { CommonEnv, parseEnv } from '../../services/common/config.ts';
 import { connectNats, request } from '../../services/common/nats.ts';
 import { parseTournamentChannels } from '../../services/common/tournament-form.ts';
 
-const USAGE = 'SF_ERR_CLI_USAGE';
+const USAGE = CliErrorCodes.USAGE;
 
 function seconds(name: string, text: string, min: number): number {
   const n = Number(text);

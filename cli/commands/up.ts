@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { startCluster, type Cluster } from '../../services/common/cluster.ts';
+import { startCluster, type Cluster } from '../../services/local/cluster.ts';
 import { DELIVERY_MODES, type Delivery } from '../../services/common/config.ts';
 
 interface UpOptions {

@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
-import { SERVICE_NAMES } from '../../services/common/cluster.ts';
+import { SERVICE_NAMES } from '../../services/local/cluster.ts';
 import { natsUsers, renderAuthConf } from '../nats/permissions.ts';
 import { checkImage, walkImports } from './image.ts';
 import { build, KustomizeError, type Built, type K8sObject } from './kustomize.ts';

@@ -3,7 +3,7 @@ import { randomInt } from 'node:crypto';
 import { headers as natsHeaders, ServiceErrorCodeHeader, ServiceErrorHeader, type JetStreamClient, type Msg, type NatsConnection, type Subscription } from 'nats';
 import type { ActorEvent, Effect, GameLogic } from '../../actors/contract.ts';
 import { t } from '../../actors/index.ts';
-import { asSurfingerError, codecs, EgressErrorCodes, MessageTypes, pack, PlacementErrorCodes, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
+import { asSurfingerError, codecs, CommonErrorCodes, EgressErrorCodes, MessageTypes, pack, PlacementErrorCodes, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import { rejected } from '../common/rejections.ts';
 import { request } from '../common/nats.ts';
@@ -564,7 +564,7 @@ export class ActorCell<S> {
           10_000,
         );
         if (!out.ok && out.code === EgressErrorCodes.BUSY) return out.retryAfterMs ?? EDIT_MAX_WAIT_MS;
-        if (!out.ok) throw new SurfingerError(out.code ?? 'SF_ERR_EGRESS', out.error ?? 'egress refused');
+        if (!out.ok) throw new SurfingerError(out.code ?? CommonErrorCodes.EGRESS, out.error ?? 'egress refused');
         if (entry.op === 'post' && entry.key !== null && out.ts) this.handles[entry.key] = out.ts;
         return;
       }

@@ -1,3 +1,4 @@
+import { TournamentErrorCodes } from '../../protocol/errors.ts';
 /** Codes raised by the actor host (listed in docs/errors.md and docs/runtime.md). */
 export const ActorHostErrorCodes = {
   /** This host no longer owns the actor (its lease was taken over or its membership lapsed); the caller retries. */
@@ -14,10 +15,8 @@ export const ActorHostErrorCodes = {
   CORRUPT_RECORD: 'SF_ERR_ACTOR_RECORD_CORRUPT',
   /** `surfinger replay` found no events for the game. */
   REPLAY_NOT_FOUND: 'SF_ERR_REPLAY_NOT_FOUND',
-  /** No tournament has this id. */
-  TOURNAMENT_NOT_FOUND: 'SF_ERR_TOURNAMENT_NOT_FOUND',
-  /** A tournament with this id already exists (ids are never reused, finished ones stay listed). */
-  TOURNAMENT_EXISTS: 'SF_ERR_TOURNAMENT_EXISTS',
-  /** The tournament spec or request breaks a rule (fewer than two channels, collect window too long, …). */
-  TOURNAMENT_INVALID: 'SF_ERR_TOURNAMENT_INVALID',
+  // Tournament codes are part of the wire (protocol/errors.ts).
+  TOURNAMENT_NOT_FOUND: TournamentErrorCodes.NOT_FOUND,
+  TOURNAMENT_EXISTS: TournamentErrorCodes.EXISTS,
+  TOURNAMENT_INVALID: TournamentErrorCodes.INVALID,
 } as const;

@@ -5,7 +5,7 @@ import { after, describe, it } from 'node:test';
 import { createGameLogic } from '../../actors/index.ts';
 import type { GameLogic } from '../../actors/contract.ts';
 import { MessageTypes } from '../../protocol/index.ts';
-import { REPO_ROOT } from '../common/cluster.ts';
+import { REPO_ROOT } from '../local/cluster.ts';
 import { loadCorpus } from '../common/corpus.ts';
 import { startInfra } from '../../test/support/harness.ts';
 import { replayGame } from './replay.ts';

@@ -23,6 +23,7 @@ import {
   type TournamentReply,
   type TournamentRequest,
   type TournamentSummary,
+  CommonErrorCodes,
 } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import { rejected } from '../common/rejections.ts';
@@ -368,7 +369,7 @@ class TournamentCell {
       10_000,
     );
     if (!out.ok && out.code === EgressErrorCodes.BUSY) return out.retryAfterMs ?? 1_000;
-    if (!out.ok) throw new SurfingerError(out.code ?? 'SF_ERR_EGRESS', out.error ?? 'egress refused');
+    if (!out.ok) throw new SurfingerError(out.code ?? CommonErrorCodes.EGRESS, out.error ?? 'egress refused');
     if (entry.op === 'post' && out.ts) this.handles[handle] = out.ts;
     return undefined;
   }
@@ -514,9 +515,9 @@ export class Tournaments {
         return await request(this.env.nc, this.env.subjects.tournament(id), codecs.tournamentRequest, req, codecs.tournamentReply, 3_000);
       } catch (err) {
         last = asSurfingerError(err);
-        if (last.code !== 'SF_ERR_NO_RESPONDERS' && last.code !== ActorHostErrorCodes.LEASE_LOST && last.code !== 'SF_ERR_TIMEOUT') throw last;
+        if (last.code !== CommonErrorCodes.NO_RESPONDERS && last.code !== ActorHostErrorCodes.LEASE_LOST && last.code !== CommonErrorCodes.TIMEOUT) throw last;
       }
-      if (last.code === 'SF_ERR_NO_RESPONDERS') {
+      if (last.code === CommonErrorCodes.NO_RESPONDERS) {
         const summary = await this.show(id);
         // An ended tournament has no actor any more, and nothing left to cancel.
         if (summary.phase === 'finished' || summary.phase === 'cancelled') return reply([summary]);

@@ -1,6 +1,6 @@
 import { Rng } from '../../actors/rng.ts';
 import { SurfingerError, type Mode } from '../../protocol/index.ts';
-import { startCluster, type Cluster } from '../common/cluster.ts';
+import { startCluster, type Cluster } from '../local/cluster.ts';
 import { percentiles, type Percentiles } from '../common/percentiles.ts';
 import { SandboxDriver } from './driver.ts';
 import { BotErrorCodes } from './errors.ts';

@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { SurfingerError } from '../../protocol/errors.ts';
+import { CommonErrorCodes, SurfingerError } from '../../protocol/errors.ts';
 
 /**
  * The one way services open Redis (SF_REDIS_URL):
@@ -18,12 +18,12 @@ export function connectRedis(url: string, options: RedisOptions = {}): Redis {
 export function parseSentinelUrl(url: string): Pick<RedisOptions, 'sentinels' | 'name' | 'password' | 'username' | 'db'> {
   // `new URL` rejects a comma-separated host list, so the authority is split by hand.
   const m = /^redis-sentinel:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/]+)\/([^/?]+)(?:\/(\d+))?$/.exec(url);
-  if (!m) throw new SurfingerError('SF_ERR_CONFIG', 'SF_REDIS_URL: expected redis-sentinel://host:port[,host:port...]/<master name>[/db]');
+  if (!m) throw new SurfingerError(CommonErrorCodes.CONFIG, 'SF_REDIS_URL: expected redis-sentinel://host:port[,host:port...]/<master name>[/db]');
   const sentinels = m[3]!.split(',').map((hostPort) => {
     const at = hostPort.lastIndexOf(':');
     const host = at > 0 ? hostPort.slice(0, at) : hostPort;
     const port = at > 0 ? Number(hostPort.slice(at + 1)) : 26379;
-    if (!host || !Number.isInteger(port) || port <= 0 || port > 65535) throw new SurfingerError('SF_ERR_CONFIG', `SF_REDIS_URL: bad sentinel address "${hostPort}"`);
+    if (!host || !Number.isInteger(port) || port <= 0 || port > 65535) throw new SurfingerError(CommonErrorCodes.CONFIG, `SF_REDIS_URL: bad sentinel address "${hostPort}"`);
     return { host, port };
   });
   return {

@@ -52,7 +52,7 @@ export class SeenOnce {
   async release(key: string): Promise<void> {
     this.#local.delete(key);
     await withTimeout(this.redis.del(key), this.#timeoutMs).catch((err: unknown) => {
-      this.log.warn({ code: 'SF_ERR_REDIS', reason: (err as Error).message }, 'redis unreachable; replay claim released in process only');
+      this.log.warn({ code: CommonErrorCodes.REDIS, reason: (err as Error).message }, 'redis unreachable; replay claim released in process only');
     });
   }
 

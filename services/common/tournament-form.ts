@@ -1,5 +1,4 @@
-import { SlackId, SurfingerError } from '../../protocol/index.ts';
-import { ActorHostErrorCodes } from '../actor-host/errors.ts';
+import { SlackId, SurfingerError, TournamentErrorCodes } from '../../protocol/index.ts';
 
 /**
  * Tournament channels as people write them (CLI flags, the admin form): `TEAM:CHANNEL` Slack ids,
@@ -13,7 +12,7 @@ export function parseTournamentChannels(text: string, team?: string): Array<{ te
       const [a, b, ...rest] = word.split(':');
       const pair = b === undefined ? { team, channel: a } : { team: a, channel: b };
       if (rest.length > 0 || !SlackId.safeParse(pair.team).success || !SlackId.safeParse(pair.channel).success) {
-        throw new SurfingerError(ActorHostErrorCodes.TOURNAMENT_INVALID, `a tournament channel is TEAM:CHANNEL (Slack ids), or CHANNEL with a team; got ${JSON.stringify(word)}`);
+        throw new SurfingerError(TournamentErrorCodes.INVALID, `a tournament channel is TEAM:CHANNEL (Slack ids), or CHANNEL with a team; got ${JSON.stringify(word)}`);
       }
       return pair as { team: string; channel: string };
     });

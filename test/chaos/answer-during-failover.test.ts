@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, startCluster, type Cluster, type ProcessHandle } from '../../services/common/cluster.ts';
+import { REPO_ROOT, startCluster, type Cluster, type ProcessHandle } from '../../services/local/cluster.ts';
 import { Channel } from '../support/cluster-play.ts';
 
 /**

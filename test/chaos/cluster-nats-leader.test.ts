@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import type { ProcessHandle } from '../../services/common/cluster.ts';
+import type { ProcessHandle } from '../../services/local/cluster.ts';
 import { killLeader, playNemesis, startClusterChaos } from './cluster-support.ts';
 
 /**

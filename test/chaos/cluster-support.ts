@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
 import { MessageTypes, type GameInbound, type ResultMessage } from '../../protocol/index.ts';
-import { REPO_ROOT } from '../../services/common/cluster.ts';
-import type { NatsClusterNode } from '../../services/common/local-nats-cluster.ts';
+import { REPO_ROOT } from '../../services/local/cluster.ts';
+import type { NatsClusterNode } from '../../services/local/local-nats-cluster.ts';
 import { sendToGame } from '../../services/actor-host/client.ts';
 import { readResults } from '../../services/actor-host/testing.ts';
 import { actorKey } from '../../services/actor-host/records.ts';
-import { dataKeys, FIRST_GENERATION, rankingRoot, rootKeys } from '../../services/ranking/keys.ts';
+import { openRankingReads } from '../../services/ranking/reads.ts';
 import { checkHistory, readHistory, type Verdict } from '../support/history.ts';
 import { assertLedgers, startChaos, startGames, type Chaos, type ChaosOptions } from './support.ts';
 
@@ -99,11 +99,8 @@ export async function waitForFinished(c: Chaos, channels: string[], timeoutMs = 
   }
 }
 
-async function rankingTotals(c: Chaos): Promise<Record<string, number>> {
-  const root = rankingRoot(c.subjects.prefix);
-  const gen = (await c.redis.get(rootKeys(root).pointer)) ?? FIRST_GENERATION;
-  const raw = await c.redis.hgetall(dataKeys(root, gen).totals);
-  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
+function rankingTotals(c: Chaos): Promise<Record<string, number>> {
+  return openRankingReads(c.redis, c.subjects.prefix).totals();
 }
 
 export interface NemesisReport {

@@ -4,7 +4,7 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { REPO_ROOT, startCluster, type Cluster } from '../../services/common/cluster.ts';
+import { REPO_ROOT, startCluster, type Cluster } from '../../services/local/cluster.ts';
 import type { Delivery } from '../../services/common/config.ts';
 import { connect } from 'nats';
 import { createSubjects, MessageTypes, type RoundResult } from '../../protocol/index.ts';

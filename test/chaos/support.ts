@@ -6,7 +6,7 @@ import { connect, type NatsConnection } from 'nats';
 import { createGameLogic } from '../../actors/index.ts';
 import type { GameLogic } from '../../actors/contract.ts';
 import { createSubjects, MessageTypes, type GameInbound, type ResultMessage, type Subjects } from '../../protocol/index.ts';
-import { startCluster, type Cluster } from '../../services/common/cluster.ts';
+import { startCluster, type Cluster } from '../../services/local/cluster.ts';
 import { loadCorpus } from '../../services/common/corpus.ts';
 import { sendToGame } from '../../services/actor-host/client.ts';
 import { replayGame } from '../../services/actor-host/replay.ts';
@@ -15,7 +15,7 @@ import { openRankingReads } from '../../services/ranking/reads.ts';
 
 /**
  * The chaos suites' cluster: nats-server, redis-server, the sandbox, egress, ranking and actor hosts,
- * each its own OS process (services/common/cluster.ts). Tests play the ingress part themselves
+ * each its own OS process (services/local/cluster.ts). Tests play the ingress part themselves
  * through `sendToGame`, so what they break is exactly the runtime under test.
  */
 export interface Chaos {
@@ -33,7 +33,7 @@ export interface Chaos {
 export interface ChaosOptions {
   hosts: number;
   channels: number;
-  /** The cluster suite's infrastructure (services/common/cluster.ts). */
+  /** The cluster suite's infrastructure (services/local/cluster.ts). */
   natsCluster?: 3;
   redisHa?: true;
   /** Actor hosts record their history here (SF_HISTORY_DIR) for the history checker. */

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LANG_ACTIONS } from '../../actors/render.ts';
-import { startCluster, type Cluster } from '../../services/common/cluster.ts';
+import { startCluster, type Cluster } from '../../services/local/cluster.ts';
 import type { Delivery } from '../../services/common/config.ts';
 import { edgeText } from '../../services/common/slack-routing.ts';
 import { Channel, messageText } from '../support/cluster-play.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { after, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { startCluster, type Cluster } from '../../services/common/cluster.ts';
+import { startCluster, type Cluster } from '../../services/local/cluster.ts';
 import { Channel } from '../support/cluster-play.ts';
 
 const OUT = 'test-output/app-home';

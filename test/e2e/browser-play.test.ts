@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { stripMarkers } from '../../actors/markers.ts';
-import { REPO_ROOT } from '../../services/common/cluster.ts';
+import { REPO_ROOT } from '../../services/local/cluster.ts';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
 

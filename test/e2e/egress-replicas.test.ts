@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type NatsConnection } from 'nats';
 import { codecs, createSubjects, MessageTypes, type EgressReply } from '../../protocol/index.ts';
-import { startCluster, type Cluster } from '../../services/common/cluster.ts';
+import { startCluster, type Cluster } from '../../services/local/cluster.ts';
 import { request } from '../../services/common/nats.ts';
 
 /**

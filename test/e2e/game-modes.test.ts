@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { KOK_JOIN_ACTION, LANG_ACTIONS, t } from '../../actors/index.ts';
-import { REPO_ROOT, startCluster, type Cluster } from '../../services/common/cluster.ts';
+import { REPO_ROOT, startCluster, type Cluster } from '../../services/local/cluster.ts';
 import { Channel, messageText, targetOf, withTypos } from '../support/cluster-play.ts';
 
 /**

@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LANG_ACTIONS, t } from '../../actors/index.ts';
 import { AVERAGE_GOAL } from '../../actors/missions.ts';
-import { REPO_ROOT, startCluster, type Cluster } from '../../services/common/cluster.ts';
+import { REPO_ROOT, startCluster, type Cluster } from '../../services/local/cluster.ts';
 import { badgeText } from '../../services/ranking/i18n.ts';
 import type { ChannelMessage } from '../../services/bots/driver.ts';
 import { Channel, messageText, missionOf, targetOf, withTypos } from '../support/cluster-play.ts';

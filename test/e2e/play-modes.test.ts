@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { t } from '../../actors/index.ts';
 import { DUEL_ACTIONS, ROBOT_NAME, TEAMS_JOIN_ACTION } from '../../actors/render.ts';
-import { REPO_ROOT, startCluster, type Cluster } from '../../services/common/cluster.ts';
+import { REPO_ROOT, startCluster, type Cluster } from '../../services/local/cluster.ts';
 import { ROBOT_USER } from '../../protocol/index.ts';
 import { Channel, messageText } from '../support/cluster-play.ts';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { REPO_ROOT, startCluster, type Cluster } from '../../services/common/cluster.ts';
+import { REPO_ROOT, startCluster, type Cluster } from '../../services/local/cluster.ts';
 import { signSlackRequest } from '../../services/common/slack-signature.ts';
 import { parseTokenKeys, TokenStore } from '../../services/common/token-store.ts';
 import { Channel, messageText } from '../support/cluster-play.ts';

@@ -4,7 +4,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type NatsConnection, type Msg } from 'nats';
 import { codecs, createSubjects, pack, ServiceNames, unpack } from '../../protocol/index.ts';
-import { REPO_ROOT, startCluster, type Cluster } from '../../services/common/cluster.ts';
+import { REPO_ROOT, startCluster, type Cluster } from '../../services/local/cluster.ts';
 import { signSlackRequest } from '../../services/common/slack-signature.ts';
 import { Channel, messageText } from '../support/cluster-play.ts';
 

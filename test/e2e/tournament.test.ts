@@ -9,7 +9,7 @@ import { connect, type NatsConnection } from 'nats';
 import { createSubjects, MessageTypes, type RoundResult, type TournamentSummary } from '../../protocol/index.ts';
 import { readResults } from '../../services/actor-host/testing.ts';
 import { recordCodecs, tournamentKey } from '../../services/actor-host/records.ts';
-import { REPO_ROOT, startCluster, type Cluster } from '../../services/common/cluster.ts';
+import { REPO_ROOT, startCluster, type Cluster } from '../../services/local/cluster.ts';
 import { Channel, messageText } from '../support/cluster-play.ts';
 
 /**

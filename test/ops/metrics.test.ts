@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, type Cluster } from '../../services/common/cluster.ts';
+import { startCluster, type Cluster } from '../../services/local/cluster.ts';
 import { WATCHED_METRICS } from '../../deploy/check/run.ts';
 import { Channel } from '../support/cluster-play.ts';
 

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { connect, RequestStrategy, type NatsConnection } from 'nats';
-import { startNatsServer, type NatsServer } from '../../services/common/local-infra.ts';
+import { startNatsServer, type NatsServer } from '../../services/local/local-infra.ts';
 import { ensureStreams } from '../../services/common/jetstream.ts';
 import { TeamSettingsStore } from '../../services/common/team-settings.ts';
 import { createSubjects, EgressKinds, ServiceNames } from '../../protocol/index.ts';

@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'nats';
-import { startCluster, type Cluster, type ProcessHandle } from '../../services/common/cluster.ts';
+import { startCluster, type Cluster, type ProcessHandle } from '../../services/local/cluster.ts';
 import { request } from '../../services/common/nats.ts';
 import { codecs, createSubjects, MessageTypes } from '../../protocol/index.ts';
 import type { ClusterSnapshot } from '../../services/watchdog/probe.ts';

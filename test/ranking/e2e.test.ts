@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
-import { REPO_ROOT, startCluster, type Cluster } from '../../services/common/cluster.ts';
+import { REPO_ROOT, startCluster, type Cluster } from '../../services/local/cluster.ts';
 import { Channel, messageText } from '../support/cluster-play.ts';
 
 const OUT = 'test-output/ranking';

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'nats';
 import { Redis } from 'ioredis';
-import { REPO_ROOT, SERVICE_NAMES } from '../../services/common/cluster.ts';
+import { REPO_ROOT, SERVICE_NAMES } from '../../services/local/cluster.ts';
 import type { SandboxInfo } from '../../services/sandbox/index.ts';
 import { t } from '../../actors/i18n/index.ts';
 import { Channel, messageText } from '../support/cluster-play.ts';

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
 import { startSandbox } from '../../services/sandbox/index.ts';
-import { freePort } from '../../services/common/local-infra.ts';
+import { freePort } from '../../services/local/local-infra.ts';
 import { parseTokenKeys, TokenStore } from '../../services/common/token-store.ts';
 import { start } from '../../services/ingress/service.ts';
 import { startInfra } from '../support/harness.ts';

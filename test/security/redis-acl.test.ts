@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { Redis } from 'ioredis';
-import { startRedisServer, type RedisServer } from '../../services/common/local-infra.ts';
+import { startRedisServer, type RedisServer } from '../../services/local/local-infra.ts';
 import { passwordHash, redisUrlFor, redisUsers, renderAcl } from '../../deploy/redis/acl.ts';
 
 /**

@@ -2,7 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'nats';
 import { codecs, createSubjects, MessageTypes, type GameMessage } from '../../protocol/index.ts';
-import { startCluster } from '../../services/common/cluster.ts';
+import { startCluster } from '../../services/local/cluster.ts';
 import { request } from '../../services/common/nats.ts';
 import { eventually } from './edge-kit.ts';
 

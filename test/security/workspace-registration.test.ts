@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import Fastify from 'fastify';
 import { codecs, type TeamActive } from '../../protocol/index.ts';
-import { REPO_ROOT } from '../../services/common/cluster.ts';
+import { REPO_ROOT } from '../../services/local/cluster.ts';
 import { createLogger } from '../../services/common/logger.ts';
 import { parseTokenKeys, TokenStore } from '../../services/common/token-store.ts';
 import { RegistrationErrorCodes, registerWorkspace } from '../../services/common/workspace-registration.ts';

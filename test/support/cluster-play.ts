@@ -2,7 +2,7 @@ import { stripMarkers } from '../../actors/markers.ts';
 import { missionTarget } from '../../actors/missions.ts';
 import { missionFromBanner, type MissionView } from '../../actors/render.ts';
 import { SandboxDriver, type ChannelMessage } from '../../services/bots/driver.ts';
-import type { Cluster } from '../../services/common/cluster.ts';
+import type { Cluster } from '../../services/local/cluster.ts';
 
 /**
  * What end-to-end tests do in a channel, the way a person would: type commands and messages in

@@ -18,7 +18,7 @@ test('harness - starts real nats with JetStream and real redis on free ports', a
 });
 
 test('harness - stop removes the servers', async () => {
-  const { startNatsServer } = await import('../../services/common/local-infra.ts');
+  const { startNatsServer } = await import('../../services/local/local-infra.ts');
   const nats = await startNatsServer();
   const pid = nats.pid;
   await nats.stop();

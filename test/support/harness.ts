@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, type NatsConnection } from 'nats';
 import type { Redis } from 'ioredis';
 import { connectRedis } from '../../services/common/redis.ts';
-import { startNatsServer, startRedisServer, type NatsServer, type RedisServer } from '../../services/common/local-infra.ts';
+import { startNatsServer, startRedisServer, type NatsServer, type RedisServer } from '../../services/local/local-infra.ts';
 import { createSubjects, type Subjects } from '../../protocol/index.ts';
 
 /**

@@ -1,5 +1,5 @@
-import { connectRedis } from './redis.ts';
-import { parseTokenKeys, rotationFields, TokenStore } from './token-store.ts';
+import { connectRedis } from '../common/redis.ts';
+import { parseTokenKeys, rotationFields, TokenStore } from '../common/token-store.ts';
 import type { SandboxInfo } from '../sandbox/index.ts';
 
 /**

@@ -1,3 +1,4 @@
+import { LocalErrorCodes } from './errors.ts';
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -155,7 +156,7 @@ export async function startRedisHa(options: RedisHaOptions = {}): Promise<RedisH
     async primary() {
       const port = await askSentinel();
       const found = data.find((n) => n.port === port);
-      if (!found) throw new SurfingerError('SF_ERR_INFRA_START', `sentinel names no known primary (${port})`);
+      if (!found) throw new SurfingerError(LocalErrorCodes.INFRA_START, `sentinel names no known primary (${port})`);
       return found;
     },
     async waitForFailover(old, timeoutMs = 30_000) {
@@ -164,7 +165,7 @@ export async function startRedisHa(options: RedisHaOptions = {}): Promise<RedisH
         const port = await askSentinel();
         const found = data.find((n) => n.port === port);
         if (found && found !== old) return found;
-        if (Date.now() > deadline) throw new SurfingerError('SF_ERR_INFRA_START', `sentinel did not promote a replica within ${timeoutMs} ms`);
+        if (Date.now() > deadline) throw new SurfingerError(LocalErrorCodes.INFRA_START, `sentinel did not promote a replica within ${timeoutMs} ms`);
         await sleep(200);
       }
     },
@@ -181,7 +182,7 @@ export async function startRedisHa(options: RedisHaOptions = {}): Promise<RedisH
       c.on('error', () => undefined);
       const [replicas, peers] = await Promise.all([c.call('SENTINEL', 'replicas', SENTINEL_MASTER), c.call('SENTINEL', 'sentinels', SENTINEL_MASTER)]).finally(() => c.disconnect());
       if ((replicas as unknown[]).length >= 1 && (peers as unknown[]).length >= sentinels.length - 1) break;
-      if (Date.now() > deadline) throw new SurfingerError('SF_ERR_INFRA_START', 'sentinels did not discover the replica and each other in time');
+      if (Date.now() > deadline) throw new SurfingerError(LocalErrorCodes.INFRA_START, 'sentinels did not discover the replica and each other in time');
       await sleep(200);
     }
     return ha;

@@ -1,3 +1,4 @@
+import { LocalErrorCodes } from './errors.ts';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -150,7 +151,7 @@ export async function startNatsCluster(options: { size?: number; syncAlways?: bo
     nodes,
     node(name) {
       const found = nodes.find((n) => n.name === name);
-      if (!found) throw new SurfingerError('SF_ERR_CLUSTER_UNKNOWN_PROCESS', `no NATS node ${name}`);
+      if (!found) throw new SurfingerError(LocalErrorCodes.CLUSTER_UNKNOWN_PROCESS, `no NATS node ${name}`);
       return found;
     },
     async waitHealthy(timeoutMs = 30_000) {
@@ -158,7 +159,7 @@ export async function startNatsCluster(options: { size?: number; syncAlways?: bo
       for (;;) {
         const live = nodes.filter((n) => n.alive);
         if ((await Promise.all(live.map((n) => healthy(n.monitorUrl)))).every(Boolean)) return;
-        if (Date.now() > deadline) throw new SurfingerError('SF_ERR_INFRA_START', `NATS cluster not healthy within ${timeoutMs} ms`);
+        if (Date.now() > deadline) throw new SurfingerError(LocalErrorCodes.INFRA_START, `NATS cluster not healthy within ${timeoutMs} ms`);
         await sleep(200);
       }
     },

@@ -1,3 +1,4 @@
+import { LocalErrorCodes } from './errors.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, createWriteStream, mkdirSync, openSync, type WriteStream } from 'node:fs';
@@ -9,7 +10,7 @@ import { createSubjects } from '../../protocol/subjects.ts';
 import { natsUsers, renderAuthConf } from '../../deploy/nats/permissions.ts';
 import { passwordHash, redisUrlFor, redisUsers, renderAcl } from '../../deploy/redis/acl.ts';
 import type { SandboxInfo } from '../sandbox/index.ts';
-import type { Delivery } from './config.ts';
+import type { Delivery } from '../common/config.ts';
 import { seedSandboxTeams } from './token-seed.ts';
 import { freePort, startNatsServer, startRedisServer, type NatsServer, type RedisServer } from './local-infra.ts';
 import { startNatsCluster, type NatsCluster } from './local-nats-cluster.ts';
@@ -242,7 +243,7 @@ function launch(opts: {
       );
       const timer = setTimeout(() => {
         me.kill('SIGKILL');
-        reject(new SurfingerError('SF_ERR_CLUSTER_START', `${opts.id} was not ready within ${opts.readyTimeoutMs} ms (log: ${logFile})`));
+        reject(new SurfingerError(LocalErrorCodes.CLUSTER_START, `${opts.id} was not ready within ${opts.readyTimeoutMs} ms (log: ${logFile})`));
       }, opts.readyTimeoutMs);
       const lines = createInterface({ input: me.stdout! });
       lines.on('line', (line) => {
@@ -275,7 +276,7 @@ function launch(opts: {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        reject(new SurfingerError('SF_ERR_CLUSTER_START', `${opts.id} exited with code ${code} before it was ready (log: ${logFile})`));
+        reject(new SurfingerError(LocalErrorCodes.CLUSTER_START, `${opts.id} exited with code ${code} before it was ready (log: ${logFile})`));
       });
     });
 
@@ -512,7 +513,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       logDir,
       service(id) {
         const found = processes.find((p) => p.id === id);
-        if (!found) throw new SurfingerError('SF_ERR_CLUSTER_UNKNOWN_PROCESS', `no process ${id}; have ${processes.map((p) => p.id).join(', ')}`);
+        if (!found) throw new SurfingerError(LocalErrorCodes.CLUSTER_UNKNOWN_PROCESS, `no process ${id}; have ${processes.map((p) => p.id).join(', ')}`);
         return found;
       },
       addService,

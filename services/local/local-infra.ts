@@ -1,3 +1,4 @@
+import { LocalErrorCodes } from './errors.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
@@ -52,7 +53,7 @@ export async function waitForPort(port: number, child: ChildProcess, what: strin
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
       const tail = String((child as ChildProcess & { stderrTail?: string }).stderrTail ?? '').trim().split('\n').slice(-3).join(' | ');
-      throw new SurfingerError('SF_ERR_INFRA_START', `${what} exited with code ${child.exitCode} before listening on ${port}${tail ? `: ${tail}` : ''}`);
+      throw new SurfingerError(LocalErrorCodes.INFRA_START, `${what} exited with code ${child.exitCode} before listening on ${port}${tail ? `: ${tail}` : ''}`);
     }
     const open = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1');
@@ -65,7 +66,7 @@ export async function waitForPort(port: number, child: ChildProcess, what: strin
     if (open) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new SurfingerError('SF_ERR_INFRA_START', `${what} did not listen on port ${port} within ${timeoutMs} ms`);
+  throw new SurfingerError(LocalErrorCodes.INFRA_START, `${what} did not listen on port ${port} within ${timeoutMs} ms`);
 }
 
 export async function waitForHttpOk(url: string, timeoutMs = 15_000): Promise<void> {
@@ -79,7 +80,7 @@ export async function waitForHttpOk(url: string, timeoutMs = 15_000): Promise<vo
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new SurfingerError('SF_ERR_INFRA_START', `${url} did not answer OK within ${timeoutMs} ms`);
+  throw new SurfingerError(LocalErrorCodes.INFRA_START, `${url} did not answer OK within ${timeoutMs} ms`);
 }
 
 // Children die with us: a test runner or `surfinger up` that crashes must not leave servers behind.
