@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SurfingerError } from '../../protocol/errors.ts';
+import { withCredentials } from './redis.ts';
 
 /**
  * Environment variables every service understands. Each service's main.ts extends this schema
@@ -11,6 +12,9 @@ export const CommonEnv = z.object({
   SF_NATS_PASS: z.string().optional(),
   /** `redis://host:port` or, with Sentinel, `redis-sentinel://h1:p1,h2:p2/<master name>` (redis.ts). */
   SF_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /** This service's Redis ACL user and its password (deploy/redis/acl.ts), kept out of the URL. */
+  SF_REDIS_USER: z.string().optional(),
+  SF_REDIS_PASS: z.string().optional(),
   /** Copies of each JetStream stream and KV bucket a service creates: 3 on a 3-server NATS cluster. */
   SF_JS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** Subject/stream/bucket prefix; lets several clusters (or tests) share one NATS. */
@@ -58,7 +62,12 @@ export function natsAuth(env: CommonEnv): { user: string | undefined; pass: stri
   return { user: env.SF_NATS_USER, pass: env.SF_NATS_PASS };
 }
 
+/** SF_REDIS_URL with SF_REDIS_USER / SF_REDIS_PASS as its credentials (a password in the URL wins). */
+export function redisUrl(env: CommonEnv): string {
+  return withCredentials(env.SF_REDIS_URL, env.SF_REDIS_USER, env.SF_REDIS_PASS);
+}
+
 /** What every service's `start(deps)` takes to reach NATS and Redis under its prefix. */
 export function connectionDeps(env: CommonEnv) {
-  return { natsUrl: env.SF_NATS_URL, natsAuth: natsAuth(env), redisUrl: env.SF_REDIS_URL, prefix: env.SF_PREFIX, jsReplicas: env.SF_JS_REPLICAS };
+  return { natsUrl: env.SF_NATS_URL, natsAuth: natsAuth(env), redisUrl: redisUrl(env), prefix: env.SF_PREFIX, jsReplicas: env.SF_JS_REPLICAS };
 }
