@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { SurfingerError } from '../../protocol/errors.ts';
-import { withCredentials } from './redis.ts';
 
 /**
  * Environment variables every service understands. Each service's main.ts extends this schema
@@ -60,6 +59,22 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv)
 /** NATS credentials of this service, from SF_NATS_USER / SF_NATS_PASS. */
 export function natsAuth(env: CommonEnv): { user: string | undefined; pass: string | undefined } {
   return { user: env.SF_NATS_USER, pass: env.SF_NATS_PASS };
+}
+
+/**
+ * `url` with `user`/`password` as its credentials, unless it already carries a password (a URL
+ * with one keeps working as before). ioredis reads them back as its `username`/`password`.
+ * Here, not in redis.ts: actor-host reads this config without using Redis and must not import
+ * ioredis (deploy/check then gives its pods no Redis network access).
+ */
+export function withCredentials(url: string, user: string | undefined, password: string | undefined): string {
+  if (password === undefined) return url;
+  const userinfo = `${encodeURIComponent(user ?? '')}:${encodeURIComponent(password)}@`;
+  // A Sentinel URL's host list (h1:p1,h2:p2) is no URL authority `new URL` accepts.
+  const m = /^(redis(?:s|-sentinel)?:\/\/)([^@/]*@)?(.*)$/.exec(url);
+  if (!m) throw new SurfingerError('SF_ERR_CONFIG', 'SF_REDIS_URL: expected redis://, rediss:// or redis-sentinel://');
+  if (m[2]?.includes(':')) return url;
+  return `${m[1]}${userinfo}${m[3]}`;
 }
 
 /** SF_REDIS_URL with SF_REDIS_USER / SF_REDIS_PASS as its credentials (a password in the URL wins). */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSentinelUrl, withCredentials } from './redis.ts';
-import { CommonEnv, parseEnv, redisUrl } from './config.ts';
+import { parseSentinelUrl } from './redis.ts';
+import { CommonEnv, parseEnv, redisUrl, withCredentials } from './config.ts';
 
 test('redis url - a sentinel url names every sentinel and the master', () => {
   assert.deepEqual(parseSentinelUrl('redis-sentinel://10.0.0.1:26379,sentinel-b:26380/mymaster'), {

@@ -9,26 +9,12 @@ import { SurfingerError } from '../../protocol/errors.ts';
  *   replica) reconnects to the new one by itself. Credentials in the URL are the data nodes'
  *   (an ACL user, deploy/redis/acl.ts); the sentinels are assumed open on the private network, as
  *   Sentinel defaults.
- * Deployments keep the password out of the URL (SF_REDIS_USER / SF_REDIS_PASS, `withCredentials`).
+ * Deployments keep the password out of the URL (SF_REDIS_USER / SF_REDIS_PASS, `redisUrl` in config.ts).
  * Redis Cluster is not supported (docs/runtime.md, "Failure guarantees" says why).
  */
 export function connectRedis(url: string, options: RedisOptions = {}): Redis {
   if (!url.startsWith('redis-sentinel://')) return new Redis(url, options);
   return new Redis({ ...parseSentinelUrl(url), ...options });
-}
-
-/**
- * `url` with `user`/`password` as its credentials, unless it already carries a password (a URL
- * with one keeps working as before). ioredis reads them back as its `username`/`password`.
- */
-export function withCredentials(url: string, user: string | undefined, password: string | undefined): string {
-  if (password === undefined) return url;
-  const userinfo = `${encodeURIComponent(user ?? '')}:${encodeURIComponent(password)}@`;
-  // A Sentinel URL's host list (h1:p1,h2:p2) is no URL authority `new URL` accepts.
-  const m = /^(redis(?:s|-sentinel)?:\/\/)([^@/]*@)?(.*)$/.exec(url);
-  if (!m) throw new SurfingerError('SF_ERR_CONFIG', 'SF_REDIS_URL: expected redis://, rediss:// or redis-sentinel://');
-  if (m[2]?.includes(':')) return url;
-  return `${m[1]}${userinfo}${m[3]}`;
 }
 
 export function parseSentinelUrl(url: string): Pick<RedisOptions, 'sentinels' | 'name' | 'password' | 'username' | 'db'> {
