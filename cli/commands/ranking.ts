@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { connectRedis } from '../../services/common/redis.ts';
 import { createSubjects } from '../../protocol/index.ts';
-import { CommonEnv, parseEnv } from '../../services/common/config.ts';
+import { CommonEnv, parseEnv, redisUrl } from '../../services/common/config.ts';
 import { createLogger } from '../../services/common/logger.ts';
 import { connectNats } from '../../services/common/nats.ts';
 import { rebuildRankingOf } from '../../services/ranking/rebuild.ts';
@@ -16,7 +16,7 @@ export function register(program: Command): void {
       const log = createLogger('ranking-rebuild', { level: env.SF_LOG_LEVEL === 'info' ? 'warn' : env.SF_LOG_LEVEL });
       const subjects = createSubjects(env.SF_PREFIX);
       const nc = await connectNats(env.SF_NATS_URL, 'ranking-rebuild', { user: env.SF_NATS_USER, pass: env.SF_NATS_PASS });
-      const redis = connectRedis(env.SF_REDIS_URL, { maxRetriesPerRequest: 3 });
+      const redis = connectRedis(redisUrl(env), { maxRetriesPerRequest: 3 });
       try {
         const report = await rebuildRankingOf(nc, subjects, redis, log);
         process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { connectRedis } from '../../services/common/redis.ts';
 import { z } from 'zod';
-import { CommonEnv, parseEnv } from '../../services/common/config.ts';
+import { CommonEnv, parseEnv, redisUrl } from '../../services/common/config.ts';
 import { parseTokenKeys, TokenStore, type TeamSummary } from '../../services/common/token-store.ts';
 
 /**
@@ -13,7 +13,7 @@ export const TokensEnv = CommonEnv.extend({ NODE_ENV: z.string().default('develo
 /** The token store of the cluster the environment names, for one CLI command. */
 export async function withStore<T>(use: (store: TokenStore, env: z.output<typeof TokensEnv>) => Promise<T>): Promise<T> {
   const env = parseEnv(TokensEnv, process.env);
-  const redis = connectRedis(env.SF_REDIS_URL, { maxRetriesPerRequest: 3 });
+  const redis = connectRedis(redisUrl(env), { maxRetriesPerRequest: 3 });
   try {
     return await use(new TokenStore(redis, parseTokenKeys(env.SF_TOKEN_KEYS, env.NODE_ENV === 'production'), env.SF_PREFIX), env);
   } finally {

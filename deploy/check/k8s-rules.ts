@@ -5,6 +5,7 @@ import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { describeIssues, ScaledObject } from './schemas.ts';
 import type { Built, K8sObject } from './kustomize.ts';
+import { passwordHash, redisUsers, renderAcl } from '../redis/acl.ts';
 
 /**
  * Validation of a built object set: each object against its Kubernetes schema (kubernetes-models)
@@ -191,5 +192,44 @@ export function checkObjects(built: Built, options: RuleOptions): Problem[] {
     const selector = (svc.spec as Dict | undefined)?.selector as Record<string, string> | undefined;
     if (selector && ![...deployments, ...of('StatefulSet')].some((w) => Object.entries(selector).every(([k, v]) => podLabels(w)[k] === v))) add(svc, 'selector matches no workload');
   }
+
+  redisAuthProblems(objects, named, add);
   return problems;
+}
+
+const REDIS_SECRET = 'surfinger-redis';
+
+/**
+ * 12. Redis runs with its ACL (deploy/redis/acl.ts): each Redis-using Deployment authenticates as
+ * its own user, the password from the Secret; the data nodes load users.acl from that Secret; and a
+ * Secret the build generates (dev) has a users.acl that matches its passwords.
+ */
+function redisAuthProblems(objects: K8sObject[], named: (kind: string, n: string) => K8sObject | undefined, add: (o: K8sObject | undefined, message: string, subject?: string) => void): void {
+  const envOf = (c: Dict) => new Map(((c.env as Dict[] | undefined) ?? []).map((e) => [String(e.name), e]));
+  for (const u of redisUsers()) {
+    const d = named('Deployment', u.user);
+    const c = d && ((podSpec(d)?.containers as Dict[] | undefined) ?? [])[0];
+    if (!d || !c) continue;
+    const env = envOf(c);
+    if (env.get('SF_REDIS_USER')?.value !== u.user) add(d, `SF_REDIS_USER must be ${u.user} (its Redis ACL user)`);
+    const ref = (env.get('SF_REDIS_PASS')?.valueFrom as Dict | undefined)?.secretKeyRef as Dict | undefined;
+    if (ref?.name !== REDIS_SECRET || ref.key !== u.user) add(d, `SF_REDIS_PASS must come from Secret ${REDIS_SECRET} key ${u.user}`);
+  }
+  const redis = named('StatefulSet', 'redis');
+  if (redis) {
+    const volumes = (podSpec(redis)?.volumes as Dict[] | undefined) ?? [];
+    const acl = volumes.find((v) => isDict(v.secret) && v.secret.secretName === REDIS_SECRET);
+    const mounted = acl && ((podSpec(redis)?.containers as Dict[] | undefined) ?? []).find((c) => c.name === 'redis' && ((c.volumeMounts as Dict[] | undefined) ?? []).some((m) => m.name === acl.name));
+    const script = String((named('ConfigMap', 'redis-scripts')?.data as Dict | undefined)?.['redis.sh'] ?? '');
+    if (!mounted || !/aclfile \S+\/users\.acl/.test(script) || !/masteruser admin/.test(script)) add(redis, `redis must mount Secret ${REDIS_SECRET} and run with its users.acl as aclfile and masteruser admin`);
+  }
+  const secret = named('Secret', REDIS_SECRET);
+  const data = secret?.data as Record<string, string> | undefined;
+  if (secret && data) {
+    const plain = (key: string) => (data[key] === undefined ? undefined : Buffer.from(data[key], 'base64').toString('utf8'));
+    const users = redisUsers();
+    const missing = [...users.map((u) => u.user), 'admin'].filter((u) => plain(u) === undefined);
+    if (missing.length > 0) add(secret, `no password for ${missing.join(', ')}`);
+    else if (plain('users.acl') !== renderAcl(users, (u) => passwordHash(plain(u)!))) add(secret, 'users.acl does not match its passwords: re-render it with deploy/redis/generate.ts');
+  }
 }

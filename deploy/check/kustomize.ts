@@ -126,7 +126,12 @@ function buildInto(dir: string, root: string, built: Built, asComponent: boolean
   built.objects.push(...own);
 
   // 2. generators.
-  const generated = generators(k, file, fail);
+  const generated = generators(k, file, fail, (entry) => {
+    const path = resolve(dir, entry);
+    if (!existsSync(path)) fail(`generator file ${entry} does not exist`);
+    built.filesRead.add(path);
+    return readFileSync(path, 'utf8');
+  });
   for (const obj of generated) built.source.set(obj, shown(file));
   built.objects.push(...generated);
 
@@ -194,7 +199,8 @@ export function allContainers(objects: K8sObject[]): Dict[] {
   return out;
 }
 
-function generators(k: Dict, file: string, fail: (m: string) => never): K8sObject[] {
+/** `readFile` reads a generator's `files:` entry relative to its kustomization. */
+function generators(k: Dict, file: string, fail: (m: string) => never, readFile: (path: string) => string): K8sObject[] {
   const gens = [
     ...list(k.configMapGenerator, 'configMapGenerator', fail).map((g) => ({ g, kind: 'ConfigMap' as const })),
     ...list(k.secretGenerator, 'secretGenerator', fail).map((g) => ({ g, kind: 'Secret' as const })),
@@ -206,14 +212,21 @@ function generators(k: Dict, file: string, fail: (m: string) => never): K8sObjec
   return gens.map(({ g, kind }) => {
     if (!isDict(g) || typeof g.name !== 'string') fail(`${kind} generator needs a name`);
     const gen = g as { name: string; literals?: unknown; files?: unknown; envs?: unknown };
-    if (gen.files !== undefined || gen.envs !== undefined) fail(`${kind} generator ${gen.name}: only literals are supported`);
+    if (gen.envs !== undefined) fail(`${kind} generator ${gen.name}: only literals and files are supported`);
     const data: Record<string, string> = {};
+    const put = (key: string, value: string) => (data[key] = kind === 'Secret' ? Buffer.from(value).toString('base64') : value);
     for (const lit of list(gen.literals, 'literals', fail)) {
       const text = String(lit);
       const eq = text.indexOf('=');
       if (eq <= 0) fail(`${kind} generator ${gen.name}: literal "${text}" is not KEY=VALUE`);
-      const value = text.slice(eq + 1);
-      data[text.slice(0, eq)] = kind === 'Secret' ? Buffer.from(value).toString('base64') : value;
+      put(text.slice(0, eq), text.slice(eq + 1));
+    }
+    // `key=path`, or a bare path whose file name is the key (as kustomize).
+    for (const entry of list(gen.files, 'files', fail)) {
+      const text = String(entry);
+      const eq = text.indexOf('=');
+      const path = eq > 0 ? text.slice(eq + 1) : text;
+      put(eq > 0 ? text.slice(0, eq) : path.split('/').pop()!, readFile(path));
     }
     return kind === 'Secret'
       ? { apiVersion: 'v1', kind, metadata: { name: gen.name }, type: 'Opaque', data }

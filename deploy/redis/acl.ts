@@ -5,7 +5,8 @@ import { rankingKeySpace } from '../../services/ranking/reads.ts';
  * Least-privilege Redis users, one per service that uses Redis, as Redis 7 ACL rules. The key
  * patterns are the ones each service's code builds (`<prefix>:…`); `%R~` is read-only. Shared by
  * the local cluster (`startCluster` writes an ACL file with per-run passwords, as SHA-256 hashes;
- * test/security/local-auth.test.ts runs every service under it). deploy/k8s does not render it yet.
+ * test/security/local-auth.test.ts runs every service under it) and deploy/k8s (the surfinger-redis
+ * Secret's users.acl, rendered by deploy/redis/generate.ts).
  * test/security/redis-acl.test.ts runs each user against a real redis-server.
  *
  * Rules that shape every user:

@@ -11,6 +11,9 @@ export const CommonEnv = z.object({
   SF_NATS_PASS: z.string().optional(),
   /** `redis://host:port` or, with Sentinel, `redis-sentinel://h1:p1,h2:p2/<master name>` (redis.ts). */
   SF_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /** This service's Redis ACL user and its password (deploy/redis/acl.ts), kept out of the URL. */
+  SF_REDIS_USER: z.string().optional(),
+  SF_REDIS_PASS: z.string().optional(),
   /** Copies of each JetStream stream and KV bucket a service creates: 3 on a 3-server NATS cluster. */
   SF_JS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** Subject/stream/bucket prefix; lets several clusters (or tests) share one NATS. */
@@ -58,7 +61,28 @@ export function natsAuth(env: CommonEnv): { user: string | undefined; pass: stri
   return { user: env.SF_NATS_USER, pass: env.SF_NATS_PASS };
 }
 
+/**
+ * `url` with `user`/`password` as its credentials, unless it already carries a password (a URL
+ * with one keeps working as before). ioredis reads them back as its `username`/`password`.
+ * Here, not in redis.ts: actor-host reads this config without using Redis and must not import
+ * ioredis (deploy/check then gives its pods no Redis network access).
+ */
+export function withCredentials(url: string, user: string | undefined, password: string | undefined): string {
+  if (password === undefined) return url;
+  const userinfo = `${encodeURIComponent(user ?? '')}:${encodeURIComponent(password)}@`;
+  // A Sentinel URL's host list (h1:p1,h2:p2) is no URL authority `new URL` accepts.
+  const m = /^(redis(?:s|-sentinel)?:\/\/)([^@/]*@)?(.*)$/.exec(url);
+  if (!m) throw new SurfingerError('SF_ERR_CONFIG', 'SF_REDIS_URL: expected redis://, rediss:// or redis-sentinel://');
+  if (m[2]?.includes(':')) return url;
+  return `${m[1]}${userinfo}${m[3]}`;
+}
+
+/** SF_REDIS_URL with SF_REDIS_USER / SF_REDIS_PASS as its credentials (a password in the URL wins). */
+export function redisUrl(env: CommonEnv): string {
+  return withCredentials(env.SF_REDIS_URL, env.SF_REDIS_USER, env.SF_REDIS_PASS);
+}
+
 /** What every service's `start(deps)` takes to reach NATS and Redis under its prefix. */
 export function connectionDeps(env: CommonEnv) {
-  return { natsUrl: env.SF_NATS_URL, natsAuth: natsAuth(env), redisUrl: env.SF_REDIS_URL, prefix: env.SF_PREFIX, jsReplicas: env.SF_JS_REPLICAS };
+  return { natsUrl: env.SF_NATS_URL, natsAuth: natsAuth(env), redisUrl: redisUrl(env), prefix: env.SF_PREFIX, jsReplicas: env.SF_JS_REPLICAS };
 }

@@ -6,8 +6,10 @@ import { CommonErrorCodes, SurfingerError } from '../../protocol/errors.ts';
  * - `redis://[user:pass@]host:port[/db]` — one server;
  * - `redis-sentinel://[:pass@]h1:p1,h2:p2,.../<master name>` — through Sentinel: ioredis asks the
  *   sentinels for the primary, and after a failover (the primary dies, Sentinel promotes the
- *   replica) reconnects to the new one by itself. A password in the URL is the data nodes'
- *   (`requirepass`); the sentinels are assumed open on the private network, as Sentinel defaults.
+ *   replica) reconnects to the new one by itself. Credentials in the URL are the data nodes'
+ *   (an ACL user, deploy/redis/acl.ts); the sentinels are assumed open on the private network, as
+ *   Sentinel defaults.
+ * Deployments keep the password out of the URL (SF_REDIS_USER / SF_REDIS_PASS, `redisUrl` in config.ts).
  * Redis Cluster is not supported (docs/runtime.md, "Failure guarantees" says why).
  */
 export function connectRedis(url: string, options: RedisOptions = {}): Redis {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { connectRedis } from '../common/redis.ts';
 import { z } from 'zod';
 import { createSubjects } from '../../protocol/index.ts';
-import { CommonEnv, natsAuth, parseEnv } from '../common/config.ts';
+import { CommonEnv, natsAuth, parseEnv, redisUrl } from '../common/config.ts';
 import { ownedConnections, runMain } from '../common/main-kit.ts';
 import { connectNats } from '../common/nats.ts';
 import { parseTokenKeys, TokenStore } from '../common/token-store.ts';
@@ -30,7 +30,7 @@ const env = parseEnv(
 
 await runMain('scheduler', env.SF_LOG_LEVEL, async (log) => {
   const nc = await connectNats(env.SF_NATS_URL, 'scheduler', natsAuth(env), { jsReplicas: env.SF_JS_REPLICAS });
-  const redis = connectRedis(env.SF_REDIS_URL, { maxRetriesPerRequest: null });
+  const redis = connectRedis(redisUrl(env), { maxRetriesPerRequest: null });
   const tokens = new TokenStore(redis, parseTokenKeys(env.SF_TOKEN_KEYS, env.NODE_ENV === 'production'), env.SF_PREFIX);
   const running = await start({
     nc,

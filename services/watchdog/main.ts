@@ -1,7 +1,7 @@
 import { connectRedis } from '../common/redis.ts';
 import { z } from 'zod';
 import { CommonErrorCodes, createSubjects, ServiceNames, SurfingerError } from '../../protocol/index.ts';
-import { CommonEnv, natsAuth, parseEnv } from '../common/config.ts';
+import { CommonEnv, natsAuth, parseEnv, redisUrl } from '../common/config.ts';
 import { ownedConnections, runMain } from '../common/main-kit.ts';
 import { createMetricsRegistry } from '../common/metrics.ts';
 import { connectNats } from '../common/nats.ts';
@@ -53,7 +53,7 @@ await runMain('watchdog', env.SF_LOG_LEVEL, async (log) => {
   const subjects = createSubjects(env.SF_PREFIX);
   const nc = await connectNats(env.SF_NATS_URL, 'watchdog', natsAuth(env));
   // Redis only feeds the threshold rules: a Redis outage must not stall health checks.
-  const redis = connectRedis(env.SF_REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  const redis = connectRedis(redisUrl(env), { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   redis.on('error', () => undefined);
   const store = openRankingReads(redis, subjects.prefix);
   const running = await start({

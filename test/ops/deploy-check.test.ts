@@ -67,6 +67,23 @@ test('deploy:check - a liveness probe on the dependency check /healthz fails (Re
   assert.match(out, /ranking\.yaml +Deployment\/ranking: container ranking: livenessProbe checks \/healthz; liveness must be \/livez/);
 });
 
+test('deploy:check - a Redis-using Deployment without its ACL user from the Secret, or Redis without its aclfile, fails', () => {
+  const dir = brokenCopy('k8s/base/egress.yaml', (t) => t.replace('name: surfinger-redis', 'name: surfinger-secrets'));
+  const redis = join(dir, 'k8s/base/redis.yaml');
+  writeFileSync(redis, readFileSync(redis, 'utf8').replace('echo "aclfile /acl/users.acl"', 'echo "# no acl"'));
+  const { status, out } = run(dir);
+  assert.equal(status, 1, out);
+  assert.match(out, /egress\.yaml +Deployment\/egress: SF_REDIS_PASS must come from Secret surfinger-redis key egress/);
+  assert.match(out, /redis\.yaml +StatefulSet\/redis: redis must mount Secret surfinger-redis and run with its users\.acl as aclfile/);
+});
+
+test('deploy:check - a dev users.acl that does not match the dev Redis passwords fails', () => {
+  const dir = brokenCopy('k8s/overlays/dev/kustomization.yaml', (t) => t.replace('- watchdog=dev-redis-watchdog', '- watchdog=changed'));
+  const { status, out } = run(dir);
+  assert.equal(status, 1, out);
+  assert.match(out, /Secret\/surfinger-redis: users\.acl does not match its passwords/);
+});
+
 test('deploy:check - an overlay patch that matches nothing fails the build of that overlay', () => {
   const dir = brokenCopy('k8s/overlays/prod/egress.yaml', (t) => t.replace('name: egress\nspec', 'name: egres\nspec'));
   const { status, out } = run(dir);
