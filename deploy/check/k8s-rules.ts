@@ -149,7 +149,8 @@ export function checkObjects(built: Built, options: RuleOptions): Problem[] {
           if (port !== undefined && !ports.has(port as string | number)) add(d, `${cname}: ${probe} uses port ${String(port)} the container does not declare`);
           // Liveness asks only whether the process answers: a Redis or NATS outage must not restart
           // every pod at once (readiness takes them out of rotation instead).
-          if (probe === 'livenessProbe' && isDict(p.httpGet) && p.httpGet.path !== '/livez') add(d, `${cname}: livenessProbe must use /livez (a dependency check restarts every pod in an outage)`);
+          const path = isDict(p.httpGet) ? p.httpGet.path : undefined;
+          if (probe === 'livenessProbe' && path !== undefined && path !== '/livez') add(d, `${cname}: livenessProbe checks ${String(path)}; liveness must be /livez (readiness may check dependencies)`);
         }
       }
       // 6. Referenced ConfigMaps exist in the build (Secrets are created out of band).

@@ -72,7 +72,7 @@ export function withCredentials(url: string, user: string | undefined, password:
   const userinfo = `${encodeURIComponent(user ?? '')}:${encodeURIComponent(password)}@`;
   // A Sentinel URL's host list (h1:p1,h2:p2) is no URL authority `new URL` accepts.
   const m = /^(redis(?:s|-sentinel)?:\/\/)([^@/]*@)?(.*)$/.exec(url);
-  if (!m) throw new SurfingerError('SF_ERR_CONFIG', 'SF_REDIS_URL: expected redis://, rediss:// or redis-sentinel://');
+  if (!m) throw new SurfingerError(CommonErrorCodes.CONFIG, 'SF_REDIS_URL: expected redis://, rediss:// or redis-sentinel://');
   if (m[2]?.includes(':')) return url;
   return `${m[1]}${userinfo}${m[3]}`;
 }
