@@ -50,6 +50,8 @@ export function redisUsers(prefix = 'sf'): RedisUser[] {
       k('oauth-state:*'),
       k('admin:*'),
       k('bot-member:*'),
+      // The App Home's language toggle (services/common/app-home.ts), read and written by the router.
+      k('home-lang:*'),
       // Read-write although the pages only read: ranking reads go through EVAL, which Redis treats
       // as a write (read-only needs EVAL_RO in services/ranking/reads.ts; follow-up).
       `~${rankings}`,
@@ -61,6 +63,7 @@ export function redisUsers(prefix = 'sf'): RedisUser[] {
       k('seen-envelope:*'),
       k('rl:*'),
       k('bot-member:*'),
+      k('home-lang:*'),
     ]),
     // Tokens read-write: egress refreshes a rotating token that is due before it uses it.
     user('egress', 'services/egress: tokens (and their refresh), pacing buckets, idempotency keys', [k('tokens'), k('tokens:refresh-lock:*'), k('egress:*')]),
