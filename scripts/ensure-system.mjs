@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 const needs = [
   { bin: 'nats-server', pkg: 'nats-server' },
   { bin: 'redis-server', pkg: 'redis-server' },
+  // Sentinel for the Redis failover setup (`surfinger up --redis-ha`, the cluster chaos suite).
+  { bin: 'redis-sentinel', pkg: 'redis-sentinel' },
   { bin: 'chromium', pkg: 'chromium' },
   // Korean glyphs for browser screenshots; without it Hangul renders as empty boxes.
   { file: '/usr/share/fonts/truetype/nanum/NanumGothic.ttf', pkg: 'fonts-nanum' },
