@@ -14,7 +14,8 @@ import { chat, command, readResults, recordingEgress, resultsOf, send, startTest
 const run = promisify(execFile);
 const infra = await startInfra({ redis: false });
 // Default options, as `surfinger replay` uses them.
-const logic = createGameLogic(await loadCorpus()) as GameLogic<unknown>;
+// No missions: a mission twists the target, and this test checks that the exact sentence scores 100%.
+const logic = createGameLogic(await loadCorpus(), { missionProbability: 0 }) as GameLogic<unknown>;
 
 describe('actor host with the real game core', () => {
   it('a normal game: prompt posted, answers scored at the deadline, `surfinger replay` reproduces the results', async () => {
@@ -40,7 +41,7 @@ describe('actor host with the real game core', () => {
     assert.deepEqual(await replayGame(nc, infra.subjects, logic, final.gameId), results);
     const cli = await run(process.execPath, ['bin/surfinger.mjs', 'replay', final.gameId, '--json'], {
       cwd: REPO_ROOT,
-      env: { ...process.env, SF_NATS_URL: infra.nats.url, SF_PREFIX: infra.subjects.prefix, SF_LOG_LEVEL: 'warn' },
+      env: { ...process.env, SF_NATS_URL: infra.nats.url, SF_PREFIX: infra.subjects.prefix, SF_LOG_LEVEL: 'warn', SF_MISSION_RATE: '0' },
     });
     const out = JSON.parse(cli.stdout.trim().split('\n').at(-1)!) as { matches: boolean; results: unknown };
     assert.equal(out.matches, true);
