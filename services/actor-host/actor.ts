@@ -3,10 +3,9 @@ import { randomInt } from 'node:crypto';
 import { headers as natsHeaders, ServiceErrorCodeHeader, ServiceErrorHeader, type JetStreamClient, type Msg, type NatsConnection, type Subscription } from 'nats';
 import type { ActorEvent, Effect, GameLogic } from '../../actors/contract.ts';
 import { t } from '../../actors/index.ts';
-import { asSurfingerError, codecs, CommonErrorCodes, EgressErrorCodes, MessageTypes, pack, PlacementErrorCodes, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
+import { asSurfingerError, codecs, MessageTypes, pack, PlacementErrorCodes, SurfingerError, type GameInbound, type Reply, type Subjects } from '../../protocol/index.ts';
 import type { Logger } from '../common/logger.ts';
 import { rejected } from '../common/rejections.ts';
-import { request } from '../common/nats.ts';
 import type { StartVerdict } from './admission.ts';
 import type { Clock } from './clock.ts';
 import type { Directory } from './leases.ts';
@@ -15,6 +14,7 @@ import { Mailbox } from './mailbox.ts';
 import { noHistory, type History } from './history.ts';
 import type { HostMetrics } from './metrics.ts';
 import { actorKey, type OutboxEntry, type SnapshotRecord } from './records.ts';
+import { callEgress, EGRESS_GIVE_UP_MS, MAX_EDIT_DEFER_MS, PERMANENT_EGRESS } from './egress-call.ts';
 import { deferEdit, superseded } from './outbox.ts';
 import type { SnapshotStore } from './snapshots.ts';
 
@@ -39,14 +39,6 @@ export interface ActorEnv<S> {
   admission: { reserve(): StartVerdict; release(starts: number): void };
 }
 
-/** Egress failures that retrying cannot fix: the post is dropped (logged), the game goes on. */
-const PERMANENT_EGRESS = /^SF_ERR_EGRESS_(SLACK|INVALID|NOT_INSTALLED)$|^SF_ERR_PROTOCOL/;
-/** A slow or absent egress must not hold a game's later effects (results) forever. */
-const EGRESS_GIVE_UP_MS = 30_000;
-/** An edit that cannot go within this steps back behind the game's other effects (outbox.ts). */
-const EDIT_MAX_WAIT_MS = 1_000;
-/** Longest an edit alone in the outbox sleeps before asking the budget again. */
-const MAX_EDIT_DEFER_MS = 5_000;
 
 function toEvent(msg: GameInbound): ActorEvent {
   switch (msg.type) {
@@ -544,27 +536,18 @@ export class ActorCell<S> {
           this.log.warn({ key: entry.key }, 'update of a message that was never posted; skipped');
           return;
         }
-        const out = await request(
-          nc,
-          subjects.egress('game', this.team, this.channel),
-          codecs.egressRequest,
-          {
-            type: MessageTypes.egressRequest,
-            team: this.team,
-            channel: this.channel,
-            op: entry.op,
-            text: entry.text,
-            ...(entry.blocks ? { blocks: entry.blocks } : {}),
-            ...(ts !== undefined ? { ts } : {}),
-            ...(entry.user !== undefined ? { user: entry.user } : {}),
-            idempotencyKey: entry.idempotencyKey,
-            ...(entry.op === 'update' ? { maxWaitMs: EDIT_MAX_WAIT_MS } : {}),
-          },
-          codecs.egressReply,
-          10_000,
-        );
-        if (!out.ok && out.code === EgressErrorCodes.BUSY) return out.retryAfterMs ?? EDIT_MAX_WAIT_MS;
-        if (!out.ok) throw new SurfingerError(out.code ?? CommonErrorCodes.EGRESS, out.error ?? 'egress refused');
+        // A busy edit steps back behind the game's other effects (outbox.ts).
+        const out = await callEgress(nc, subjects, {
+          team: this.team,
+          channel: this.channel,
+          op: entry.op,
+          text: entry.text,
+          ...(entry.blocks ? { blocks: entry.blocks } : {}),
+          ...(ts !== undefined ? { ts } : {}),
+          ...(entry.user !== undefined ? { user: entry.user } : {}),
+          idempotencyKey: entry.idempotencyKey,
+        });
+        if ('busyForMs' in out) return out.busyForMs;
         if (entry.op === 'post' && entry.key !== null && out.ts) this.handles[entry.key] = out.ts;
         return;
       }

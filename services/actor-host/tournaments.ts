@@ -16,7 +16,6 @@ import {
   asSurfingerError,
   Blocks,
   codecs,
-  EgressErrorCodes,
   MessageTypes,
   SurfingerError,
   TournamentSpec,
@@ -30,6 +29,7 @@ import { rejected } from '../common/rejections.ts';
 import { request } from '../common/nats.ts';
 import { replyError } from './actor.ts';
 import { sendToGame } from './client.ts';
+import { callEgress, EGRESS_GIVE_UP_MS, MAX_EDIT_DEFER_MS, PERMANENT_EGRESS } from './egress-call.ts';
 import { ActorHostErrorCodes } from './errors.ts';
 import { OrphanPicker, type HostOptions } from './host.ts';
 import { Mailbox } from './mailbox.ts';
@@ -82,8 +82,6 @@ type Persisted = { tournament: TournamentState; outbox: TournamentOutboxEntry[] 
 
 /** Who the `/start` of a tournament round is from when the creator is not a Slack user id. */
 const STARTER = 'USURFINGER';
-const PERMANENT_EGRESS = /^SF_ERR_EGRESS_(SLACK|INVALID|NOT_INSTALLED)$|^SF_ERR_PROTOCOL/;
-const EGRESS_GIVE_UP_MS = 30_000;
 
 function decodePersisted(record: SnapshotRecord | null): Persisted | null {
   const parsed = Persisted.safeParse(record?.state);
@@ -315,7 +313,7 @@ class TournamentCell {
       try {
         const retryAfterMs = await this.performOnce(entry);
         if (retryAfterMs === undefined) return;
-        await sleep(Math.min(5_000, retryAfterMs));
+        await sleep(Math.min(MAX_EDIT_DEFER_MS, retryAfterMs));
         continue;
       } catch (err) {
         const e = asSurfingerError(err);
@@ -350,26 +348,16 @@ class TournamentCell {
       this.log.warn({ team: entry.team, channel: entry.channel }, 'standings never posted in this channel; edit skipped');
       return undefined;
     }
-    const out = await request(
-      nc,
-      subjects.egress('game', entry.team, entry.channel),
-      codecs.egressRequest,
-      {
-        type: MessageTypes.egressRequest,
-        team: entry.team,
-        channel: entry.channel,
-        op: entry.op,
-        text: entry.text,
-        ...(entry.blocks ? { blocks: entry.blocks } : {}),
-        ...(ts !== undefined ? { ts } : {}),
-        idempotencyKey: `tournament:${this.id}:${entry.id}`,
-        ...(entry.op === 'update' ? { maxWaitMs: 1_000 } : {}),
-      },
-      codecs.egressReply,
-      10_000,
-    );
-    if (!out.ok && out.code === EgressErrorCodes.BUSY) return out.retryAfterMs ?? 1_000;
-    if (!out.ok) throw new SurfingerError(out.code ?? CommonErrorCodes.EGRESS, out.error ?? 'egress refused');
+    const out = await callEgress(nc, subjects, {
+      team: entry.team,
+      channel: entry.channel,
+      op: entry.op,
+      text: entry.text,
+      ...(entry.blocks ? { blocks: entry.blocks } : {}),
+      ...(ts !== undefined ? { ts } : {}),
+      idempotencyKey: `tournament:${this.id}:${entry.id}`,
+    });
+    if ('busyForMs' in out) return out.busyForMs;
     if (entry.op === 'post' && out.ts) this.handles[handle] = out.ts;
     return undefined;
   }
