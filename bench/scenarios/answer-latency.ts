@@ -8,15 +8,15 @@ import { round } from '../measure.ts';
 import { requestReplyOp } from './nats-baseline.ts';
 import type { Figure, Measured, Scenario, ScenarioContext } from '../types.ts';
 
-const GOAL_GAMES = 1_000;
+export const GOAL_GAMES = 1_000;
 const GOAL_P99_MS = 10;
 /** Games start at random moments over this long, as channels do, instead of in lockstep. */
-const RAMP_MS = 8_000;
+export const RAMP_MS = 8_000;
 /** After the last game started: let the start-up work drain before measuring. */
-const SETTLE_MS = 2_000;
-const WINDOW_MS = 12_000;
+export const SETTLE_MS = 2_000;
+export const WINDOW_MS = 12_000;
 /** Ten rounds: every game is still running when the window closes, so the concurrency holds. */
-const START_TEXT = 'round 10 easy';
+export const START_TEXT = 'round 10 easy';
 
 interface Level {
   games: number;

@@ -7,19 +7,16 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { channelOf, startActorBench, type ActorBench } from '../actor-bench.ts';
 import { Players } from '../players.ts';
+// The same load as answer-latency's goal level (ramp, settle, window, ten-round games), so the two read alike.
+import { GOAL_GAMES, RAMP_MS, SETTLE_MS, START_TEXT, WINDOW_MS } from './answer-latency.ts';
 import { percentiles, type Percentiles } from '../../services/common/percentiles.ts';
 import { round } from '../measure.ts';
 import type { EdgeAnswer, EdgeStart } from '../edge-worker.ts';
 import type { Figure, Measured, Scenario, ScenarioContext } from '../types.ts';
 
-/** The same-run baseline: this many games on a host without a budget (the answer-latency goal level). */
-const BASE_GAMES = 1_000;
-/** Offered to one host whose budget is BASE_GAMES: five times what it may take. */
+/** Offered to one host whose budget is GOAL_GAMES (the same-run baseline runs that many without a budget): five times what it may take. */
 const OFFERED = 5_000;
 const GOAL_RATIO = 2;
-const RAMP_MS = 8_000;
-const SETTLE_MS = 2_000;
-const WINDOW_MS = 12_000;
 /** --quick: a fifth of the scale (the reduced run for a shared machine), with a window long enough for a p99. */
 const QUICK_BASE = 200;
 const QUICK_WINDOW_MS = 8_000;
@@ -29,7 +26,6 @@ const QUICK_WINDOW_MS = 8_000;
  * only during the ramp.
  */
 const RETRY_MS = 15_000;
-const START_TEXT = 'round 10 easy';
 
 interface Level {
   offered: number;
@@ -141,8 +137,8 @@ async function level(offered: number, budget: number | null, redisServer: RedisS
 }
 
 async function run(ctx: ScenarioContext): Promise<Measured> {
-  const base = ctx.quick ? QUICK_BASE : BASE_GAMES;
-  const offered = ctx.quick ? QUICK_BASE * (OFFERED / BASE_GAMES) : OFFERED;
+  const base = ctx.quick ? QUICK_BASE : GOAL_GAMES;
+  const offered = ctx.quick ? QUICK_BASE * (OFFERED / GOAL_GAMES) : OFFERED;
   const redisServer = await startRedisServer();
   let baseline: Level;
   let overload: Level;
@@ -196,7 +192,7 @@ async function run(ctx: ScenarioContext): Promise<Measured> {
     notes: [
       `one host, budget SF_HOST_MAX_GAMES=${base}; ${overload.offered} channels start ten-round easy games at random moments over ${RAMP_MS / 1000} s through the real SlackRouter (in a worker thread: the edge is its own process in production); a refused channel tries again every ${RETRY_MS / 1000} s ("try again in a minute", compressed) until the window closes`,
       `latency = answers sent in a ${(ctx.quick ? QUICK_WINDOW_MS : WINDOW_MS) / 1000} s window opening ${SETTLE_MS / 1000} s after the ramp, 4 players per admitted game; the baseline is the same load of ${base} games on a host without a budget, measured in the same run`,
-      ...(ctx.quick ? [`quick run: ${offered} offered to a budget of ${base}, not ${OFFERED} to ${BASE_GAMES}`] : []),
+      ...(ctx.quick ? [`quick run: ${offered} offered to a budget of ${base}, not ${OFFERED} to ${GOAL_GAMES}`] : []),
     ],
   };
 }
